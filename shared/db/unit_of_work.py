@@ -1,0 +1,146 @@
+"""Unit of work: one transaction, its outbox events and its inbox mark, committed together.
+
+Modelled on cosmicpython's ``unit_of_work.py``: leaving the block without ``commit()``
+rolls back. Events added with ``publish`` are written to the outbox inside the same
+transaction, and a NOTIFY (delivered by PostgreSQL only at commit) wakes the relay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Table, insert, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.db.tables import outbox_channel
+from shared.events.case import Payload
+from shared.events.envelope import CloudEvent
+from shared.events.topics import TopicNames
+
+
+class EventContext:
+    """Who and what caused the events written in a unit of work (for tracing ids)."""
+
+    def __init__(self, correlation_id: str | None = None, causation_id: str | None = None):
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+
+
+class UnitOfWork:
+    """Base unit of work; services subclass it to add their repositories."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        schema: str,
+        outbox: Table,
+        inbox: Table,
+        topics: TopicNames,
+        source: str,
+        context: EventContext | None = None,
+    ):
+        self._engine = engine
+        self.schema = schema
+        self._outbox = outbox
+        self._inbox = inbox
+        self.topics = topics
+        self.source = source
+        self.context = context or EventContext()
+        self._conn: AsyncConnection | None = None
+        self._pending: list[tuple[str, CloudEvent]] = []
+        self.committed = False
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its `async with` block")
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        self.committed = False
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if not self.committed:
+                await self._conn.rollback()
+        finally:
+            await self._conn.close()
+            self._conn = None
+            self._pending.clear()
+
+    def publish(
+        self, topic: str, key: str, payload: Payload, *, subject: str | None = None
+    ) -> CloudEvent:
+        """Queue an event; it is written to the outbox when the unit of work commits."""
+        event = CloudEvent(
+            source=self.source,
+            type=payload.event_type,
+            subject=subject or key,
+            partitionkey=key,
+            correlationid=self.context.correlation_id,
+            causationid=self.context.causation_id,
+            dataschema=f"urn:gridcase:schema:{payload.event_type}",
+            data=payload.model_dump(mode="json"),
+        )
+        self._pending.append((self.topics(topic), event))
+        return event
+
+    @property
+    def pending_events(self) -> Iterable[CloudEvent]:
+        return (event for _, event in self._pending)
+
+    async def mark_processed(self, consumer: str, event: CloudEvent) -> bool:
+        """Record that ``consumer`` applied ``event``; False if it already had (a duplicate)."""
+        result = await self.connection.execute(
+            pg_insert(self._inbox)
+            .values(consumer=consumer, event_id=event.id, event_type=event.type)
+            .on_conflict_do_nothing()
+            .returning(self._inbox.c.event_id)
+        )
+        return result.first() is not None
+
+    async def commit(self) -> None:
+        conn = self.connection
+        if self._pending:
+            await conn.execute(
+                insert(self._outbox),
+                [
+                    {
+                        "event_id": event.id,
+                        "topic": topic,
+                        "key": event.partitionkey,
+                        "type": event.type,
+                        "envelope": event.model_dump(mode="json", exclude_none=True),
+                    }
+                    for topic, event in self._pending
+                ],
+            )
+            await conn.execute(text(f"NOTIFY {outbox_channel(self.schema)}"))
+            self._pending.clear()
+        await conn.commit()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.rollback()
+        self._pending.clear()
+
+
+def correlation_of(event: CloudEvent) -> EventContext:
+    """Context for events caused by ``event``: same correlation id, caused by it."""
+    return EventContext(correlation_id=event.correlationid or event.id, causation_id=event.id)
+
+
+__all__: list[Any] = ["EventContext", "UnitOfWork", "correlation_of"]

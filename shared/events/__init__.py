@@ -1,0 +1,1 @@
+"""Published event contracts: the CloudEvents envelope, topics and payload schemas."""

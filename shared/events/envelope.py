@@ -1,0 +1,58 @@
+"""The CloudEvents 1.0 envelope every GridCase event travels in.
+
+Events are written to Kafka in the CloudEvents *structured* content mode: the message
+value is the JSON event, the ``content-type`` header is
+``application/cloudevents+json``, and the Kafka key is the ``partitionkey`` extension
+(the aggregate id), so an outside consumer can read them with the official
+``cloudevents`` SDK (``cloudevents.kafka.from_structured``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 event with GridCase's extension attributes.
+
+    Extensions (lower-case alphanumerics, as the spec requires): ``partitionkey``
+    (CloudEvents Partitioning extension; also the Kafka key), ``correlationid`` (the
+    request or batch that started the chain) and ``causationid`` (the event that
+    directly caused this one).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    specversion: str = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str
+    type: str
+    subject: str | None = None
+    time: datetime = Field(default_factory=_now)
+    datacontenttype: str = "application/json"
+    dataschema: str | None = None
+    partitionkey: str
+    correlationid: str | None = None
+    causationid: str | None = None
+    data: dict[str, Any]
+
+    def to_json_bytes(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json", exclude_none=True))
+
+    @classmethod
+    def from_json_bytes(cls, raw: bytes) -> CloudEvent:
+        return cls.model_validate(orjson.loads(raw))
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        return [("content-type", STRUCTURED_CONTENT_TYPE.encode())]

@@ -1,0 +1,1 @@
+"""HTTP building blocks every service uses: app factory, problem details, health."""

@@ -1,0 +1,56 @@
+"""structlog configured for JSON lines carrying request, correlation and causation ids.
+
+Ids live in ``structlog.contextvars`` so that an HTTP request, and every event handled
+because of it, log under the same correlation id without passing it around.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_configured = False
+
+
+def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
+    """Configure structlog and the standard library once per process."""
+    global _configured
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    )
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_service(service),
+        structlog.processors.format_exc_info,
+        renderer,
+    ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    if not _configured:
+        logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+        # aiokafka logs every connection failure at ERROR while the broker is away,
+        # which our own retry loop already reports once per attempt.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+        _configured = True
+
+
+def _add_service(service: str) -> Any:
+    def processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return processor
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name)

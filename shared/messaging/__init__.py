@@ -1,0 +1,1 @@
+"""Kafka plumbing: outbox relay, inbox consumer loop, topic administration."""

@@ -1,0 +1,256 @@
+"""The consumer loop: inbox-deduplicated handlers, offsets after commit, dead letters.
+
+For every message:
+
+1. Parse the CloudEvent. A message that is not one goes straight to the dead-letter
+   topic: retrying cannot fix it.
+2. Open a unit of work, insert ``(consumer, event id)`` into the inbox (a duplicate
+   inserts nothing, and the handler is skipped), run the handler, commit. The effect,
+   any events it publishes (outbox) and the inbox mark commit together.
+3. On a handler error, roll back and retry with back-off, ``max_attempts`` in all; then
+   publish the original message with the error to ``<topic>.dlq`` and move on. A lost
+   database connection is not the message's fault: it is retried until the database
+   returns, never dead-lettered.
+4. Commit the Kafka offset only after the database commit (or the dead-letter ack).
+   After a crash or a rebalance the next owner re-reads from the last committed offset
+   and the inbox turns the replays into no-ops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from shared.db.unit_of_work import UnitOfWork, correlation_of
+from shared.events.envelope import CloudEvent
+from shared.events.topics import dead_letter
+from shared.logging import get_logger
+from shared.messaging.relay import build_producer
+from shared.metrics import (
+    EVENT_END_TO_END_LATENCY,
+    EVENT_HANDLER_RETRIES,
+    EVENT_HANDLING_LATENCY,
+    EVENTS_CONSUMED,
+)
+
+log = get_logger(__name__)
+
+Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
+UowFactory = Callable[..., UnitOfWork]
+
+
+class PoisonMessage(Exception):
+    """A message that can never be handled (unparseable); dead-lettered at once."""
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OSError | ConnectionError)
+
+
+class EventConsumer:
+    """Runs ``handlers[event.type]`` for every event on ``topics`` in one consumer group.
+
+    Types without a handler are recorded as seen and skipped, so a consumer never
+    blocks on an event type added later by another service.
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        name: str,
+        group_id: str,
+        topics: list[str],
+        bootstrap: str,
+        uow_factory: UowFactory,
+        handlers: dict[str, Handler],
+        max_attempts: int = 5,
+        retry_backoff_s: float = 0.2,
+        auto_offset_reset: str = "earliest",
+    ):
+        self.service = service
+        self.name = name
+        self.group_id = group_id
+        self.topics = topics
+        self._bootstrap = bootstrap
+        self._uow_factory = uow_factory
+        self._handlers = handlers
+        self._max_attempts = max_attempts
+        self._retry_backoff_s = retry_backoff_s
+        self._auto_offset_reset = auto_offset_reset
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self.assigned = asyncio.Event()
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(), name=f"{self.service}-{self.name}-consumer")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.5
+        while not self._stopping.is_set():
+            consumer = AIOKafkaConsumer(
+                *self.topics,
+                bootstrap_servers=self._bootstrap,
+                group_id=self.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset=self._auto_offset_reset,
+                isolation_level="read_committed",
+                max_poll_records=200,
+            )
+            producer = build_producer(self._bootstrap)
+            try:
+                await consumer.start()
+                await producer.start()
+                self._consumer = consumer
+                backoff = 0.5
+                await self._consume(consumer, producer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer_restarting", consumer=self.name, error=repr(exc), retry_in_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                self._consumer = None
+                self.assigned.clear()
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer, producer: Any) -> None:
+        while not self._stopping.is_set():
+            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            if consumer.assignment():
+                self.assigned.set()
+            for tp, records in batches.items():
+                for record in records:
+                    await self._process(record, producer)
+                try:
+                    await consumer.commit({tp: records[-1].offset + 1})
+                except CommitFailedError as exc:
+                    # The group rebalanced under us; the new owner replays from the
+                    # last committed offset and the inbox absorbs what we applied.
+                    log.info("offset_commit_after_rebalance", consumer=self.name, error=repr(exc))
+
+    async def _process(self, record: ConsumerRecord[Any, Any], producer: Any) -> None:
+        try:
+            event = self._parse(record)
+        except PoisonMessage as exc:
+            await self._dead_letter(record, producer, exc, attempts=1, event_type="unparseable")
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                outcome = await self._apply(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if _is_connection_error(exc):
+                    log.warning("consumer_database_unavailable", consumer=self.name, error=repr(exc))
+                    await asyncio.sleep(min(self._retry_backoff_s * 2**min(attempt, 5), 5.0))
+                    attempt -= 1  # the database's fault, not the message's
+                    continue
+                if attempt >= self._max_attempts:
+                    await self._dead_letter(record, producer, exc, attempts=attempt, event_type=event.type)
+                    return
+                EVENT_HANDLER_RETRIES.labels(self.service, self.name).inc()
+                log.warning(
+                    "event_handler_failed",
+                    consumer=self.name,
+                    event_id=event.id,
+                    event_type=event.type,
+                    attempt=attempt,
+                    error=repr(exc),
+                )
+                await asyncio.sleep(self._retry_backoff_s * 2 ** (attempt - 1))
+                continue
+            EVENT_HANDLING_LATENCY.labels(self.service, self.name).observe(time.perf_counter() - started)
+            EVENTS_CONSUMED.labels(self.service, self.name, event.type, outcome).inc()
+            if outcome == "applied":
+                age = (datetime.now(UTC) - event.time).total_seconds()
+                EVENT_END_TO_END_LATENCY.labels(self.service, self.name, event.type).observe(max(age, 0))
+            return
+
+    def _parse(self, record: ConsumerRecord[Any, Any]) -> CloudEvent:
+        if record.value is None:
+            raise PoisonMessage("empty message value")
+        try:
+            return CloudEvent.from_json_bytes(record.value)
+        except (ValidationError, ValueError) as exc:
+            raise PoisonMessage(f"not a CloudEvent: {exc}") from exc
+
+    async def _apply(self, event: CloudEvent) -> str:
+        handler = self._handlers.get(event.type)
+        async with self._uow_factory(context=correlation_of(event)) as uow:
+            if not await uow.mark_processed(self.name, event):
+                return "duplicate"
+            if handler is not None:
+                await handler(uow, event)
+            await uow.commit()
+        return "applied" if handler is not None else "ignored"
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[Any, Any],
+        producer: Any,
+        exc: BaseException,
+        *,
+        attempts: int,
+        event_type: str,
+    ) -> None:
+        headers = list(record.headers or []) + [
+            ("gridcase-error", repr(exc)[:2000].encode()),
+            ("gridcase-attempts", str(attempts).encode()),
+            ("gridcase-consumer", self.name.encode()),
+            ("gridcase-original-topic", record.topic.encode()),
+            ("gridcase-original-partition", str(record.partition).encode()),
+            ("gridcase-original-offset", str(record.offset).encode()),
+        ]
+        while True:
+            try:
+                await producer.send_and_wait(
+                    dead_letter(record.topic), value=record.value, key=record.key, headers=headers
+                )
+                break
+            except KafkaError as kafka_exc:
+                log.warning("dead_letter_publish_failed", error=repr(kafka_exc))
+                await asyncio.sleep(1.0)
+        EVENTS_CONSUMED.labels(self.service, self.name, event_type, "dead_lettered").inc()
+        log.error(
+            "event_dead_lettered",
+            consumer=self.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            attempts=attempts,
+            error=repr(exc)[:500],
+        )
+
+    def partitions(self) -> set[TopicPartition]:
+        return set(self._consumer.assignment()) if self._consumer else set()

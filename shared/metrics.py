@@ -1,0 +1,49 @@
+"""Prometheus metrics shared by the services, labelled by service.
+
+Labels are bounded: route templates, not raw paths; event types, not ids.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "gridcase_http_requests_total",
+    "HTTP requests handled",
+    ["service", "method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "gridcase_http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+OUTBOX_PUBLISHED = Counter(
+    "gridcase_outbox_published_total", "Outbox events published to Kafka", ["service", "topic"]
+)
+OUTBOX_BACKLOG = Gauge(
+    "gridcase_outbox_backlog", "Outbox events committed but not yet published", ["service"]
+)
+OUTBOX_PUBLISH_ERRORS = Counter(
+    "gridcase_outbox_publish_errors_total", "Failed attempts to publish an outbox batch", ["service"]
+)
+EVENTS_CONSUMED = Counter(
+    "gridcase_events_consumed_total",
+    "Events handled by a consumer, by outcome (applied, duplicate, dead_lettered)",
+    ["service", "consumer", "type", "outcome"],
+)
+EVENT_HANDLER_RETRIES = Counter(
+    "gridcase_event_handler_retries_total", "Failed handler attempts that were retried", ["service", "consumer"]
+)
+EVENT_HANDLING_LATENCY = Histogram(
+    "gridcase_event_handling_duration_seconds",
+    "Time to apply one event, including its database commit",
+    ["service", "consumer"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+)
+EVENT_END_TO_END_LATENCY = Histogram(
+    "gridcase_event_age_seconds",
+    "Age of an event (now minus its CloudEvents time) when a consumer applied it",
+    ["service", "consumer", "type"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)

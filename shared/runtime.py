@@ -1,0 +1,183 @@
+"""What every service process runs: engine, outbox relay, consumers, and the HTTP app.
+
+A service's ``bootstrap.py`` builds a ``ServiceRuntime`` with its own tables, handlers
+and routers. Nothing connects until ``start()`` (called by the app's lifespan), so
+importing a service never touches the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db.engine import create_engine
+from shared.db.tables import inbox_table, outbox_table
+from shared.db.unit_of_work import EventContext, UnitOfWork
+from shared.events.topics import TopicNames
+from shared.http.health import health_router
+from shared.http.middleware import RequestContextMiddleware
+from shared.http.problems import install_problem_handlers
+from shared.logging import configure_logging, get_logger
+from shared.messaging.consumer import EventConsumer, Handler
+from shared.messaging.kafka_admin import ensure_topics, kafka_reachable
+from shared.messaging.relay import OutboxRelay
+from shared.settings import GridcaseSettings
+
+log = get_logger(__name__)
+
+
+class ServiceMetadata:
+    """A service's SQLAlchemy metadata with its outbox and inbox already in it."""
+
+    def __init__(self, schema: str):
+        self.schema = schema
+        self.metadata = MetaData(schema=schema)
+        self.outbox: Table = outbox_table(self.metadata)
+        self.inbox: Table = inbox_table(self.metadata)
+
+
+@dataclass
+class ConsumerSpec:
+    name: str
+    topics: list[str]
+    handlers: dict[str, Handler]
+
+
+@dataclass
+class ServiceRuntime:
+    """One service's live parts. ``uow()`` opens a unit of work bound to them."""
+
+    name: str
+    settings: GridcaseSettings
+    tables: ServiceMetadata
+    uow_class: type[UnitOfWork] = UnitOfWork
+    consumer_specs: list[ConsumerSpec] = field(default_factory=list)
+    on_start: list[Callable[[ServiceRuntime], Any]] = field(default_factory=list)
+    engine: AsyncEngine | None = None
+    relay: OutboxRelay | None = None
+    consumers: list[EventConsumer] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def topics(self) -> TopicNames:
+        return TopicNames(self.settings.topic_prefix)
+
+    @property
+    def database_url(self) -> str:
+        return self.settings.database_url_for(self.name)
+
+    def uow(self, context: EventContext | None = None) -> UnitOfWork:
+        if self.engine is None:
+            raise RuntimeError(f"{self.name} runtime is not started")
+        return self.uow_class(
+            self.engine,
+            schema=self.tables.schema,
+            outbox=self.tables.outbox,
+            inbox=self.tables.inbox,
+            topics=self.topics,
+            source=f"/gridcase/{self.name}",
+            context=context,
+        )
+
+    async def start(self, *, consumers: bool = True, relay: bool = True) -> None:
+        self.engine = create_engine(self.database_url)
+        bootstrap = self.settings.kafka_servers()
+        for hook in self.on_start:
+            result = hook(self)
+            if hasattr(result, "__await__"):
+                await result
+        if relay:
+            self.relay = OutboxRelay(
+                service=self.name,
+                engine=self.engine,
+                database_url=self.database_url,
+                outbox=self.tables.outbox,
+                bootstrap=bootstrap,
+                batch_size=self.settings.relay_batch_size,
+                poll_interval_s=self.settings.relay_poll_interval_s,
+            )
+            await self.relay.start()
+        if consumers and self.consumer_specs:
+            with contextlib.suppress(Exception):
+                # Topics may already exist, or Kafka may be away: consumers retry anyway.
+                await ensure_topics(
+                    bootstrap,
+                    self.topics.all_with_dead_letters(),
+                    partitions=self.settings.topic_partitions,
+                    replication_factor=self.settings.topic_replication_factor,
+                )
+            for spec in self.consumer_specs:
+                consumer = EventConsumer(
+                    service=self.name,
+                    name=spec.name,
+                    group_id=f"{self.settings.topic_prefix}gridcase.{self.name}.{spec.name}",
+                    topics=[self.topics(t) for t in spec.topics],
+                    bootstrap=bootstrap,
+                    uow_factory=self.uow,
+                    handlers=spec.handlers,
+                    max_attempts=self.settings.consumer_max_attempts,
+                    retry_backoff_s=self.settings.consumer_retry_backoff_s,
+                )
+                await consumer.start()
+                self.consumers.append(consumer)
+        log.info("service_started", service=self.name)
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
+        self.consumers = []
+        if self.relay is not None:
+            await self.relay.stop()
+            self.relay = None
+        if self.engine is not None:
+            await self.engine.dispose()
+            self.engine = None
+
+    async def database_ready(self) -> bool:
+        if self.engine is None:
+            return False
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def kafka_ready(self) -> bool:
+        return await kafka_reachable(self.settings.kafka_servers())
+
+
+def create_app(
+    runtime: ServiceRuntime,
+    routers: list[APIRouter],
+    *,
+    title: str,
+    description: str,
+    manage_lifecycle: bool = True,
+) -> FastAPI:
+    """The service's FastAPI app; its lifespan starts and stops ``runtime``."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_json)
+        if manage_lifecycle:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if manage_lifecycle:
+                await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service=runtime.name)
+    app.include_router(
+        health_router({"database": runtime.database_ready, "kafka": runtime.kafka_ready})
+    )
+    for router in routers:
+        app.include_router(router)
+    return app
