@@ -1,0 +1,42 @@
+"""The four services as the launcher and tests see them: name, migrations, runtime, app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.escalation import bootstrap as escalation
+from services.intake import bootstrap as intake
+from services.mediation import bootstrap as mediation
+from services.routing import bootstrap as routing
+from shared.db.migrations import upgrade
+from shared.runtime import ServiceRuntime
+from shared.settings import GridcaseSettings
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    name: str
+    migrations: Path
+    build_runtime: Callable[[GridcaseSettings], ServiceRuntime]
+    build_app: Callable[..., FastAPI]
+
+    @property
+    def factory(self) -> str:
+        return f"services.{self.name}.bootstrap:app_factory"
+
+
+SERVICES: tuple[ServiceEntry, ...] = tuple(
+    ServiceEntry(m.NAME, m.MIGRATIONS, m.build_runtime, m.build_app)
+    for m in (intake, routing, mediation, escalation)
+)
+BY_NAME = {s.name: s for s in SERVICES}
+
+
+def migrate_all(settings: GridcaseSettings) -> None:
+    """Upgrade every service's schema to head (each with its own alembic history)."""
+    for service in SERVICES:
+        upgrade(service.migrations, settings.database_url_for(service.name), service.name)

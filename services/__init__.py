@@ -1,0 +1,1 @@
+"""The four GridCase services. None imports another (import-linter enforces it)."""

@@ -1,0 +1,1 @@
+"""Escalation: time limits, supervision, the monthly cycle, the governance-centre feed."""

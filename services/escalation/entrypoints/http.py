@@ -1,0 +1,41 @@
+"""Escalation HTTP API: a case's time-limit clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from services.escalation.adapters.tables import clocks
+from shared.http.problems import not_found
+from shared.runtime import ServiceRuntime
+
+router = APIRouter(tags=["time limits"])
+
+
+class ClockOut(BaseModel):
+    clock_id: str
+    stage: str
+    category: str
+    unit_code: str | None
+    status: str
+    started_at: datetime
+    due_at: datetime
+    yellow_at: datetime
+    red_at: datetime
+
+
+@router.get("/cases/{case_id}/clocks", response_model=list[ClockOut])
+async def case_clocks(case_id: str, request: Request) -> list[ClockOut]:
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.uow() as uow:
+        rows = (
+            await uow.connection.execute(
+                select(clocks).where(clocks.c.case_id == case_id).order_by(clocks.c.started_at)
+            )
+        ).all()
+    if not rows:
+        raise not_found("clock for this case", "该案件的时限")
+    return [ClockOut.model_validate(r, from_attributes=True) for r in rows]

@@ -1,0 +1,1 @@
+"""Intake: reports, disputes, mobile and Open311 intake. Owns submissions."""

@@ -1,0 +1,1 @@
+"""Mediation: where cases are worked. Keeps its own case view, built from events."""

@@ -1,0 +1,29 @@
+"""The mediation schema: its own view of every case, built from the case stream."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Table, Text, func
+
+from shared.runtime import ServiceMetadata
+
+SCHEMA = "mediation"
+TABLES = ServiceMetadata(SCHEMA)
+
+cases = Table(
+    "cases",
+    TABLES.metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("case_number", Text),
+    Column("kind", Text),
+    Column("category", Text),
+    Column("title", Text),
+    Column("status", Text, nullable=False),
+    Column("unit_code", Text),
+    Column("unit_name", Text),
+    Column("assignee_id", Text),
+    Column("assignee_name", Text),
+    Column("assignee_role", Text),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("assigned_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -1,0 +1,1 @@
+"""Routing: organisation tree, grids, staff, routing policy. Owns assignments."""

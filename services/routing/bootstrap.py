@@ -1,0 +1,36 @@
+"""Wires the routing service: tables, the case consumer, routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.routing.adapters.tables import TABLES
+from services.routing.entrypoints.consumers import case_consumer
+from services.routing.entrypoints.http import router
+from shared.runtime import ServiceRuntime, create_app
+from shared.settings import GridcaseSettings
+
+NAME = "routing"
+MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
+
+
+def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
+    runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES)
+    runtime.consumer_specs.append(case_consumer(runtime))
+    return runtime
+
+
+def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
+    return create_app(
+        runtime,
+        [router],
+        title="GridCase routing",
+        description="Organisation tree, grids, staff and explainable case routing.",
+        manage_lifecycle=manage_lifecycle,
+    )
+
+
+def app_factory() -> FastAPI:
+    return build_app(build_runtime(GridcaseSettings()))

@@ -1,0 +1,79 @@
+"""A report travels intake → routing → mediation and escalation over real Kafka."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+import pytest
+
+from tests.harness import Stack, eventually
+
+pytestmark = pytest.mark.integration
+
+# Inside the demo community's second grid (east of the first, south row).
+POINT_IN_GRID_2 = {"lng": 111.5672, "lat": 24.4121}
+
+
+async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
+    await stack.start()
+    intake = stack.client("intake")
+    response = await intake.post(
+        "/reports",
+        json={
+            "category": "市容环境",
+            "title": "垃圾堆放",
+            "description": "小区门口垃圾三天未清运",
+            "location": POINT_IN_GRID_2,
+        },
+    )
+    assert response.status_code == 201, response.text
+    case_id = response.json()["case_id"]
+    assert response.json()["case_number"].startswith("GC")
+
+    async def assigned_view() -> dict | None:
+        r = await stack.client("mediation").get(f"/cases/{case_id}")
+        return r.json() if r.status_code == 200 and r.json()["status"] == "assigned" else None
+
+    view = await eventually(assigned_view)
+    assert view["unit_code"] == "451102001001002"
+    assert view["assignee_id"] == "go-002"
+    assert view["title"] == "垃圾堆放"
+    assert view["status_label"] == "已分派"
+
+    routing = await stack.client("routing").get(f"/cases/{case_id}/routing")
+    assert routing.status_code == 200
+    [decision] = routing.json()
+    assert decision["rule"] == "point-in-grid"
+    assert decision["explanation"]["candidates"][0]["staff_id"] == "go-002"
+
+    async def clocks() -> list | None:
+        r: httpx.Response = await stack.client("escalation").get(f"/cases/{case_id}/clocks")
+        return r.json() if r.status_code == 200 else None
+
+    [clock] = await eventually(clocks)
+    assert clock["stage"] == "accept"
+    assert clock["category"] == "市容环境"
+    started = datetime.fromisoformat(clock["started_at"])
+    due = datetime.fromisoformat(clock["due_at"])
+    red = datetime.fromisoformat(clock["red_at"])
+    assert started < due < red
+
+
+async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack) -> None:
+    await stack.start()
+    response = await stack.client("intake").post(
+        "/reports",
+        json={"category": "其他", "title": "路灯不亮", "description": "村口路灯坏了",
+              "location": {"lng": 111.7, "lat": 24.3}},
+    )
+    case_id = response.json()["case_id"]
+
+    async def routed() -> list | None:
+        r = await stack.client("routing").get(f"/cases/{case_id}/routing")
+        return r.json() if r.status_code == 200 else None
+
+    [decision] = await eventually(routed)
+    assert decision["unit_code"] == "451102"
+    assert decision["assignee_id"] == "op-district"
+    assert "属地兜底" in decision["rule"]

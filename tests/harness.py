@@ -1,0 +1,197 @@
+"""Real infrastructure for tests: one PostgreSQL and one Kafka per test session, and a
+fresh database plus a fresh topic prefix for every stack, so tests never see each
+other's rows or events.
+
+Set ``GRIDCASE_TEST_DATABASE_URL`` (a server URL; databases are created on it) and
+``GRIDCASE_TEST_KAFKA_BOOTSTRAP_SERVERS`` to reuse running servers, e.g. several test
+runs side by side; otherwise the session starts its own under a temporary folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient
+
+from gridcase.devstack.kafka import LocalKafka
+from gridcase.devstack.postgres import EmbeddedPostgres
+from gridcase.services import BY_NAME, SERVICES, migrate_all
+from shared.db.engine import plain_url
+from shared.messaging.kafka_admin import ensure_topics
+from shared.runtime import ServiceRuntime
+from shared.settings import Environment, GridcaseSettings
+
+T = TypeVar("T")
+
+
+@dataclass
+class TestInfra:
+    server_url: str  # postgresql://user@host:port (no database)
+    bootstrap: str
+    postgres: EmbeddedPostgres | None = None
+    kafka: LocalKafka | None = None
+    state_dir: Path | None = None
+
+    @classmethod
+    def start(cls) -> TestInfra:
+        db = os.environ.get("GRIDCASE_TEST_DATABASE_URL")
+        kafka_servers = os.environ.get("GRIDCASE_TEST_KAFKA_BOOTSTRAP_SERVERS")
+        state = Path(tempfile.mkdtemp(prefix="gridcase-test-"))
+        pg = kafka = None
+        if not db:
+            pg = EmbeddedPostgres(state / "postgres")
+            db = pg.start()
+        if not kafka_servers:
+            kafka = LocalKafka(state / "kafka")
+            kafka_servers = kafka.start()
+        server_url = plain_url(db).rsplit("/", 1)[0]
+        return cls(server_url, kafka_servers, pg, kafka, state)
+
+    def stop(self) -> None:
+        if self.kafka is not None:
+            self.kafka.stop()
+        if self.postgres is not None:
+            self.postgres.stop(mode="immediate")
+
+    async def create_database(self) -> str:
+        name = "t_" + uuid.uuid4().hex[:12]
+        conn = await asyncpg.connect(self.server_url + "/postgres")
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return f"{self.server_url}/{name}"
+
+    async def drop_database(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        conn = await asyncpg.connect(self.server_url + "/postgres")
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.1
+) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with the last value after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+@dataclass
+class Stack:
+    """The four services in this process against real servers, each with its own state."""
+
+    infra: TestInfra
+    settings: GridcaseSettings
+    database_url: str
+    runtimes: dict[str, ServiceRuntime] = field(default_factory=dict)
+    _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+
+    @classmethod
+    async def create(cls, infra: TestInfra, *, bootstrap: str | None = None, **overrides: Any) -> Stack:
+        database_url = await infra.create_database()
+        settings = GridcaseSettings(
+            environment=Environment.TEST,
+            database_url=database_url,
+            kafka_bootstrap_servers=bootstrap or infra.bootstrap,
+            topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
+            topic_partitions=3,
+            relay_poll_interval_s=0.5,
+            consumer_retry_backoff_s=0.05,
+            consumer_max_attempts=3,
+            log_json=False,
+            **overrides,
+        )
+        await asyncio.to_thread(migrate_all, settings)
+        stack = cls(infra, settings, database_url)
+        await ensure_topics(
+            settings.kafka_servers(),
+            stack.topics.all_with_dead_letters(),
+            partitions=settings.topic_partitions,
+            replication_factor=1,
+        )
+        return stack
+
+    @property
+    def topics(self) -> Any:
+        return self.settings_topics()
+
+    def settings_topics(self) -> Any:
+        from shared.events.topics import TopicNames
+
+        return TopicNames(self.settings.topic_prefix)
+
+    def runtime(self, name: str) -> ServiceRuntime:
+        if name not in self.runtimes:
+            self.runtimes[name] = BY_NAME[name].build_runtime(self.settings)
+        return self.runtimes[name]
+
+    async def start(self, *names: str, **kwargs: Any) -> None:
+        for name in names or tuple(s.name for s in SERVICES):
+            await self.runtime(name).start(**kwargs)
+
+    async def wait_until_consuming(self, timeout: float = 30.0) -> None:
+        for runtime in self.runtimes.values():
+            for consumer in runtime.consumers:
+                await asyncio.wait_for(consumer.assigned.wait(), timeout)
+
+    async def stop(self, *names: str) -> None:
+        for name in names or tuple(self.runtimes):
+            await self.runtimes[name].stop()
+
+    def client(self, name: str) -> httpx.AsyncClient:
+        if name not in self._clients:
+            app = BY_NAME[name].build_app(self.runtime(name), manage_lifecycle=False)
+            self._clients[name] = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+            )
+        return self._clients[name]
+
+    async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            return list(await conn.fetch(query, *args))
+        finally:
+            await conn.close()
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        with contextlib.suppress(Exception):
+            await self.stop()
+        await self.infra.drop_database(self.database_url)
+        with contextlib.suppress(Exception):
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.bootstrap)
+            await admin.start()
+            try:
+                await admin.delete_topics(self.topics.all_with_dead_letters())
+            finally:
+                await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def running_stack(infra: TestInfra, **overrides: Any) -> AsyncIterator[Stack]:
+    stack = await Stack.create(infra, **overrides)
+    try:
+        yield stack
+    finally:
+        await stack.close()
