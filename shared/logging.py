@@ -19,9 +19,7 @@ _configured = False
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
     """Configure structlog and the standard library once per process."""
     global _configured
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
-    )
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -37,7 +35,9 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         cache_logger_on_first_use=False,
     )
     if not _configured:
-        logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+        )
         # aiokafka logs every connection failure at ERROR while the broker is away,
         # which our own retry loop already reports once per attempt.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
@@ -45,7 +45,9 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
 
 
 def _add_service(service: str) -> Any:
-    def processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    def processor(
+        _: Any, __: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         event_dict.setdefault("service", service)
         return event_dict
 

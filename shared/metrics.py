@@ -25,7 +25,9 @@ OUTBOX_BACKLOG = Gauge(
     "gridcase_outbox_backlog", "Outbox events committed but not yet published", ["service"]
 )
 OUTBOX_PUBLISH_ERRORS = Counter(
-    "gridcase_outbox_publish_errors_total", "Failed attempts to publish an outbox batch", ["service"]
+    "gridcase_outbox_publish_errors_total",
+    "Failed attempts to publish an outbox batch",
+    ["service"],
 )
 EVENTS_CONSUMED = Counter(
     "gridcase_events_consumed_total",
@@ -33,7 +35,9 @@ EVENTS_CONSUMED = Counter(
     ["service", "consumer", "type", "outcome"],
 )
 EVENT_HANDLER_RETRIES = Counter(
-    "gridcase_event_handler_retries_total", "Failed handler attempts that were retried", ["service", "consumer"]
+    "gridcase_event_handler_retries_total",
+    "Failed handler attempts that were retried",
+    ["service", "consumer"],
 )
 EVENT_HANDLING_LATENCY = Histogram(
     "gridcase_event_handling_duration_seconds",

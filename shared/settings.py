@@ -80,7 +80,8 @@ class GridcaseSettings(BaseSettings):
     def kafka_servers(self) -> str:
         if not self.kafka_bootstrap_servers:
             raise RuntimeError(
-                "No Kafka configured: set GRIDCASE_KAFKA_BOOTSTRAP_SERVERS or run `gridcase infra up`"
+                "No Kafka configured: set GRIDCASE_KAFKA_BOOTSTRAP_SERVERS "
+                "or run `gridcase infra up`"
             )
         return self.kafka_bootstrap_servers
 

@@ -85,7 +85,7 @@ class TestInfra:
 async def eventually(
     probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.1
 ) -> T:
-    """Poll ``probe`` until it returns something truthy; fail with the last value after ``timeout``."""
+    """Poll ``probe`` until it returns something truthy; fail after ``timeout``."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -107,7 +107,9 @@ class Stack:
     _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
 
     @classmethod
-    async def create(cls, infra: TestInfra, *, bootstrap: str | None = None, **overrides: Any) -> Stack:
+    async def create(
+        cls, infra: TestInfra, *, bootstrap: str | None = None, **overrides: Any
+    ) -> Stack:
         database_url = await infra.create_database()
         settings = GridcaseSettings(
             environment=Environment.TEST,

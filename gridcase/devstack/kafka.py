@@ -10,6 +10,7 @@ on loopback, logging to a file, with single-node settings for internal topics.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -48,8 +49,14 @@ def ensure_jars(quiet: bool = True) -> Path:
         raise RuntimeError("Maven (mvn) is needed to fetch the Kafka jars: apt-get install maven")
     lib.mkdir(parents=True, exist_ok=True)
     cmd = [
-        "mvn", "-B", "-Dstyle.color=never", "-f", str(POM), "dependency:copy-dependencies",
-        f"-DoutputDirectory={lib}", "-DincludeScope=runtime",
+        "mvn",
+        "-B",
+        "-Dstyle.color=never",
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={lib}",
+        "-DincludeScope=runtime",
     ]
     if quiet:
         cmd.insert(2, "-q")
@@ -116,7 +123,11 @@ class LocalKafka:
         return pid
 
     def running(self) -> bool:
-        return self.pid() is not None and self.port is not None and wait_for_port(self.port, timeout_s=0.5)
+        return (
+            self.pid() is not None
+            and self.port is not None
+            and wait_for_port(self.port, timeout_s=0.5)
+        )
 
     def _write_config(self, port: int, controller_port: int) -> Path:
         data = self.root / "data"
@@ -149,9 +160,16 @@ class LocalKafka:
 
     def _java(self, lib: Path, main: str, *args: str, heap: str = "512m") -> list[str]:
         return [
-            "java", f"-Xmx{heap}", f"-Xms{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            "java",
+            f"-Xmx{heap}",
+            f"-Xms{heap}",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
             f"-Dlog4j.configuration=file:{self.root / 'log4j.properties'}",
-            "-cp", f"{lib}/*", main, *args,
+            "-cp",
+            f"{lib}/*",
+            main,
+            *args,
         ]
 
     def start(self, timeout_s: float = 90.0) -> str:
@@ -160,9 +178,9 @@ class LocalKafka:
         lib = ensure_jars()
         self.root.mkdir(parents=True, exist_ok=True)
         meta = self._meta()
-        port = free_port(int(meta["port"]) if isinstance(meta.get("port"), int) else 9092)
-        prev_controller = meta.get("controller_port")
-        controller_port = free_port(int(prev_controller) if isinstance(prev_controller, int) else None)
+        prev_port, prev_controller = meta.get("port"), meta.get("controller_port")
+        port = free_port(prev_port if isinstance(prev_port, int) else 9092)
+        controller_port = free_port(prev_controller if isinstance(prev_controller, int) else None)
         if controller_port == port:
             controller_port = free_port()
         config = self._write_config(port, controller_port)
@@ -170,16 +188,30 @@ class LocalKafka:
         if not (self.root / "data" / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run(
-                self._java(lib, "kafka.tools.StorageTool", "format", "-t", str(cluster_id), "-c", str(config), heap="256m"),
-                check=True, capture_output=True,
+                self._java(
+                    lib,
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    str(cluster_id),
+                    "-c",
+                    str(config),
+                    heap="256m",
+                ),
+                check=True,
+                capture_output=True,
             )
         with open(self.root / "kafka.stdout", "ab") as out:
             proc = subprocess.Popen(
                 self._java(lib, "kafka.Kafka", str(config)),
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,  # survives the CLI, is not hit by its Ctrl-C
             )
-        self._save_meta(port=port, controller_port=controller_port, pid=proc.pid, cluster_id=cluster_id)
+        self._save_meta(
+            port=port, controller_port=controller_port, pid=proc.pid, cluster_id=cluster_id
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -222,7 +254,5 @@ class LocalKafka:
 
 def _reap(pid: int) -> None:
     """Collect the broker's exit status if we are its parent (tests start it in-process)."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

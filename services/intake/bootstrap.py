@@ -16,7 +16,7 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 
 
 def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
-    assert SCHEMA == TABLES.schema
+    assert TABLES.schema == SCHEMA
     return ServiceRuntime(name=NAME, settings=settings, tables=TABLES)
 
 

@@ -27,7 +27,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode(errors="replace") for k, v in scope.get("headers", [])}
+        headers = {
+            k.decode().lower(): v.decode(errors="replace") for k, v in scope.get("headers", [])
+        }
         request_id = _clean_id(headers.get("x-request-id")) or str(uuid.uuid4())
         correlation_id = _clean_id(headers.get("x-correlation-id")) or request_id
         structlog.contextvars.clear_contextvars()
@@ -54,7 +56,9 @@ class RequestContextMiddleware:
             template = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "GET")
             HTTP_REQUESTS.labels(self.service, method, template, str(status_holder["status"])).inc()
-            HTTP_LATENCY.labels(self.service, method, template).observe(time.perf_counter() - started)
+            HTTP_LATENCY.labels(self.service, method, template).observe(
+                time.perf_counter() - started
+            )
 
 
 def _clean_id(value: str | None) -> str | None:

@@ -48,7 +48,11 @@ class FieldError:
     zh: str
 
     def render(self, chinese: bool) -> dict[str, str]:
-        return {"pointer": self.pointer, "code": self.code, "detail": self.zh if chinese else self.en}
+        return {
+            "pointer": self.pointer,
+            "code": self.code,
+            "detail": self.zh if chinese else self.en,
+        }
 
 
 @dataclass
@@ -71,7 +75,8 @@ class Problem(Exception):
             "type": TYPE_BASE + self.slug,
             "title": self.title_zh if zh else self.title_en,
             "status": self.status,
-            "detail": (self.detail_zh if zh else self.detail_en) or (self.title_zh if zh else self.title_en),
+            "detail": (self.detail_zh if zh else self.detail_en)
+            or (self.title_zh if zh else self.title_en),
             "instance": request.url.path,
         }
         if self.errors:
@@ -82,7 +87,9 @@ class Problem(Exception):
 
 
 def not_found(what_en: str, what_zh: str) -> Problem:
-    return Problem(404, "not-found", "Not found", "未找到", f"No such {what_en}.", f"{what_zh}不存在。")
+    return Problem(
+        404, "not-found", "Not found", "未找到", f"No such {what_en}.", f"{what_zh}不存在。"
+    )
 
 
 # pydantic error type -> (English, Chinese) message templates.
@@ -173,15 +180,31 @@ def install_problem_handlers(app: FastAPI) -> None:
             429: ("Too many requests", "请求过于频繁"),
         }
         en, zh = titles.get(exc.status_code, ("Error", "错误"))
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in (en, "Not Found") else ""
-        return Problem(exc.status_code, "http-" + str(exc.status_code), en, zh, detail, detail,
-                       headers=dict(exc.headers or {})).to_response(request)
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.detail not in (en, "Not Found")
+            else ""
+        )
+        return Problem(
+            exc.status_code,
+            "http-" + str(exc.status_code),
+            en,
+            zh,
+            detail,
+            detail,
+            headers=dict(exc.headers or {}),
+        ).to_response(request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         from shared.logging import get_logger
 
         get_logger(__name__).exception("unhandled_error", path=request.url.path)
-        return Problem(500, "internal", "Internal error", "内部错误",
-                       "The error was logged; nothing was half-stored.",
-                       "错误已记录，未保存不完整的数据。").to_response(request)
+        return Problem(
+            500,
+            "internal",
+            "Internal error",
+            "内部错误",
+            "The error was logged; nothing was half-stored.",
+            "错误已记录，未保存不完整的数据。",
+        ).to_response(request)

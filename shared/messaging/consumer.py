@@ -130,7 +130,9 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("consumer_restarting", consumer=self.name, error=repr(exc), retry_in_s=backoff)
+                log.warning(
+                    "consumer_restarting", consumer=self.name, error=repr(exc), retry_in_s=backoff
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:
@@ -172,12 +174,16 @@ class EventConsumer:
                 raise
             except Exception as exc:
                 if _is_connection_error(exc):
-                    log.warning("consumer_database_unavailable", consumer=self.name, error=repr(exc))
-                    await asyncio.sleep(min(self._retry_backoff_s * 2**min(attempt, 5), 5.0))
+                    log.warning(
+                        "consumer_database_unavailable", consumer=self.name, error=repr(exc)
+                    )
+                    await asyncio.sleep(min(self._retry_backoff_s * 2 ** min(attempt, 5), 5.0))
                     attempt -= 1  # the database's fault, not the message's
                     continue
                 if attempt >= self._max_attempts:
-                    await self._dead_letter(record, producer, exc, attempts=attempt, event_type=event.type)
+                    await self._dead_letter(
+                        record, producer, exc, attempts=attempt, event_type=event.type
+                    )
                     return
                 EVENT_HANDLER_RETRIES.labels(self.service, self.name).inc()
                 log.warning(
@@ -190,11 +196,15 @@ class EventConsumer:
                 )
                 await asyncio.sleep(self._retry_backoff_s * 2 ** (attempt - 1))
                 continue
-            EVENT_HANDLING_LATENCY.labels(self.service, self.name).observe(time.perf_counter() - started)
+            EVENT_HANDLING_LATENCY.labels(self.service, self.name).observe(
+                time.perf_counter() - started
+            )
             EVENTS_CONSUMED.labels(self.service, self.name, event.type, outcome).inc()
             if outcome == "applied":
                 age = (datetime.now(UTC) - event.time).total_seconds()
-                EVENT_END_TO_END_LATENCY.labels(self.service, self.name, event.type).observe(max(age, 0))
+                EVENT_END_TO_END_LATENCY.labels(self.service, self.name, event.type).observe(
+                    max(age, 0)
+                )
             return
 
     def _parse(self, record: ConsumerRecord[Any, Any]) -> CloudEvent:
@@ -224,7 +234,8 @@ class EventConsumer:
         attempts: int,
         event_type: str,
     ) -> None:
-        headers = list(record.headers or []) + [
+        headers = [
+            *list(record.headers or []),
             ("gridcase-error", repr(exc)[:2000].encode()),
             ("gridcase-attempts", str(attempts).encode()),
             ("gridcase-consumer", self.name.encode()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
@@ -18,18 +19,22 @@ async def ensure_topics(
         missing = [n for n in names if n not in existing]
         if not missing:
             return
-        try:
+        # Another process may create them between list and create.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(
-                [NewTopic(n, num_partitions=partitions, replication_factor=replication_factor) for n in missing]
+                [
+                    NewTopic(n, num_partitions=partitions, replication_factor=replication_factor)
+                    for n in missing
+                ]
             )
-        except TopicAlreadyExistsError:
-            pass  # another process created them between list and create
     finally:
         await admin.close()
 
 
 async def kafka_reachable(bootstrap: str, timeout_s: float = 3.0) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000)
+    )
     try:
         await asyncio.wait_for(admin.start(), timeout_s)
         await asyncio.wait_for(admin.list_topics(), timeout_s)
@@ -37,7 +42,5 @@ async def kafka_reachable(bootstrap: str, timeout_s: float = 3.0) -> bool:
     except (KafkaError, OSError, TimeoutError):
         return False
     finally:
-        try:
+        with contextlib.suppress(Exception):  # best-effort close of a half-open client
             await admin.close()
-        except Exception:  # noqa: S110 - best-effort close of a half-open client
-            pass

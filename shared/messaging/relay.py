@@ -80,6 +80,7 @@ class OutboxRelay:
         schema = outbox.schema
         assert schema, "the outbox table must live in a service schema"
         self._schema = schema
+        # The schema is a code constant of the owning service, never user input.
         qualified = f'"{schema}".outbox'
         self._claim_sql = text(
             f"""

@@ -64,8 +64,12 @@ async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack)
     await stack.start()
     response = await stack.client("intake").post(
         "/reports",
-        json={"category": "其他", "title": "路灯不亮", "description": "村口路灯坏了",
-              "location": {"lng": 111.7, "lat": 24.3}},
+        json={
+            "category": "其他",
+            "title": "路灯不亮",
+            "description": "村口路灯坏了",
+            "location": {"lng": 111.7, "lat": 24.3},
+        },
     )
     case_id = response.json()["case_id"]
 

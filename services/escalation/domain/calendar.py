@@ -51,7 +51,9 @@ class WorkingCalendar:
     def is_working_day(self, day: date) -> bool:
         year = self._years.get(day.year)
         if year is None:
-            raise CalendarGap(f"no working-day calendar for {day.year}; add calendars/{day.year}.json")
+            raise CalendarGap(
+                f"no working-day calendar for {day.year}; add calendars/{day.year}.json"
+            )
         if day in year.makeup_workdays:
             return True
         if day in year.holidays:

@@ -70,7 +70,9 @@ async def submit_report(body: ReportIn, request: Request) -> ReportAccepted:
     async with runtime.uow(context) as uow:
         accepted = await handlers.submit_report(uow, cmd)
     return ReportAccepted(
-        case_id=accepted.case_id, case_number=accepted.case_number, submitted_at=accepted.submitted_at
+        case_id=accepted.case_id,
+        case_number=accepted.case_number,
+        submitted_at=accepted.submitted_at,
     )
 
 
@@ -79,10 +81,15 @@ async def get_report(case_id: str, request: Request) -> ReportAccepted:
     runtime = _runtime(request)
     async with runtime.uow() as uow:
         row = (
-            await uow.connection.execute(select(submissions).where(submissions.c.case_id == case_id))
+            await uow.connection.execute(
+                select(submissions).where(submissions.c.case_id == case_id)
+            )
         ).first()
     if row is None:
         raise not_found("report", "报告")
     return ReportAccepted(
-        case_id=row.case_id, case_number=row.case_number, submitted_at=row.submitted_at, status=row.status
+        case_id=row.case_id,
+        case_number=row.case_number,
+        submitted_at=row.submitted_at,
+        status=row.status,
     )

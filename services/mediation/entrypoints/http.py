@@ -37,7 +37,9 @@ class CaseOut(BaseModel):
 async def get_case(case_id: str, request: Request) -> CaseOut:
     runtime: ServiceRuntime = request.app.state.runtime
     async with runtime.uow() as uow:
-        row = (await uow.connection.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        row = (
+            await uow.connection.execute(select(cases).where(cases.c.case_id == case_id))
+        ).first()
     if row is None:
         raise not_found("case", "案件")
     data = dict(row._mapping)

@@ -30,38 +30,77 @@ def _square(x: float, y: float, size: float) -> dict[str, Any]:
 def demo_units() -> list[dict[str, Any]]:
     x0, y0 = ORIGIN
     rows: list[dict[str, Any]] = [
-        {"code": DISTRICT, "name": "八步区", "level": "district", "parent_code": None, "area_type": None,
-         "boundary": _square(x0 - 0.1, y0 - 0.1, 0.2 + 2 * CELL)},
-        {"code": STREET, "name": "城东街道", "level": "street", "parent_code": DISTRICT, "area_type": None,
-         "boundary": _square(x0 - 0.01, y0 - 0.01, 0.02 + 2 * CELL)},
-        {"code": COMMUNITY, "name": "东融社区", "level": "community", "parent_code": STREET,
-         "area_type": "urban", "boundary": _square(x0, y0, 2 * CELL)},
+        {
+            "code": DISTRICT,
+            "name": "八步区",
+            "level": "district",
+            "parent_code": None,
+            "area_type": None,
+            "boundary": _square(x0 - 0.1, y0 - 0.1, 0.2 + 2 * CELL),
+        },
+        {
+            "code": STREET,
+            "name": "城东街道",
+            "level": "street",
+            "parent_code": DISTRICT,
+            "area_type": None,
+            "boundary": _square(x0 - 0.01, y0 - 0.01, 0.02 + 2 * CELL),
+        },
+        {
+            "code": COMMUNITY,
+            "name": "东融社区",
+            "level": "community",
+            "parent_code": STREET,
+            "area_type": "urban",
+            "boundary": _square(x0, y0, 2 * CELL),
+        },
     ]
     for i in range(2):
         for j in range(2):
             seq = i * 2 + j + 1
-            rows.append({
-                "code": f"{COMMUNITY}{seq:03d}",
-                "name": f"东融社区第{seq}网格",
-                "level": "grid",
-                "parent_code": COMMUNITY,
-                "area_type": "urban",
-                "boundary": _square(x0 + j * CELL, y0 + i * CELL, CELL),
-            })
+            rows.append(
+                {
+                    "code": f"{COMMUNITY}{seq:03d}",
+                    "name": f"东融社区第{seq}网格",
+                    "level": "grid",
+                    "parent_code": COMMUNITY,
+                    "area_type": "urban",
+                    "boundary": _square(x0 + j * CELL, y0 + i * CELL, CELL),
+                }
+            )
     return rows
 
 
 def demo_staff() -> list[dict[str, Any]]:
     names = ["李明", "王芳", "张伟", "刘洋"]
     rows = [
-        {"staff_id": f"go-{seq:03d}", "name": names[seq - 1], "role": "grid_officer",
-         "unit_code": f"{COMMUNITY}{seq:03d}", "capacity": 1000}
+        {
+            "staff_id": f"go-{seq:03d}",
+            "name": names[seq - 1],
+            "role": "grid_officer",
+            "unit_code": f"{COMMUNITY}{seq:03d}",
+            "capacity": 1000,
+        }
         for seq in range(1, 5)
     ]
-    rows.append({"staff_id": "op-street", "name": "陈静", "role": "centre_operator",
-                 "unit_code": STREET, "capacity": 1000})
-    rows.append({"staff_id": "op-district", "name": "赵强", "role": "centre_operator",
-                 "unit_code": DISTRICT, "capacity": 100000})
+    rows.append(
+        {
+            "staff_id": "op-street",
+            "name": "陈静",
+            "role": "centre_operator",
+            "unit_code": STREET,
+            "capacity": 1000,
+        }
+    )
+    rows.append(
+        {
+            "staff_id": "op-district",
+            "name": "赵强",
+            "role": "centre_operator",
+            "unit_code": DISTRICT,
+            "capacity": 100000,
+        }
+    )
     return rows
 
 

@@ -13,7 +13,7 @@ from services.routing.domain.assignment import Decision, StaffMember, choose_low
 from services.routing.domain.spatial import GridIndex
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
-from shared.events.case import CaseAssignedV1, CaseSubmittedV1, Candidate
+from shared.events.case import Candidate, CaseAssignedV1, CaseSubmittedV1
 from shared.events.envelope import CloudEvent
 
 # Who handles what, per level, until the routing-policy issue makes this data.
@@ -30,7 +30,9 @@ class Registry:
 
     def __init__(self, rows: list[Any]):
         self.units = {r.code: r for r in rows}
-        self.index = GridIndex((r.code, r.boundary) for r in rows if r.level == "grid" and r.boundary)
+        self.index = GridIndex(
+            (r.code, r.boundary) for r in rows if r.level == "grid" and r.boundary
+        )
         roots = [r.code for r in rows if r.level == "district"]
         self.backstop = roots[0] if roots else None
 
@@ -85,7 +87,13 @@ async def assign_submitted_case(uow: UnitOfWork, event: CloudEvent, registry: Re
     now = datetime.now(UTC)
     assignment_id = str(uuid.uuid4())
     candidates = [
-        Candidate(staff_id=v.staff.staff_id, name=v.staff.name, role=v.staff.role, chosen=v.chosen, reason=v.reason)
+        Candidate(
+            staff_id=v.staff.staff_id,
+            name=v.staff.name,
+            role=v.staff.role,
+            chosen=v.chosen,
+            reason=v.reason,
+        )
         for v in decision.verdicts
     ]
     await uow.connection.execute(

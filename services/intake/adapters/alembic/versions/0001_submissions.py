@@ -41,7 +41,9 @@ def upgrade() -> None:
         sa.Column("risk_signals", JSONB, nullable=False, server_default="[]"),
         sa.Column("reporter", JSONB, nullable=False, server_default="{}"),
         sa.Column("status", sa.Text, nullable=False, server_default="submitted"),
-        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "submitted_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=SCHEMA,
     )
     create_outbox_and_inbox(SCHEMA)

@@ -34,7 +34,9 @@ def upgrade() -> None:
         sa.Column("assignee_role", sa.Text),
         sa.Column("submitted_at", sa.DateTime(timezone=True)),
         sa.Column("assigned_at", sa.DateTime(timezone=True)),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=SCHEMA,
     )
     create_outbox_and_inbox(SCHEMA)

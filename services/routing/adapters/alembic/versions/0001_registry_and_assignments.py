@@ -51,7 +51,9 @@ def upgrade() -> None:
         sa.Column("rule", sa.Text, nullable=False),
         sa.Column("explanation", JSONB, nullable=False),
         sa.Column("active", sa.Boolean, nullable=False, server_default="true"),
-        sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "assigned_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=SCHEMA,
     )
     op.create_index("ix_assignments_case_id", "assignments", ["case_id"], schema=SCHEMA)

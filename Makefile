@@ -1,0 +1,49 @@
+# The targets CI runs (.ci/run) are the ones you run: `make check test`.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: install up test test-fast lint format typecheck imports check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole system: infrastructure, migrations, demo data, four services.
+up: $(STAMP)
+	$(BIN)/gridcase up
+
+## The whole test suite against real PostgreSQL and Kafka (started by the tests).
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+## Unit tests only (pure domain code, no servers).
+test-fast: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy shared services gridcase tests bench
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+check: lint typecheck imports
+
+bench: $(STAMP)
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache

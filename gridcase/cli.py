@@ -1,0 +1,138 @@
+"""The ``gridcase`` command: local infrastructure, migrations, demo data, the whole system."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from gridcase.devstack.stack import Infrastructure
+from shared.settings import GridcaseSettings
+
+app = typer.Typer(help="GridCase: grid incidents and dispute mediation.", no_args_is_help=True)
+infra_app = typer.Typer(
+    help="Local PostgreSQL and Kafka (skipped for servers set by GRIDCASE_* variables)."
+)
+app.add_typer(infra_app, name="infra")
+console = Console()
+
+StateDir = Annotated[
+    Path,
+    typer.Option("--state-dir", envvar="GRIDCASE_STATE_DIR", help="where local servers keep data"),
+]
+
+
+def _infra(state_dir: Path) -> Infrastructure:
+    return Infrastructure(state_dir.resolve())
+
+
+@infra_app.command("up")
+def infra_up(state_dir: StateDir = Path(".gridcase")) -> None:
+    """Start (or find running) PostgreSQL and Kafka; print the variables to use them."""
+    env = _infra(state_dir).up()
+    for key, value in env.items():
+        console.print(f"export {key}={value}", markup=False, highlight=False)
+
+
+@infra_app.command("down")
+def infra_down(state_dir: StateDir = Path(".gridcase")) -> None:
+    """Stop the local servers; their data stays under the state folder."""
+    _infra(state_dir).down()
+    console.print("stopped")
+
+
+@infra_app.command("status")
+def infra_status(state_dir: StateDir = Path(".gridcase")) -> None:
+    for name, status in _infra(state_dir).status().items():
+        console.print(f"{name}: {status}", markup=False, highlight=False)
+
+
+def _settings_with(env: dict[str, str]) -> GridcaseSettings:
+    os.environ.update(env)
+    return GridcaseSettings()
+
+
+@app.command()
+def migrate(state_dir: StateDir = Path(".gridcase")) -> None:
+    """Upgrade every service's schema (starting local servers if needed)."""
+    from gridcase.services import migrate_all
+
+    settings = _settings_with(_infra(state_dir).up())
+    migrate_all(settings)
+    console.print("migrated: intake, routing, mediation, escalation")
+
+
+async def _prepare(settings: GridcaseSettings) -> None:
+    from gridcase.demo import seed_demo_data
+    from shared.events.topics import TopicNames
+    from shared.messaging.kafka_admin import ensure_topics
+
+    await ensure_topics(
+        settings.kafka_servers(),
+        TopicNames(settings.topic_prefix).all_with_dead_letters(),
+        partitions=settings.topic_partitions,
+        replication_factor=settings.topic_replication_factor,
+    )
+    await seed_demo_data(settings)
+
+
+@app.command()
+def up(
+    state_dir: StateDir = Path(".gridcase"),
+    demo: Annotated[
+        bool, typer.Option(help="load the demo district if the registry is empty")
+    ] = True,
+) -> None:
+    """Run the whole system locally: infrastructure, migrations, demo data, four services."""
+    from gridcase.launcher import ServiceProcesses, wait_ready
+    from gridcase.services import migrate_all
+
+    state_dir = state_dir.resolve()
+    console.print("[bold]GridCase[/bold]: starting PostgreSQL and Kafka…")
+    infra = _infra(state_dir)
+    infra_env = infra.up()
+    settings = _settings_with(infra_env)
+    console.print("migrating schemas…")
+    migrate_all(settings)
+    if demo:
+        asyncio.run(_prepare(settings))
+    env = {**os.environ, **infra_env}
+    children = ServiceProcesses(env, settings, state_dir / "logs")
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        urls = children.start()
+        ready = wait_ready(urls)
+        for name, url in urls.items():
+            mark = "[green]ready[/green]" if ready[name] else "[red]not ready[/red]"
+            console.print(f"  {name:<11} {url}  (docs {url}/docs)  {mark}")
+        console.print(f"\n[bold]Dashboard:[/bold] {urls['mediation']}/")
+        console.print(f"logs: {state_dir / 'logs'}   Ctrl-C stops everything.")
+        while not stopping:
+            dead = children.exited()
+            if dead:
+                console.print(f"[red]exited:[/red] {', '.join(dead)}; see the logs; stopping")
+                break
+            time.sleep(0.5)
+    finally:
+        console.print("stopping services…")
+        children.stop()
+        console.print("stopping infrastructure…")
+        infra.down()
+        console.print("stopped.")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,94 @@
+"""``gridcase up``: infrastructure, migrations, demo data, then the four services as
+separate uvicorn processes. Ctrl-C (or SIGTERM) stops them all; no process is left."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from gridcase.services import SERVICES
+from shared.settings import GridcaseSettings
+
+
+def service_command(factory: str, host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        factory,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+def wait_ready(urls: dict[str, str], timeout_s: float = 60.0) -> dict[str, bool]:
+    ready = dict.fromkeys(urls, False)
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline and not all(ready.values()):
+            for name, url in urls.items():
+                if ready[name]:
+                    continue
+                with contextlib.suppress(httpx.HTTPError):
+                    ready[name] = client.get(url + "/readyz").status_code == 200
+            time.sleep(0.3)
+    return ready
+
+
+class ServiceProcesses:
+    """The four children. Each runs in its own process group, so a stop reaches uvicorn
+    workers too and nothing is orphaned."""
+
+    def __init__(self, env: dict[str, str], settings: GridcaseSettings, log_dir: Path):
+        self.env = env
+        self.settings = settings
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, names: list[str] | None = None) -> dict[str, str]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        urls = {}
+        for service in SERVICES:
+            if names and service.name not in names:
+                continue
+            port = self.settings.port_for(service.name)
+            log = open(self.log_dir / f"{service.name}.log", "ab")  # noqa: SIM115 - child owns it
+            self.procs[service.name] = subprocess.Popen(
+                service_command(service.factory, self.settings.host, port),
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            urls[service.name] = f"http://{self.settings.host}:{port}"
+        return urls
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
+
+    def exited(self) -> list[str]:
+        return [name for name, p in self.procs.items() if p.poll() is not None]
