@@ -16,8 +16,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db.tables import outbox_channel
-from shared.events.case import Payload
 from shared.events.envelope import CloudEvent
+from shared.events.payload import Payload
 from shared.events.topics import TopicNames
 
 

@@ -7,8 +7,9 @@ from services.escalation.domain.clocks import load_limits
 from services.escalation.service_layer import handlers
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
-from shared.events.case import CaseAssignedV1, CaseSubmittedV1
 from shared.events.envelope import CloudEvent
+from shared.events.intake import CaseSubmittedV1
+from shared.events.routing import CaseAssignedV1
 from shared.runtime import ConsumerSpec
 
 

@@ -11,8 +11,9 @@ from services.escalation.adapters.tables import case_categories, clocks
 from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.domain.clocks import StageLimit, plan_clock
 from shared.db.unit_of_work import UnitOfWork
-from shared.events.case import CaseAssignedV1, CaseSubmittedV1
 from shared.events.envelope import CloudEvent
+from shared.events.intake import CaseSubmittedV1
+from shared.events.routing import CaseAssignedV1
 
 
 async def on_case_submitted(uow: UnitOfWork, event: CloudEvent) -> None:

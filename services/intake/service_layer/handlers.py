@@ -13,7 +13,8 @@ from services.intake.domain.case_numbers import case_number
 from services.intake.domain.commands import SubmitReport
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
-from shared.events.case import CaseSubmittedV1, GeoPoint
+from shared.events.intake import CaseSubmittedV1
+from shared.events.payload import GeoPoint
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from services.mediation.service_layer import handlers
 from shared.events import topics
-from shared.events.case import CaseAssignedV1, CaseSubmittedV1
+from shared.events.intake import CaseSubmittedV1
+from shared.events.routing import CaseAssignedV1
 from shared.runtime import ConsumerSpec
 
 

@@ -8,8 +8,9 @@ from sqlalchemy.dialects.postgresql import insert
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.case_status import ASSIGNED, SUBMITTED, advanced
 from shared.db.unit_of_work import UnitOfWork
-from shared.events.case import CaseAssignedV1, CaseSubmittedV1
 from shared.events.envelope import CloudEvent
+from shared.events.intake import CaseSubmittedV1
+from shared.events.routing import CaseAssignedV1
 
 
 async def _current_status(uow: UnitOfWork, case_id: str) -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from services.routing.service_layer import handlers
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
-from shared.events.case import CaseSubmittedV1
 from shared.events.envelope import CloudEvent
+from shared.events.intake import CaseSubmittedV1
 from shared.runtime import ConsumerSpec, ServiceRuntime
 
 

@@ -13,8 +13,9 @@ from services.routing.domain.assignment import Decision, StaffMember, choose_low
 from services.routing.domain.spatial import GridIndex
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
-from shared.events.case import Candidate, CaseAssignedV1, CaseSubmittedV1
 from shared.events.envelope import CloudEvent
+from shared.events.intake import CaseSubmittedV1
+from shared.events.routing import Candidate, CaseAssignedV1
 
 # Who handles what, per level, until the routing-policy issue makes this data.
 ROLE_AT_LEVEL = {
