@@ -37,6 +37,7 @@ T = TypeVar("T")
 
 @dataclass
 class TestInfra:
+    __test__ = False  # a fixture type, not a test class
     server_url: str  # postgresql://user@host:port (no database)
     bootstrap: str
     postgres: EmbeddedPostgres | None = None
@@ -197,3 +198,31 @@ async def running_stack(infra: TestInfra, **overrides: Any) -> AsyncIterator[Sta
         yield stack
     finally:
         await stack.close()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, at_least: int = 1, timeout: float = 20.0
+) -> list[Any]:
+    """Every record on ``topic`` from the beginning, once at least ``at_least`` arrived
+    and no more came for a moment (a plain consumer, no group, nothing committed)."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = time.monotonic() + timeout
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            fresh = [r for rs in batch.values() for r in rs]
+            records.extend(fresh)
+            if fresh:
+                quiet_since = time.monotonic()
+            elif len(records) >= at_least and time.monotonic() - quiet_since > 1.0:
+                break
+    finally:
+        await consumer.stop()
+    return records

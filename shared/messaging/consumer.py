@@ -34,6 +34,7 @@ from shared.db.unit_of_work import UnitOfWork, correlation_of
 from shared.events.envelope import CloudEvent
 from shared.events.topics import dead_letter
 from shared.logging import get_logger
+from shared.messaging.errors import describe_error
 from shared.messaging.relay import build_producer
 from shared.metrics import (
     EVENT_END_TO_END_LATENCY,
@@ -131,7 +132,10 @@ class EventConsumer:
                 raise
             except Exception as exc:
                 log.warning(
-                    "consumer_restarting", consumer=self.name, error=repr(exc), retry_in_s=backoff
+                    "consumer_restarting",
+                    consumer=self.name,
+                    error=describe_error(exc),
+                    retry_in_s=backoff,
                 )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -156,7 +160,11 @@ class EventConsumer:
                 except CommitFailedError as exc:
                     # The group rebalanced under us; the new owner replays from the
                     # last committed offset and the inbox absorbs what we applied.
-                    log.info("offset_commit_after_rebalance", consumer=self.name, error=repr(exc))
+                    log.info(
+                        "offset_commit_after_rebalance",
+                        consumer=self.name,
+                        error=describe_error(exc),
+                    )
 
     async def _process(self, record: ConsumerRecord[Any, Any], producer: Any) -> None:
         try:
@@ -175,7 +183,9 @@ class EventConsumer:
             except Exception as exc:
                 if _is_connection_error(exc):
                     log.warning(
-                        "consumer_database_unavailable", consumer=self.name, error=repr(exc)
+                        "consumer_database_unavailable",
+                        consumer=self.name,
+                        error=describe_error(exc),
                     )
                     await asyncio.sleep(min(self._retry_backoff_s * 2 ** min(attempt, 5), 5.0))
                     attempt -= 1  # the database's fault, not the message's
@@ -192,7 +202,7 @@ class EventConsumer:
                     event_id=event.id,
                     event_type=event.type,
                     attempt=attempt,
-                    error=repr(exc),
+                    error=describe_error(exc),
                 )
                 await asyncio.sleep(self._retry_backoff_s * 2 ** (attempt - 1))
                 continue
@@ -236,7 +246,7 @@ class EventConsumer:
     ) -> None:
         headers = [
             *list(record.headers or []),
-            ("gridcase-error", repr(exc)[:2000].encode()),
+            ("gridcase-error", f"{type(exc).__name__}: {exc}"[:4000].encode()),
             ("gridcase-attempts", str(attempts).encode()),
             ("gridcase-consumer", self.name.encode()),
             ("gridcase-original-topic", record.topic.encode()),
@@ -260,7 +270,7 @@ class EventConsumer:
             partition=record.partition,
             offset=record.offset,
             attempts=attempts,
-            error=repr(exc)[:500],
+            error=describe_error(exc),
         )
 
     def partitions(self) -> set[TopicPartition]:

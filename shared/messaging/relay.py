@@ -30,6 +30,7 @@ from shared.db.engine import plain_url
 from shared.db.tables import outbox_channel
 from shared.events.envelope import STRUCTURED_CONTENT_TYPE
 from shared.logging import get_logger
+from shared.messaging.errors import describe_error
 from shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISH_ERRORS, OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
@@ -153,7 +154,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 OUTBOX_PUBLISH_ERRORS.labels(self.service).inc()
-                log.warning("outbox_publish_failed", error=repr(exc), retry_in_s=backoff)
+                log.warning("outbox_publish_failed", error=describe_error(exc), retry_in_s=backoff)
                 if isinstance(exc, KafkaError | OSError | TimeoutError):
                     await self._close_producer()
                 await self._sleep(backoff)
@@ -216,7 +217,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("outbox_listen_failed", error=repr(exc))
+                log.warning("outbox_listen_failed", error=describe_error(exc))
                 await self._sleep(2.0)
             finally:
                 if conn is not None:
