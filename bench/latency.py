@@ -1,0 +1,180 @@
+"""Submitted → assigned latency at a steady rate, beside the raw ceilings.
+
+    .venv/bin/python -m bench.latency --rate 100 --seconds 20
+
+Starts a whole system (four uvicorn processes, real PostgreSQL and Kafka), offers
+reports to intake at a fixed rate (open loop: sends on schedule whatever the answers
+take), then reads from the databases when each case was submitted (intake's commit)
+and assigned (routing's commit). In the same run it measures asyncpg single-row commit
+rate and aiokafka produce→consume rate and round trip, and prints the ratios.
+Results go to bench/results/latency-<time>.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+
+from bench.baselines import asyncpg_commit_rate, kafka_produce_consume
+from bench.bench_stack import RESULTS, bench_system, summary
+from services.routing.adapters.demo import CELL, ORIGIN
+from shared.db.engine import plain_url
+from tests.harness import TestInfra
+
+
+def random_point() -> dict[str, float]:
+    x0, y0 = ORIGIN
+    return {
+        "lng": x0 + random.uniform(0.0001, 2 * CELL - 0.0001),
+        "lat": y0 + random.uniform(0.0001, 2 * CELL - 0.0001),
+    }
+
+
+async def offer_load(url: str, rate: float, seconds: float) -> tuple[list[float], int, int]:
+    """Open-loop load; returns intake response times, accepted count and failures."""
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    latencies: list[float] = []
+    failures = 0
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def one(n: int) -> None:
+            nonlocal failures
+            t0 = time.perf_counter()
+            try:
+                r = await client.post(
+                    "/reports",
+                    json={
+                        "category": "市容环境",
+                        "title": f"压测{n}",
+                        "description": "基准测试报告",
+                        "location": random_point(),
+                    },
+                )
+                if r.status_code == 201:
+                    latencies.append(time.perf_counter() - t0)
+                else:
+                    failures += 1
+            except httpx.HTTPError:
+                failures += 1
+
+        tasks = []
+        start = time.perf_counter()
+        total = int(rate * seconds)
+        for n in range(total):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+    return latencies, len(latencies), failures
+
+
+async def pipeline_latencies(database_url: str, expected: int, timeout: float = 120) -> list[float]:
+    conn = await asyncpg.connect(plain_url(database_url))
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            n = await conn.fetchval("SELECT count(*) FROM routing.assignments")
+            if n >= expected:
+                break
+            await asyncio.sleep(0.5)
+        rows = await conn.fetch(
+            "SELECT extract(epoch FROM a.assigned_at - s.submitted_at) AS seconds "
+            "FROM intake.submissions s JOIN routing.assignments a USING (case_id)"
+        )
+    finally:
+        await conn.close()
+    return [float(r["seconds"]) for r in rows]
+
+
+async def main(rate: float, seconds: float) -> dict[str, object]:
+    infra = TestInfra.start()
+    try:
+        async with bench_system(infra) as system:
+            await offer_load(system.urls["intake"], min(rate, 20), 2)  # warm-up, not counted
+            warm = await pipeline_latencies(system.database_url, 1)
+            intake_lat, accepted, failures = await offer_load(system.urls["intake"], rate, seconds)
+            e2e = await pipeline_latencies(system.database_url, accepted + len(warm))
+            e2e = e2e[len(warm) :] if len(e2e) > len(warm) else e2e
+        baseline_db = await infra.create_database()
+        try:
+            pg1 = await asyncpg_commit_rate(baseline_db, connections=1)
+            pg8 = await asyncpg_commit_rate(baseline_db, connections=8, rows=4000)
+        finally:
+            await infra.drop_database(baseline_db)
+        kafka = await kafka_produce_consume(infra.bootstrap)
+    finally:
+        infra.stop()
+
+    e2e_s = summary(e2e)
+    result: dict[str, object] = {
+        "when": datetime.now(UTC).isoformat(),
+        "offered_rate_per_s": rate,
+        "seconds": seconds,
+        "accepted": accepted,
+        "failures": failures,
+        "intake_response_s": summary(intake_lat),
+        "submitted_to_assigned_s": e2e_s,
+        "asyncpg_1conn": pg1,
+        "asyncpg_8conn": pg8,
+        "kafka": kafka,
+        "ratios": {
+            "e2e_median_over_kafka_rtt_median": e2e_s["median"] / kafka["rtt_median"],
+            "offered_rate_over_asyncpg_8conn_commit_rate": rate / pg8["commits_per_s"],
+            "offered_rate_over_kafka_rate": rate / kafka["messages_per_s"],
+        },
+    }
+    return result
+
+
+def to_markdown(r: dict) -> str:  # type: ignore[type-arg]
+    e, i = r["submitted_to_assigned_s"], r["intake_response_s"]
+    ms = 1000
+    return "\n".join(
+        [
+            f"# Submitted → assigned latency ({r['when']})",
+            "",
+            f"Offered {r['offered_rate_per_s']}/s for {r['seconds']} s: {r['accepted']} accepted, {r['failures']} failed.",
+            "",
+            "| measure | median | p95 | p99 | max |",
+            "|---|---|---|---|---|",
+            f"| intake POST /reports (ms) | {i['median'] * ms:.1f} | {i['p95'] * ms:.1f} | {i['p99'] * ms:.1f} | {i['max'] * ms:.1f} |",
+            f"| submitted → assigned (ms) | {e['median'] * ms:.1f} | {e['p95'] * ms:.1f} | {e['p99'] * ms:.1f} | {e['max'] * ms:.1f} |",
+            f"| raw Kafka produce→consume round trip (ms) | {r['kafka']['rtt_median'] * ms:.1f} | {r['kafka']['rtt_p95'] * ms:.1f} | {r['kafka']['rtt_p99'] * ms:.1f} | {r['kafka']['rtt_max'] * ms:.1f} |",
+            f"| raw asyncpg commit, 1 connection (ms) | {r['asyncpg_1conn']['latency_median'] * ms:.2f} | {r['asyncpg_1conn']['latency_p95'] * ms:.2f} | {r['asyncpg_1conn']['latency_p99'] * ms:.2f} | {r['asyncpg_1conn']['latency_max'] * ms:.2f} |",
+            "",
+            "| ceiling | rate |",
+            "|---|---|",
+            f"| asyncpg single-row commits/s, 1 connection | {r['asyncpg_1conn']['commits_per_s']:.0f} |",
+            f"| asyncpg single-row commits/s, 8 connections | {r['asyncpg_8conn']['commits_per_s']:.0f} |",
+            f"| aiokafka produce→consume messages/s (acks=all, idempotent) | {r['kafka']['messages_per_s']:.0f} |",
+            "",
+            "| ratio | value |",
+            "|---|---|",
+            *[f"| {k} | {v:.3f} |" for k, v in r["ratios"].items()],
+            "",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=float, default=100.0, help="reports offered per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to offer them")
+    args = parser.parse_args()
+    outcome = asyncio.run(main(args.rate, args.seconds))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"latency-{stamp}.json").write_text(json.dumps(outcome, indent=2))
+    markdown = to_markdown(outcome)
+    (RESULTS / f"latency-{stamp}.md").write_text(markdown)
+    print(markdown)
