@@ -1,13 +1,21 @@
-"""Wires the intake service: tables, routes, no consumers yet. Nothing connects here."""
+"""Wires the intake service: tables, consumers, routes, limits. Nothing connects here."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.intake.adapters.storage import LocalBlobStore
 from services.intake.adapters.tables import SCHEMA, TABLES
-from services.intake.entrypoints.http import router
+from services.intake.config import IntakeConfig
+from services.intake.entrypoints import http, mobile, open311, public
+from services.intake.entrypoints.consumers import case_status_consumer, registry_consumer
+from services.intake.entrypoints.support import RateLimiter
+from services.intake.service_layer.idempotency import purge_expired
+from services.intake.service_layer.reference import ReferenceCache
+from shared.http.guards import BodyGuardMiddleware
 from shared.runtime import ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
@@ -15,19 +23,55 @@ NAME = "intake"
 MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 
 
-def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
+async def _purge_old_idempotency_keys(runtime: ServiceRuntime) -> None:
+    """Drop keys past their time to live once per start (they are kept ≥ 72 h)."""
+    config: IntakeConfig = runtime.state["config"]
+    async with runtime.uow() as uow:
+        await purge_expired(uow.connection, timedelta(hours=config.idempotency_ttl_h))
+        await uow.commit()
+
+
+def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None) -> ServiceRuntime:
     assert TABLES.schema == SCHEMA
-    return ServiceRuntime(name=NAME, settings=settings, tables=TABLES)
+    config = config or IntakeConfig()
+    runtime = ServiceRuntime(
+        name=NAME,
+        settings=settings,
+        tables=TABLES,
+        on_start=[_purge_old_idempotency_keys],
+    )
+    runtime.consumer_specs = [registry_consumer(runtime), case_status_consumer()]
+    attachments_dir = Path(config.attachments_dir or Path(settings.state_dir) / "attachments")
+    runtime.state.update(
+        config=config,
+        reference=ReferenceCache(config.area_cache_s),
+        rate_limiter=RateLimiter(config.resident_rate_per_minute),
+        blobs=LocalBlobStore(attachments_dir),
+    )
+    return runtime
 
 
 def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
-    return create_app(
+    config: IntakeConfig = runtime.state["config"]
+    app = create_app(
         runtime,
-        [router],
+        [http.router, mobile.router, public.router, open311.router],
         title="GridCase intake",
-        description="Situation reports and disputes from grid officers and residents.",
+        description=(
+            "Situation reports and disputes from grid officers (bearer token, offline "
+            "sync), residents (public, rate-limited) and Open311 GeoReport v2 clients. "
+            "Every write accepts an Idempotency-Key."
+        ),
         manage_lifecycle=manage_lifecycle,
     )
+    app.add_exception_handler(open311.Open311Error, open311.handle_open311_error)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=config.max_json_bytes,
+        max_json_depth=config.max_json_depth,
+        limits_by_prefix={"/attachments": config.max_upload_bytes},
+    )
+    return app
 
 
 def app_factory() -> FastAPI:

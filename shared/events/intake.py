@@ -1,13 +1,27 @@
-"""Events the intake service produces (on ``gridcase.case.v1``, keyed by case id)."""
+"""Events the intake service produces (on ``gridcase.case.v1``, keyed by case id).
+
+Personal data of dispute parties travels only masked (``110***********1234``,
+``138****5678``); the full values stay in intake's database.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.events.payload import GeoPoint, Payload
+
+
+class PartyV1(BaseModel):
+    """A dispute party as the stream may carry it: role, masked name and numbers."""
+
+    role: str
+    name_masked: str
+    id_number_masked: str | None = None
+    phone_masked: str | None = None
 
 
 class CaseSubmittedV1(Payload):
@@ -29,6 +43,31 @@ class CaseSubmittedV1(Payload):
     risk_signals: list[str] = Field(default_factory=list)
     people_involved: int | None = None
     submitted_at: datetime
+    # Added by the intake issue; optional so that earlier events still validate.
+    subcategory: str | None = None
+    channel: Literal["officer", "resident", "desk", "open311"] | None = None
+    reporter_staff_id: str | None = None
+    original_location: GeoPoint | None = None
+    original_crs: str | None = None
+    jurisdiction_checked: bool | None = None
+    facts: str | None = None
+    amount_involved: Decimal | None = None
+    parties: list[PartyV1] = Field(default_factory=list)
+    attachments: list[str] = Field(default_factory=list)  # sha256 of each blob
 
 
-PAYLOADS: tuple[type[Payload], ...] = (CaseSubmittedV1,)
+class ReportLinkedV1(Payload):
+    """A new report duplicated an open case and was linked to it instead (keyed by case)."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.report-linked.v1"
+    producer: ClassVar[str] = "intake"
+
+    case_id: str
+    report_id: str
+    report_number: str
+    channel: str
+    distance_m: float | None = None
+    linked_at: datetime
+
+
+PAYLOADS: tuple[type[Payload], ...] = (CaseSubmittedV1, ReportLinkedV1)

@@ -1,95 +1,166 @@
-"""Intake HTTP API. Routes only translate HTTP to commands and call handlers."""
+"""Desk intake, report status, the category dictionary and attachments.
+
+``POST /reports`` is the desk channel (walk-in, 12345 hotline operators); grid
+officers use ``/mobile/v1``, residents ``/public``, outside systems ``/open311/v2``.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request, status
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 
-from services.intake.adapters.tables import submissions
-from services.intake.domain.commands import Point, SubmitReport
-from services.intake.service_layer import handlers
-from shared.db.unit_of_work import EventContext
-from shared.http.problems import not_found
-from shared.runtime import ServiceRuntime
+from services.intake.adapters.storage import BlobStore
+from services.intake.domain.commands import Reporter
+from services.intake.domain.media import AttachmentRefused, check_attachment
+from services.intake.entrypoints.schemas import CategoryIn, SubmissionIn
+from services.intake.entrypoints.submitting import dump, respond, submit
+from services.intake.entrypoints.support import (
+    idempotency_claim,
+    rate_limited,
+    reference_cache,
+    runtime_of,
+    uow_for,
+)
+from services.intake.service_layer import handlers, queries
+from shared.auth.tokens import InvalidToken, Principal, current_principal, verify_token
+from shared.http.problems import Problem, not_found
 
 router = APIRouter(tags=["reports"])
 
-
-class LocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lng: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    crs: Literal["WGS84"] = "WGS84"
-
-
-class ReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["report", "dispute"] = "report"
-    category: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=5000)
-    location: LocationIn | None = None
-    grid_code: str | None = Field(default=None, pattern=r"^\d{15}$")
-    address: str | None = Field(default=None, max_length=300)
+ACCEPTED = {
+    201: {"description": "A new case was opened; the report and its event are committed."},
+    200: {"description": "Linked to an open case of the same category nearby (duplicate)."},
+    422: {"description": "Invalid input, or Idempotency-Key reused with another body."},
+}
 
 
-class ReportAccepted(BaseModel):
-    case_id: str
-    case_number: str
-    submitted_at: datetime
-    status: str = "submitted"
+@router.post("/reports", status_code=201, responses=ACCEPTED)  # type: ignore[arg-type]
+async def submit_desk_report(body: SubmissionIn, request: Request) -> JSONResponse:
+    """Accept a report or dispute at the desk. A 2xx means it and its event are committed."""
+    claim = idempotency_claim(request, "desk", dump(body))
+    answer = await submit(request, body.to_command(Reporter(channel="desk")), claim)
+    return respond(answer)
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
+@router.get("/reports/{case_id}")
+async def get_report(case_id: str, request: Request) -> dict[str, Any]:
+    """Status of a report, with the case it was linked to and the reports linked to it."""
+    async with uow_for(request) as uow:
+        row = await queries.by_id(uow.connection, case_id)
+        if row is None:
+            raise not_found("report", "报告")
+        return await queries.case_view(uow.connection, row)
 
 
-@router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReportAccepted)
-async def submit_report(body: ReportIn, request: Request) -> ReportAccepted:
-    """Accept a situation report. A 201 means the report and its event are committed."""
-    runtime = _runtime(request)
-    point = Point(body.location.lng, body.location.lat) if body.location else None
-    cmd = SubmitReport(
-        kind=body.kind,
-        category=body.category,
-        title=body.title,
-        description=body.description,
-        source="上报",
-        location=point,
-        original_location=point,
-        crs=body.location.crs if body.location else None,
-        grid_code=body.grid_code,
-        address=body.address,
-    )
-    context = EventContext(correlation_id=request.state.correlation_id)
-    async with runtime.uow(context) as uow:
-        accepted = await handlers.submit_report(uow, cmd)
-    return ReportAccepted(
-        case_id=accepted.case_id,
-        case_number=accepted.case_number,
-        submitted_at=accepted.submitted_at,
-    )
+@router.get("/categories", tags=["dictionary"])
+async def list_categories(
+    request: Request, kind: Literal["report", "dispute"] | None = None
+) -> list[dict[str, Any]]:
+    """The active category dictionary: report classes with subtypes, dispute types."""
+    async with uow_for(request) as uow:
+        ref = await reference_cache(runtime_of(request)).get(uow.connection)
+    return [
+        {
+            "kind": c.kind,
+            "code": c.code,
+            "name_en": c.name_en,
+            "slug": c.slug,
+            "subtypes": list(c.subtypes),
+            "response_hours": c.response_hours,
+        }
+        for c in ref.categories.active(kind)
+    ]
 
 
-@router.get("/reports/{case_id}", response_model=ReportAccepted)
-async def get_report(case_id: str, request: Request) -> ReportAccepted:
-    runtime = _runtime(request)
-    async with runtime.uow() as uow:
-        row = (
-            await uow.connection.execute(
-                select(submissions).where(submissions.c.case_id == case_id)
-            )
-        ).first()
-    if row is None:
-        raise not_found("report", "报告")
-    return ReportAccepted(
-        case_id=row.case_id,
-        case_number=row.case_number,
-        submitted_at=row.submitted_at,
-        status=row.status,
-    )
+EDITORS = {"centre_operator", "admin"}
+
+
+@router.put("/categories/{kind}/{code}", tags=["dictionary"], status_code=204)
+async def put_category(
+    kind: Literal["report", "dispute"],
+    code: str,
+    body: CategoryIn,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    """Add or change a category (centre operators). Set ``active: false`` to retire one."""
+    if principal.role not in EDITORS:
+        raise Problem(
+            403,
+            "forbidden",
+            "Forbidden",
+            "无权访问",
+            "Only centre operators edit the dictionary.",
+            "只有综治中心可以编辑字典。",
+        )
+    if not 1 <= len(code) <= 64 or not code.isprintable():
+        raise Problem(
+            422,
+            "validation",
+            "The request is not valid",
+            "请求内容有误",
+            "Bad category code.",
+            "类别编码无效。",
+        )
+    async with uow_for(request) as uow:
+        await handlers.update_category(uow, kind, code, **body.model_dump())
+    reference_cache(runtime_of(request)).invalidate()
+    return Response(status_code=204)
+
+
+def _store(request: Request) -> BlobStore:
+    store: BlobStore = runtime_of(request).state["blobs"]
+    return store
+
+
+def _officer_or_rate_limited(request: Request) -> None:
+    """Officers with a valid token upload freely; anyone else is rate-limited."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        try:
+            verify_token(runtime_of(request).settings.secret_key, token.strip())
+            return
+        except InvalidToken:
+            pass
+    rate_limited(request)
+
+
+@router.post("/attachments", tags=["attachments"], status_code=201)
+async def upload_attachment(
+    request: Request,
+    file: UploadFile = File(description="A photo or an audio recording."),
+    _: None = Depends(_officer_or_rate_limited),
+) -> dict[str, Any]:
+    """Store a photo or recording; refer to it by ``attachment_id`` in a submission.
+
+    The type is read from the content, not the file name; the same content uploaded
+    twice gives the same id (content addressing), so retrying is safe.
+    """
+    content = await file.read()
+    try:
+        media = check_attachment(content)
+    except AttachmentRefused as exc:
+        status = 413 if exc.code == "too-large" else 415
+        raise Problem(
+            status, "attachment-" + exc.code, "Attachment refused", "附件被拒绝", exc.en, exc.zh
+        ) from None
+    digest = await _store(request).put(content)
+    async with uow_for(request) as uow:
+        await handlers.register_attachment(uow, digest, media, len(content))
+    return {"attachment_id": digest, "media_type": media.mime, "size": len(content)}
+
+
+@router.get("/attachments/{digest}", tags=["attachments"])
+async def get_attachment(
+    digest: str, request: Request, _: Principal = Depends(current_principal)
+) -> Response:
+    """The stored bytes (staff only: scene photos may show people)."""
+    async with uow_for(request) as uow:
+        media = await queries.attachment_media_type(uow.connection, digest)
+    content = await _store(request).get(digest) if media else None
+    if content is None or media is None:
+        raise not_found("attachment", "附件")
+    return Response(content, media_type=media)

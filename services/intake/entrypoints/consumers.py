@@ -1,0 +1,44 @@
+"""Intake's consumers: the registry mirror and the case status it shows reporters."""
+
+from __future__ import annotations
+
+from services.intake.service_layer import handlers
+from services.intake.service_layer.reference import ReferenceCache
+from shared.db.unit_of_work import UnitOfWork
+from shared.events import topics
+from shared.events.envelope import CloudEvent
+from shared.events.routing import CaseAssignedV1, UnitRemovedV1, UnitUpsertedV1
+from shared.runtime import ConsumerSpec, ServiceRuntime
+
+
+def registry_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
+    """Event-carried state transfer: intake keeps its own copy of units and boundaries."""
+
+    def cache() -> ReferenceCache:
+        reference: ReferenceCache = runtime.state["reference"]
+        return reference
+
+    async def on_upserted(uow: UnitOfWork, event: CloudEvent) -> None:
+        await handlers.apply_unit_upserted(uow, event)
+        cache().invalidate()
+
+    async def on_removed(uow: UnitOfWork, event: CloudEvent) -> None:
+        await handlers.apply_unit_removed(uow, event)
+        cache().invalidate()
+
+    return ConsumerSpec(
+        name="registry-mirror",
+        topics=[topics.REGISTRY],
+        handlers={
+            UnitUpsertedV1.event_type: on_upserted,
+            UnitRemovedV1.event_type: on_removed,
+        },
+    )
+
+
+def case_status_consumer() -> ConsumerSpec:
+    return ConsumerSpec(
+        name="case-status",
+        topics=[topics.CASE],
+        handlers={CaseAssignedV1.event_type: handlers.apply_case_assigned},
+    )

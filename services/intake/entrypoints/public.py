@@ -1,0 +1,49 @@
+"""Resident intake: public, rate-limited per client, with a tracking token.
+
+A resident stays anonymous to the public (no name in any public view) but leaves a
+phone number for follow-up; the answer carries a ``tracking_token`` (shown once, kept
+only as a hash) with which ``GET /public/track/{token}`` shows the status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from services.intake.domain.commands import Reporter
+from services.intake.entrypoints.schemas import ResidentSubmissionIn
+from services.intake.entrypoints.submitting import dump, respond, submit
+from services.intake.entrypoints.support import idempotency_claim, rate_limited, uow_for
+from services.intake.service_layer import queries
+from services.intake.service_layer.handlers import tracking_hash
+from shared.http.problems import not_found
+
+router = APIRouter(prefix="/public", tags=["residents"])
+
+
+@router.post("/reports", status_code=201, dependencies=[Depends(rate_limited)])
+async def submit_resident_report(body: ResidentSubmissionIn, request: Request) -> JSONResponse:
+    """Submit a report or dispute as a resident; keep the ``tracking_token``."""
+    claim = idempotency_claim(request, "public", dump(body))
+    reporter = Reporter(
+        channel="resident",
+        name=body.contact.name,
+        phone=body.contact.phone,
+        anonymous=body.contact.anonymous,
+    )
+    cmd = body.to_command(reporter)
+    return respond(await submit(request, cmd, claim))
+
+
+@router.get("/track/{token}", dependencies=[Depends(rate_limited)])
+async def track(token: str, request: Request) -> dict[str, Any]:
+    """Status of my report (and of the case it was linked to, if it was a duplicate)."""
+    if not 16 <= len(token) <= 64:
+        raise not_found("tracking token", "查询码")
+    async with uow_for(request) as uow:
+        row = await queries.by_tracking_hash(uow.connection, tracking_hash(token))
+        if row is None:
+            raise not_found("tracking token", "查询码")
+        return await queries.case_view(uow.connection, row)

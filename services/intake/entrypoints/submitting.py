@@ -1,0 +1,76 @@
+"""The one path every channel's write takes: claim the key, check, store, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from services.intake.domain.commands import PromoteDiaryEntry, SubmitReport, WriteDiaryEntry
+from services.intake.domain.refusals import IdempotencyConflict, SubmissionRefused
+from services.intake.entrypoints.support import (
+    answer_response,
+    conflict,
+    duplicate_policy,
+    reference_in,
+    refused,
+    runtime_of,
+    uow_for,
+)
+from services.intake.service_layer import handlers
+from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
+from shared.http.problems import not_found
+
+
+async def submit(request: Request, cmd: SubmitReport, claim: IdempotencyClaim | None) -> Answer:
+    """Run ``submit_report``; refusals and key conflicts become problem documents."""
+    try:
+        async with uow_for(request) as uow:
+            ref = await reference_in(request, uow)
+            return await handlers.submit_report(
+                uow, cmd, ref, duplicate_policy(runtime_of(request)), claim
+            )
+    except SubmissionRefused as exc:
+        raise refused(exc) from None
+    except IdempotencyConflict as exc:
+        raise conflict(exc) from None
+
+
+async def write_diary(
+    request: Request, cmd: WriteDiaryEntry, claim: IdempotencyClaim | None
+) -> Answer:
+    try:
+        async with uow_for(request) as uow:
+            ref = await reference_in(request, uow)
+            return await handlers.write_diary_entry(uow, cmd, ref, claim)
+    except SubmissionRefused as exc:
+        raise refused(exc) from None
+    except IdempotencyConflict as exc:
+        raise conflict(exc) from None
+
+
+async def promote(
+    request: Request, cmd: PromoteDiaryEntry, claim: IdempotencyClaim | None
+) -> Answer:
+    try:
+        async with uow_for(request) as uow:
+            ref = await reference_in(request, uow)
+            return await handlers.promote_diary_entry(
+                uow, cmd, ref, duplicate_policy(runtime_of(request)), claim
+            )
+    except SubmissionRefused as exc:
+        raise refused(exc) from None
+    except IdempotencyConflict as exc:
+        raise conflict(exc) from None
+    except LookupError:
+        raise not_found("diary entry", "日记") from None
+
+
+def respond(answer: Answer) -> JSONResponse:
+    return answer_response(answer)
+
+
+def dump(model: Any) -> Any:
+    """The canonical JSON form of a parsed body, for fingerprints."""
+    return model.model_dump(mode="json")

@@ -1,0 +1,154 @@
+"""What every intake route needs: the runtime, the reference cache, idempotency keys,
+translation of refusals into problem documents, and the per-client rate limiter."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from services.intake.config import IntakeConfig
+from services.intake.domain.refusals import IdempotencyConflict, SubmissionRefused
+from services.intake.domain.validation import Reference
+from services.intake.service_layer.handlers import DuplicatePolicy
+from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
+from services.intake.service_layer.reference import ReferenceCache
+from shared.db.unit_of_work import EventContext, UnitOfWork
+from shared.http.problems import FieldError, Problem
+from shared.runtime import ServiceRuntime
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def config_of(runtime: ServiceRuntime) -> IntakeConfig:
+    config: IntakeConfig = runtime.state["config"]
+    return config
+
+
+def reference_cache(runtime: ServiceRuntime) -> ReferenceCache:
+    cache: ReferenceCache = runtime.state["reference"]
+    return cache
+
+
+def duplicate_policy(runtime: ServiceRuntime) -> DuplicatePolicy:
+    config = config_of(runtime)
+    return DuplicatePolicy(config.duplicate_radius_m, timedelta(hours=config.duplicate_window_h))
+
+
+def uow_for(request: Request) -> UnitOfWork:
+    return runtime_of(request).uow(EventContext(correlation_id=request.state.correlation_id))
+
+
+async def reference_in(request: Request, uow: UnitOfWork) -> Reference:
+    return await reference_cache(runtime_of(request)).get(uow.connection)
+
+
+def fingerprint(body: Any) -> str:
+    """A hash of a request's canonical JSON (key order and spacing do not matter)."""
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def idempotency_claim(request: Request, scope: str, body: Any) -> IdempotencyClaim | None:
+    """The claim for this request's Idempotency-Key header, if it sent one."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 128 or not key.isascii() or not key.isprintable():
+        raise Problem(
+            400,
+            "idempotency-key",
+            "Bad Idempotency-Key",
+            "Idempotency-Key 无效",
+            "Use 1 to 128 printable ASCII characters, e.g. a UUID.",
+            "请使用 1 至 128 个可打印 ASCII 字符，例如 UUID。",
+        )
+    ttl = timedelta(hours=config_of(runtime_of(request)).idempotency_ttl_h)
+    return IdempotencyClaim(f"{scope} {request.url.path}", key, fingerprint(body), ttl)
+
+
+def refused(exc: SubmissionRefused) -> Problem:
+    errors = [FieldError(i.pointer, i.code, i.en, i.zh) for i in exc.issues]
+    return Problem(
+        422,
+        "validation",
+        "The request is not valid",
+        "请求内容有误",
+        "; ".join(i.en for i in exc.issues),
+        "；".join(i.zh for i in exc.issues),
+        errors=errors,
+    )
+
+
+def conflict(_: IdempotencyConflict) -> Problem:
+    return Problem(
+        422,
+        "idempotency-key-reused",
+        "Idempotency-Key reused with a different request",
+        "Idempotency-Key 已用于其他请求",
+        "This key was already used with a different body; use a new key for a new request.",
+        "该幂等键已用于内容不同的请求；新请求请使用新的键。",
+    )
+
+
+def answer_response(answer: Answer) -> JSONResponse:
+    headers = {"Idempotency-Replayed": "true"} if answer.replayed else {}
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+class RateLimiter:
+    """A token bucket per client address, in this process.
+
+    Behind several workers or replicas each has its own buckets, so the effective limit
+    is the configured one times the number of processes; a gateway limit belongs in
+    front of a real deployment.
+    """
+
+    def __init__(self, per_minute: int, max_clients: int = 10_000):
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self.max_clients = max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, client: str) -> float:
+        """0 if the request may go ahead, else the seconds until it may."""
+        now = time.monotonic()
+        tokens, last = self._buckets.pop(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self._buckets[client] = (tokens - 1, now)
+            wait = 0.0
+        else:
+            self._buckets[client] = (tokens, now)
+            wait = (1 - tokens) / self.rate
+        while len(self._buckets) > self.max_clients:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+def rate_limited(request: Request) -> None:
+    """FastAPI dependency for public routes: 429 with Retry-After past the limit."""
+    runtime = runtime_of(request)
+    limiter: RateLimiter = runtime.state["rate_limiter"]
+    client = request.client.host if request.client else "unknown"
+    wait = limiter.allow(client)
+    if wait > 0:
+        raise Problem(
+            429,
+            "rate-limited",
+            "Too many requests",
+            "请求过于频繁",
+            "Too many submissions from this address; try again later.",
+            "该地址提交过于频繁，请稍后再试。",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )

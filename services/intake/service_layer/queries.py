@@ -1,0 +1,212 @@
+"""Read side: what a reporter, an officer's phone or an Open311 client may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.adapters.tables import (
+    attachments,
+    diary_entries,
+    submission_attachments,
+    submissions,
+)
+
+STATUS_LABELS = {"submitted": "已受理", "assigned": "已分派", "closed": "已办结"}
+
+
+def _public_view(row: Any) -> dict[str, Any]:
+    """A case as the public may see it: no reporter, no parties, no contact."""
+    return {
+        "case_id": row.case_id,
+        "case_number": row.case_number,
+        "kind": row.kind,
+        "category": row.category,
+        "subcategory": row.subcategory,
+        "title": row.title,
+        "status": row.status,
+        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "submitted_at": row.submitted_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+async def _links(conn: AsyncConnection, case_id: str) -> list[str]:
+    return list(
+        (
+            await conn.execute(
+                select(submissions.c.case_number)
+                .where(submissions.c.duplicate_of == case_id)
+                .order_by(submissions.c.submitted_at)
+            )
+        ).scalars()
+    )
+
+
+async def case_view(conn: AsyncConnection, row: Any) -> dict[str, Any]:
+    """A report and, if it was linked, the case it joined; both reporters see the link."""
+    view = _public_view(row)
+    if row.duplicate_of:
+        primary = (
+            await conn.execute(select(submissions).where(submissions.c.case_id == row.duplicate_of))
+        ).one()
+        view["linked_to"] = _public_view(primary)
+        view["status"], view["status_label"] = (
+            primary.status,
+            STATUS_LABELS.get(primary.status, primary.status),
+        )
+    view["linked_reports"] = await _links(conn, row.case_id)
+    view["attachments"] = list(
+        (
+            await conn.execute(
+                select(submission_attachments.c.sha256).where(
+                    submission_attachments.c.case_id == row.case_id
+                )
+            )
+        ).scalars()
+    )
+    view["risk_signals"] = list(row.risk_signals or [])
+    return view
+
+
+async def by_id(conn: AsyncConnection, case_id: str) -> Any:
+    return (await conn.execute(select(submissions).where(submissions.c.case_id == case_id))).first()
+
+
+async def by_tracking_hash(conn: AsyncConnection, digest: str) -> Any:
+    return (
+        await conn.execute(select(submissions).where(submissions.c.tracking_hash == digest))
+    ).first()
+
+
+def _list_item(row: Any, staff_id: str) -> dict[str, Any]:
+    item = _public_view(row)
+    item.update(
+        change_seq=row.change_seq,
+        assignee_id=row.assignee_id,
+        unit_code=row.unit_code,
+        duplicate_of=row.duplicate_of,
+        grid_code=row.grid_code,
+        address=row.address,
+        location={"lng": row.lng, "lat": row.lat} if row.lng is not None else None,
+        risk_signals=list(row.risk_signals or []),
+        in_list=row.assignee_id == staff_id and row.status != "closed",
+    )
+    return item
+
+
+async def todo(
+    conn: AsyncConnection, staff_id: str, since: int, limit: int
+) -> list[dict[str, Any]]:
+    """Cases assigned to me and not closed; with ``in_list`` false for ones that left me."""
+    rows = (
+        await conn.execute(
+            select(submissions)
+            .where(
+                or_(
+                    submissions.c.assignee_id == staff_id,
+                    submissions.c.previous_assignee_id == staff_id,
+                ),
+                submissions.c.duplicate_of.is_(None),
+                submissions.c.change_seq > since,
+            )
+            .order_by(submissions.c.change_seq)
+            .limit(limit)
+        )
+    ).all()
+    items = [_list_item(r, staff_id) for r in rows]
+    # A first sync (since=0) needs only what is still mine.
+    return [i for i in items if i["in_list"]] if since == 0 else items
+
+
+async def done(
+    conn: AsyncConnection, staff_id: str, since: int, limit: int
+) -> list[dict[str, Any]]:
+    """What I reported (上报), and cases assigned to me that are closed."""
+    rows = (
+        await conn.execute(
+            select(submissions)
+            .where(
+                or_(
+                    submissions.c.reporter_id == staff_id,
+                    (submissions.c.assignee_id == staff_id) & (submissions.c.status == "closed"),
+                ),
+                submissions.c.change_seq > since,
+            )
+            .order_by(submissions.c.change_seq)
+            .limit(limit)
+        )
+    ).all()
+    return [_list_item(r, staff_id) for r in rows]
+
+
+async def diary(
+    conn: AsyncConnection, staff_id: str, since: int, limit: int
+) -> list[dict[str, Any]]:
+    rows = (
+        await conn.execute(
+            select(diary_entries)
+            .where(diary_entries.c.staff_id == staff_id, diary_entries.c.change_seq > since)
+            .order_by(diary_entries.c.change_seq)
+            .limit(limit)
+        )
+    ).all()
+    return [
+        {
+            "entry_id": r.entry_id,
+            "content": r.content,
+            "occurred_on": r.occurred_on,
+            "grid_code": r.grid_code,
+            "address": r.address,
+            "location": {"lng": r.lng, "lat": r.lat} if r.lng is not None else None,
+            "promoted_case_id": r.promoted_case_id,
+            "change_seq": r.change_seq,
+            "created_at": r.created_at.isoformat(),
+        }
+        for r in rows
+    ]
+
+
+async def open311_requests(
+    conn: AsyncConnection,
+    *,
+    ids: list[str] | None,
+    service_codes: list[str] | None,
+    statuses: list[str] | None,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int = 1000,
+) -> list[Any]:
+    """Reports for GeoReport v2 ``GET requests`` (ids are case numbers)."""
+    query = select(submissions).where(submissions.c.kind == "report")
+    if ids:
+        query = query.where(submissions.c.case_number.in_(ids))
+    if service_codes:
+        query = query.where(submissions.c.category.in_(service_codes))
+    if statuses:
+        wants_closed = "closed" in statuses
+        wants_open = "open" in statuses
+        if wants_closed and not wants_open:
+            query = query.where(submissions.c.status == "closed")
+        elif wants_open and not wants_closed:
+            query = query.where(submissions.c.status != "closed")
+    if start:
+        query = query.where(submissions.c.submitted_at >= start)
+    if end:
+        query = query.where(submissions.c.submitted_at <= end)
+    return list(
+        (await conn.execute(query.order_by(submissions.c.submitted_at.desc()).limit(limit))).all()
+    )
+
+
+async def count_reports(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.count()).select_from(submissions))).scalar_one())
+
+
+async def attachment_media_type(conn: AsyncConnection, digest: str) -> str | None:
+    return (
+        await conn.execute(select(attachments.c.media_type).where(attachments.c.sha256 == digest))
+    ).scalar_one_or_none()
