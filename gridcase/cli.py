@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from gridcase.devstack.stack import Infrastructure
+from gridcase.registry_cli import registry_app
 from shared.settings import GridcaseSettings
 
 app = typer.Typer(help="GridCase: grid incidents and dispute mediation.", no_args_is_help=True)
@@ -20,6 +21,7 @@ infra_app = typer.Typer(
     help="Local PostgreSQL and Kafka (skipped for servers set by GRIDCASE_* variables)."
 )
 app.add_typer(infra_app, name="infra")
+app.add_typer(registry_app, name="registry")
 console = Console()
 
 StateDir = Annotated[

@@ -1,24 +1,43 @@
-"""Demo data for ``gridcase up``: the demo registry, loaded only into an empty registry."""
+"""Demo data for ``gridcase up``: the generated demo district, loaded only into an empty
+registry and through the routing service's own import handlers, so that the registry
+events (``gridcase.registry.v1``) go out through the outbox like any other import."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import json
 
-from services.routing.adapters.demo import seed_demo
-from services.routing.adapters.tables import units
-from shared.db.engine import create_engine
+from services.routing.adapters.demo_district import DemoDistrict, generate
+from services.routing.adapters.registry_files import read_staff, read_units_geojson
+from services.routing.adapters.repository import RoutingRepository
+from services.routing.bootstrap import build_runtime
+from services.routing.service_layer.registry import ChangeReport, import_staff, import_units
+from shared.runtime import ServiceRuntime
 from shared.settings import GridcaseSettings
 
 
+async def load_demo_district(
+    runtime: ServiceRuntime, district: DemoDistrict | None = None
+) -> tuple[ChangeReport, ChangeReport]:
+    """Import the demo tree, then its staff (two all-or-nothing imports)."""
+    district = district or generate()
+    drafts, issues = read_units_geojson(district.units)
+    async with runtime.uow() as uow:
+        units = await import_units(uow, drafts, parse_issues=issues)
+    members, issues = read_staff(json.dumps(district.staff), "json")
+    async with runtime.uow() as uow:
+        staff = await import_staff(uow, members, parse_issues=issues)
+    return units, staff
+
+
 async def seed_demo_data(settings: GridcaseSettings) -> bool:
-    """Seed the routing registry if it is empty; True if it seeded."""
-    engine = create_engine(settings.database_url_for("routing"), pool_size=1)
+    """Load the demo district if the registry is empty; True if it did."""
+    runtime = build_runtime(settings)
+    await runtime.start(consumers=False, relay=False)
     try:
-        async with engine.begin() as conn:
-            count = (await conn.execute(select(func.count()).select_from(units))).scalar_one()
-            if count:
+        async with runtime.uow() as uow:
+            if await RoutingRepository(uow.connection).all_units():
                 return False
-            await seed_demo(conn)
-            return True
+        await load_demo_district(runtime)
+        return True
     finally:
-        await engine.dispose()
+        await runtime.stop()

@@ -44,7 +44,8 @@ async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
     routing = await stack.client("routing").get(f"/cases/{case_id}/routing")
     assert routing.status_code == 200
     [decision] = routing.json()
-    assert decision["rule"] == "point-in-grid"
+    assert decision["rule"] == "urban-management"
+    assert decision["explanation"]["located_by"] == "point-in-grid"
     assert decision["explanation"]["candidates"][0]["staff_id"] == "go-002"
 
     async def clocks() -> list | None:
@@ -80,4 +81,4 @@ async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack)
     [decision] = await eventually(routed)
     assert decision["unit_code"] == "451102"
     assert decision["assignee_id"] == "op-district"
-    assert "属地兜底" in decision["rule"]
+    assert "属地兜底" in decision["explanation"]["located_by"]

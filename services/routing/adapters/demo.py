@@ -1,17 +1,17 @@
-"""A small demo registry: one district, one street, one community, a 2×2 block of grids.
-
-Enough for the walking skeleton; ``gridcase registry demo`` replaces it with the
-generated demo district once the registry issue lands.
+"""A tiny registry for fast end-to-end tests: one district, one street, one community,
+a 2×2 block of grids, a grid officer per grid and a centre operator at street and
+district. Written straight into the tables (no events) because tests seed it before
+any service starts; ``gridcase registry demo`` loads the full demo district instead.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.adapters.tables import staff, units
+from services.routing.adapters.tables import registry_version, staff, units
 
 DISTRICT = "451102"  # 八步区 (GB/T 2260)
 STREET = "451102001"
@@ -109,3 +109,5 @@ async def seed_demo(conn: AsyncConnection) -> None:
     await conn.execute(delete(units))
     await conn.execute(insert(units), demo_units())
     await conn.execute(insert(staff), demo_staff())
+    # Running routing processes rebuild their spatial index when this number moves.
+    await conn.execute(update(registry_version).values(version=registry_version.c.version + 1))

@@ -1,9 +1,19 @@
-"""The routing schema: organisation units, staff, assignments, outbox, inbox."""
+"""The routing schema: organisation units, staff, policy, routed cases and assignments."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, Table, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from shared.runtime import ServiceMetadata
 
@@ -19,6 +29,7 @@ units = Table(
     Column("parent_code", Text),
     Column("area_type", Text),  # urban | rural (communities and their grids)
     Column("boundary", JSONB),  # GeoJSON geometry, WGS84
+    Column("updated_at", DateTime(timezone=True), server_default=func.now()),
 )
 
 staff = Table(
@@ -30,7 +41,45 @@ staff = Table(
     Column("unit_code", Text, nullable=False, index=True),
     Column("capacity", Integer, nullable=False, server_default="20"),
     Column("open_cases", Integer, nullable=False, server_default="0"),
-    Column("on_duty", Boolean, nullable=False, server_default="true"),
+    Column("on_duty", Boolean, nullable=False, server_default="true"),  # false: inactive
+    Column("covers", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("skills", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("employment", Text),  # full_time | part_time
+    Column("off_duty", JSONB, nullable=False, server_default="[]"),  # [{start, end, reason}]
+    Column("phone", Text),
+    Column("updated_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+registry_version = Table(
+    "registry_version",
+    TABLES.metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("version", BigInteger, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+policies = Table(
+    "policies",
+    TABLES.metadata,
+    Column("version", Integer, primary_key=True),
+    Column("rules", JSONB, nullable=False),
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+routed_cases = Table(
+    "routed_cases",
+    TABLES.metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("case_number", Text),
+    Column("kind", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("risk_signals", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("people_involved", Integer),
+    Column("lng", Float),
+    Column("lat", Float),
+    Column("grid_code", Text),
+    Column("submitted_at", DateTime(timezone=True)),
 )
 
 assignments = Table(
@@ -44,4 +93,19 @@ assignments = Table(
     Column("explanation", JSONB, nullable=False),
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("assigned_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("trigger", Text, nullable=False, server_default="submitted"),
+    Column("supersedes", Text),
+    Column("co_handler_ids", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("ended_reason", Text),
+)
+
+exclusions = Table(
+    "exclusions",
+    TABLES.metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("staff_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),  # rejected | recused | escalated
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

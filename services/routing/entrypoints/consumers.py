@@ -10,13 +10,17 @@ from shared.events.intake import CaseSubmittedV1
 from shared.runtime import ConsumerSpec, ServiceRuntime
 
 
+def routing_cache(runtime: ServiceRuntime) -> handlers.RoutingCache:
+    """The process's registry/policy cache (one per runtime, shared by consumers and routes)."""
+    cache = runtime.state.get("routing_cache")
+    if cache is None:
+        cache = runtime.state["routing_cache"] = handlers.RoutingCache()
+    return cache
+
+
 def case_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
     async def on_submitted(uow: UnitOfWork, event: CloudEvent) -> None:
-        registry = runtime.state.get("registry")
-        if registry is None:
-            registry = await handlers.load_registry(uow)
-            runtime.state["registry"] = registry
-        await handlers.assign_submitted_case(uow, event, registry)
+        await handlers.assign_submitted_case(uow, event, routing_cache(runtime))
 
     return ConsumerSpec(
         name="case-router",

@@ -1,16 +1,17 @@
-"""Routing HTTP API: a case's routing decisions with their explanations."""
+"""Routing HTTP API for cases: decisions with their explanations, and reassignment."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel
-from sqlalchemy import select
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.routing.adapters.tables import assignments
-from shared.http.problems import not_found
+from services.routing.entrypoints.consumers import routing_cache
+from services.routing.service_layer import handlers
+from shared.db.unit_of_work import EventContext
+from shared.http.problems import Problem, not_found
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["routing"])
@@ -24,20 +25,107 @@ class AssignmentOut(BaseModel):
     explanation: dict[str, Any]
     active: bool
     assigned_at: datetime
+    trigger: str
+    supersedes: str | None
+    co_handler_ids: list[str]
+    ended_at: datetime | None
+    ended_reason: str | None
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: str = Field(min_length=1, description="the current handler sending the case back")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RecusalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: str = Field(min_length=1, description="the mediator (or other handler) objected to")
+    party: str | None = Field(default=None, max_length=100, description="who objects")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class EscalateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Reassigned(BaseModel):
+    case_id: str
+    assignment_id: str
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def _context(request: Request) -> EventContext:
+    return EventContext(correlation_id=getattr(request.state, "correlation_id", None))
 
 
 @router.get("/cases/{case_id}/routing", response_model=list[AssignmentOut])
 async def case_routing(case_id: str, request: Request) -> list[AssignmentOut]:
     """Every routing decision for the case, oldest first, each with its reasons."""
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.uow() as uow:
-        rows = (
-            await uow.connection.execute(
-                select(assignments)
-                .where(assignments.c.case_id == case_id)
-                .order_by(assignments.c.assigned_at)
-            )
-        ).all()
+    async with _runtime(request).uow() as uow:
+        rows = await handlers.routing_of(uow, case_id)
     if not rows:
         raise not_found("case routing", "案件分派记录")
     return [AssignmentOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+async def _reassign(request: Request, case_id: str, call: Any) -> Reassigned:
+    runtime = _runtime(request)
+    try:
+        async with runtime.uow(_context(request)) as uow:
+            assignment_id = await call(uow, routing_cache(runtime))
+    except handlers.CaseNotRouted as exc:
+        raise not_found("routed case", "已分派案件") from exc
+    except handlers.ReassignmentRefused as exc:
+        raise Problem(
+            409, "reassignment-refused", "Reassignment refused", "无法改派", exc.en, exc.zh
+        ) from exc
+    return Reassigned(case_id=case_id, assignment_id=assignment_id)
+
+
+@router.post(
+    "/cases/{case_id}/routing/rejection",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Reassigned,
+)
+async def reject(case_id: str, body: RejectIn, request: Request) -> Reassigned:
+    """回退: the current handler sends the case back; it is routed again without them."""
+    return await _reassign(
+        request,
+        case_id,
+        lambda uow, cache: handlers.reject_case(uow, cache, case_id, body.staff_id, body.reason),
+    )
+
+
+@router.post(
+    "/cases/{case_id}/routing/recusal",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Reassigned,
+)
+async def recusal(case_id: str, body: RecusalIn, request: Request) -> Reassigned:
+    """A party objects to a mediator (回避): they are excluded and the case rerouted."""
+    reason = f"{body.party}：{body.reason}" if body.party else body.reason
+    return await _reassign(
+        request,
+        case_id,
+        lambda uow, cache: handlers.recuse(uow, cache, case_id, body.staff_id, reason),
+    )
+
+
+@router.post(
+    "/cases/{case_id}/routing/escalation",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Reassigned,
+)
+async def escalation(case_id: str, body: EscalateIn, request: Request) -> Reassigned:
+    """Move the case one level up the tree (also triggered by the escalation service)."""
+    return await _reassign(
+        request,
+        case_id,
+        lambda uow, cache: handlers.escalate(uow, cache, case_id, body.reason),
+    )
