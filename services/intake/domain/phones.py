@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0\d{2,3})(\d{7,8})$")
+_LANDLINE_NUMBER = re.compile(r"^[2-9]\d{6,7}$")
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -25,13 +25,12 @@ def normalise_phone(raw: str) -> str | None:
         return None
     if _MOBILE.match(digits):
         return digits
-    landline = _LANDLINE.match(digits)
-    if landline and not digits.startswith("00"):
-        area, number = landline.groups()
+    if digits.startswith("0") and not digits.startswith("00"):
         # Three-digit area codes are 010 and 02x; every other area code has four digits.
-        if len(area) == 3 and not (area == "010" or area.startswith("02")):
-            return None
-        return f"{area}-{number}"
+        split = 3 if digits.startswith(("010", "02")) else 4
+        area, number = digits[:split], digits[split:]
+        if _LANDLINE_NUMBER.match(number):
+            return f"{area}-{number}"
     return None
 
 
