@@ -110,8 +110,8 @@ class Pick:
 
 
 def _rank(members: list[StaffMember], category: str) -> list[StaffMember]:
-    """Skilled in the category first, then the lowest load, then a stable id order."""
-    return sorted(members, key=lambda m: (category not in m.skills, m.open_cases, m.staff_id))
+    """The lowest load first; among equals, those skilled in the category; then by id."""
+    return sorted(members, key=lambda m: (m.open_cases, category not in m.skills, m.staff_id))
 
 
 def choose(
@@ -159,8 +159,14 @@ def choose(
         skill = "，擅长该类型 skilled in it" if category in m.skills else ""
         if m is chosen:
             reason = f"负荷最低 lowest load {m.open_cases}/{m.capacity}{skill}"
-        elif chosen is not None and category in chosen.skills and category not in m.skills:
-            reason = f"无该类型专长 not skilled in {category} ({m.open_cases}/{m.capacity})"
+        elif chosen is not None and m.open_cases == chosen.open_cases:
+            if (category in m.skills) == (category in chosen.skills):
+                reason = f"负荷相同，编号靠后 same load {m.open_cases}/{m.capacity}, later id"
+            else:
+                reason = (
+                    f"负荷相同，无该类型专长 same load {m.open_cases}/{m.capacity}, "
+                    f"not skilled in {category}"
+                )
         else:
             reason = f"负荷更高 higher load {m.open_cases}/{m.capacity}{skill}"
         ranked_verdicts.append(Verdict(m, unit_code, m is chosen, reason))
