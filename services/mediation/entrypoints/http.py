@@ -1,10 +1,13 @@
-"""Mediation HTTP API: the case view the dashboard reads."""
+"""Mediation HTTP API: the case view and the dashboard that reads it."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -14,6 +17,7 @@ from shared.http.problems import not_found
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["cases"])
+DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
 
 
 class CaseOut(BaseModel):
@@ -33,6 +37,34 @@ class CaseOut(BaseModel):
     assigned_at: datetime | None
 
 
+def _case_out(row: Any) -> CaseOut:
+    data = dict(row._mapping)
+    data["status_label"] = LABELS_ZH.get(row.status, row.status)
+    return CaseOut.model_validate(data)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def dashboard() -> HTMLResponse:
+    """The case dashboard (Chinese first); it reads ``GET /cases``."""
+    return HTMLResponse(DASHBOARD.read_text(encoding="utf-8"))
+
+
+@router.get("/cases", response_model=list[CaseOut])
+async def list_cases(
+    request: Request,
+    status: Literal["submitted", "assigned"] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+) -> list[CaseOut]:
+    """Most recently submitted cases first."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    query = select(cases).order_by(cases.c.submitted_at.desc().nulls_last()).limit(limit)
+    if status is not None:
+        query = query.where(cases.c.status == status)
+    async with runtime.uow() as uow:
+        rows = (await uow.connection.execute(query)).all()
+    return [_case_out(r) for r in rows]
+
+
 @router.get("/cases/{case_id}", response_model=CaseOut)
 async def get_case(case_id: str, request: Request) -> CaseOut:
     runtime: ServiceRuntime = request.app.state.runtime
@@ -42,6 +74,4 @@ async def get_case(case_id: str, request: Request) -> CaseOut:
         ).first()
     if row is None:
         raise not_found("case", "案件")
-    data = dict(row._mapping)
-    data["status_label"] = LABELS_ZH.get(row.status, row.status)
-    return CaseOut.model_validate(data)
+    return _case_out(row)

@@ -1,0 +1,105 @@
+"""The README's first command: `gridcase up` runs everything, Ctrl-C leaves nothing behind.
+
+Starts its own PostgreSQL and Kafka in a temporary state folder (as on a fresh
+machine), four uvicorn processes on free ports, and the demo data.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gridcase.devstack.kafka import LocalKafka
+from gridcase.devstack.ports import free_port
+from gridcase.devstack.postgres import EmbeddedPostgres
+
+pytestmark = pytest.mark.integration
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() -> None:
+    state = Path(tempfile.mkdtemp(prefix="gridcase-up-"))
+    ports = {name: free_port() for name in ("intake", "routing", "mediation", "escalation")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDCASE_")}
+    env.update({f"GRIDCASE_{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env["GRIDCASE_STATE_DIR"] = str(state)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gridcase.cli", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "Dashboard:" in line:
+                break
+        text = "".join(output)
+        dashboard = f"http://127.0.0.1:{ports['mediation']}/"
+        assert dashboard in text, text
+        assert text.count("ready") >= 4, text
+
+        with httpx.Client(timeout=10) as client:
+            page = client.get(dashboard)
+            assert page.status_code == 200
+            assert "网格案件工作台" in page.text
+            accepted = client.post(
+                f"http://127.0.0.1:{ports['intake']}/reports",
+                json={
+                    "category": "市容环境",
+                    "title": "路面破损",
+                    "description": "人行道砖块松动",
+                    "location": {"lng": 111.5625, "lat": 24.4125},
+                },
+            )
+            assert accepted.status_code == 201, accepted.text
+            case_id = accepted.json()["case_id"]
+            status = None
+            for _ in range(150):
+                r = client.get(f"http://127.0.0.1:{ports['mediation']}/cases/{case_id}")
+                status = r.json().get("status") if r.status_code == 200 else None
+                if status == "assigned":
+                    break
+                time.sleep(0.2)
+            assert status == "assigned"
+            listed = client.get(f"http://127.0.0.1:{ports['mediation']}/cases").json()
+            assert case_id in [c["case_id"] for c in listed]
+
+        kafka_pid = LocalKafka(state / "kafka").pid()
+        postgres_pid = EmbeddedPostgres(state / "postgres").pid()
+        assert _alive(kafka_pid) and _alive(postgres_pid)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=90)
+        output.append(rest or "")
+    assert proc.returncode == 0, "".join(output)
+    assert "stopped." in "".join(output)
+    for port in ports.values():
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    assert not _alive(kafka_pid), "Kafka left running"
+    assert not _alive(postgres_pid), "PostgreSQL left running"
