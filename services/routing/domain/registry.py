@@ -74,8 +74,9 @@ class UnitDraft:
         return OrgUnit(
             code=self.code,
             name=self.name,
-            level=self.level or level_of(self.code) or "",
-            parent_code=self.parent_code or parent_code_of(self.code),
+            level=level_of(self.code) or "",
+            # The code decides the parent; a parent_code column is only a cross-check.
+            parent_code=parent_code_of(self.code),
             area_type=self.area_type or None,
             boundary=self.boundary,
         )

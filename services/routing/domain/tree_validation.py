@@ -203,7 +203,8 @@ def validate_import(
         issues += draft_issues + geom_issues
         if draft.code not in seen:
             seen[draft.code] = draft.where
-        if not draft_issues:
+        # Keep units whose code is usable, so the tree checks still run around them.
+        if not any(i.problem in ("malformed-code", "duplicate-code") for i in draft_issues):
             unit = draft.to_unit()
             imported[unit.code] = unit
             where_of[unit.code] = draft.where

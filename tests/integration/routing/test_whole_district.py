@@ -49,20 +49,20 @@ async def test_every_case_in_the_district_lands_in_a_valid_unit_with_reasons(
         cases.append((await submit(world, point=point), None))
 
     rules_seen = set()
-    for case_id, grid in cases:
+    for case_id, home in cases:
         [decision] = await decisions(world, case_id)
         explanation = decision["explanation"]
         rules_seen.add(decision["rule"])
         assert decision["unit_code"] in units
         assert explanation["text"] and explanation["rule"]["matched_because"]
         assert explanation["steps"], explanation
-        if grid is None:
+        if home is None:
             assert explanation["located_by"].endswith("属地兜底")
             assert decision["unit_code"] == "451102"
         else:
-            assert explanation["location"]["unit_code"] == grid
+            assert explanation["location"]["unit_code"] == home
             # The lead's unit is the grid or one of its ancestors.
-            assert grid.startswith(decision["unit_code"])
+            assert home.startswith(decision["unit_code"])
         assert decision["assignee_id"] is not None, explanation
         chosen = [c for c in explanation["candidates"] if c["chosen"]]
         assert [c["staff_id"] for c in chosen] == [decision["assignee_id"]]
