@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install up test test-fast lint format typecheck imports check bench clean
+.PHONY: install up test test-fast lint format typecheck imports check bench contracts clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -35,7 +35,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared services gridcase tests bench
+	$(BIN)/mypy shared services gridcase tests bench deploy
 
 imports: $(STAMP)
 	$(BIN)/lint-imports
@@ -44,6 +44,11 @@ check: lint typecheck imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/latency.py
+
+## Regenerate the published contracts (a contract test fails until they are committed).
+contracts: $(STAMP)
+	$(BIN)/gridcase asyncapi
+	$(BIN)/python deploy/grafana/build_dashboard.py
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

@@ -136,5 +136,18 @@ def up(
         console.print("stopped.")
 
 
+@app.command()
+def asyncapi(
+    out: Annotated[Path, typer.Option(help="where to write it")] = Path("deploy/asyncapi.json"),
+) -> None:
+    """Write the AsyncAPI 3.0 document of every published event (generated from the models)."""
+    import json
+
+    from shared.events.catalog import asyncapi_document
+
+    out.write_text(json.dumps(asyncapi_document(), indent=2, ensure_ascii=False) + "\n")
+    console.print(f"wrote {out}")
+
+
 if __name__ == "__main__":
     app()

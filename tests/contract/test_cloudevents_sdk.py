@@ -41,8 +41,10 @@ async def test_the_official_sdk_reads_every_case_event(stack: Stack) -> None:
         message = KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
         event = from_kafka_event(message)  # raises on anything that is not a valid CloudEvent
         attributes = event.get_attributes()
+        data = event.get_data()
+        assert isinstance(data, dict)
         assert attributes["specversion"] == "1.0"
-        assert attributes["partitionkey"] == record.key.decode() == event.get_data()["case_id"]
+        assert attributes["partitionkey"] == record.key.decode() == data["case_id"]
         assert attributes["source"].startswith("/gridcase/")
         assert attributes["correlationid"]
         types.append(attributes["type"])

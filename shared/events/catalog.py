@@ -1,0 +1,125 @@
+"""Every published event type, the topic it travels on, and the AsyncAPI 3.0 document.
+
+Payload modules (one per producing service) list their classes in ``PAYLOADS``; the
+topic follows from the type's name (``cn.gridcase.<stream>.…``), so adding a payload
+class to its module is all it takes to publish its schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.events import intake, routing, topics
+from shared.events.envelope import STRUCTURED_CONTENT_TYPE, CloudEvent
+from shared.events.payload import Payload
+
+_STREAM_TOPICS = {"case": topics.CASE, "registry": topics.REGISTRY, "cycle": topics.CYCLE}
+
+
+def all_payloads() -> list[type[Payload]]:
+    return [*intake.PAYLOADS, *routing.PAYLOADS]
+
+
+def topic_of(payload: type[Payload]) -> str:
+    stream = payload.event_type.split(".")[2]
+    return _STREAM_TOPICS[stream]
+
+
+def _message_name(payload: type[Payload]) -> str:
+    return payload.__name__
+
+
+def asyncapi_document() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+
+    def add_schema(model: Any, name: str) -> None:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for def_name, definition in schema.pop("$defs", {}).items():
+            schemas[def_name] = definition
+        schemas[name] = schema
+
+    envelope = CloudEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+    envelope["description"] = (
+        "CloudEvents 1.0, structured content mode; `data` holds the payload named by `type`."
+    )
+    schemas["CloudEvent"] = envelope
+
+    messages: dict[str, Any] = {}
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    for payload in all_payloads():
+        name = _message_name(payload)
+        add_schema(payload, name)
+        messages[name] = {
+            "name": payload.event_type,
+            "title": name,
+            "summary": ((payload.__doc__ or "").strip().splitlines() or [payload.event_type])[0],
+            "contentType": STRUCTURED_CONTENT_TYPE,
+            "headers": {
+                "type": "object",
+                "properties": {"content-type": {"const": STRUCTURED_CONTENT_TYPE}},
+            },
+            "payload": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/CloudEvent"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "type": {"const": payload.event_type},
+                            "data": {"$ref": f"#/components/schemas/{name}"},
+                        },
+                    },
+                ]
+            },
+            "bindings": {"kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}},
+            "x-producer": payload.producer,
+        }
+        topic = topic_of(payload)
+        channel_id = topic.replace(".", "_")
+        channel = channels.setdefault(
+            channel_id,
+            {
+                "address": topic,
+                "description": _TOPIC_DESCRIPTIONS[topic],
+                "messages": {},
+                "bindings": {"kafka": {"topic": topic, "bindingVersion": "0.5.0"}},
+            },
+        )
+        channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
+        operations.setdefault(
+            f"receive_{channel_id}",
+            {"action": "receive", "channel": {"$ref": f"#/channels/{channel_id}"}, "messages": []},
+        )["messages"].append({"$ref": f"#/channels/{channel_id}/messages/{name}"})
+
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "GridCase events",
+            "version": "1.0.0",
+            "description": (
+                "What the GridCase services publish, for the comprehensive-governance "
+                "centre (综治中心) and other consumers. Every message is a CloudEvent in "
+                "structured mode, keyed by its aggregate id (the `partitionkey` "
+                "extension), in order per key. Failed messages of a consumer go to "
+                "`<topic>.dlq`."
+            ),
+        },
+        "defaultContentType": STRUCTURED_CONTENT_TYPE,
+        "servers": {
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "`gridcase infra up`",
+            }
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+_TOPIC_DESCRIPTIONS = {
+    topics.CASE: "Everything that happens to one case, keyed by case id, in order.",
+    topics.REGISTRY: "Organisation tree and staff changes, keyed by unit code or staff id.",
+    topics.CYCLE: "Time limits, supervision and the monthly cycle.",
+}
