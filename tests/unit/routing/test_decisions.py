@@ -8,7 +8,7 @@ from services.routing.domain.policy import DEFAULT_RULES, CaseFacts, parse_rules
 from services.routing.domain.routing import BACKSTOP, POINT_IN_GRID, Decision, decide, locate
 from services.routing.domain.spatial import AreaIndex
 from services.routing.domain.staff import OffDuty, StaffMember, coverage
-from tests.unit.routing.builders import C, C2, D, G1, G2, S, units
+from tests.unit.routing.builders import C2, G1, G2, C, D, S, units
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 POLICY = parse_rules(DEFAULT_RULES, 1)
@@ -37,15 +37,18 @@ def route(
     case: CaseFacts,
     point: tuple[float, float] | None = (0.5, 0.5),
     staff: list[StaffMember] | None = None,
-    **kw: object,
+    *,
+    excluded: dict[str, str] | None = None,
+    above: str | None = None,
 ) -> Decision:
     location = locate(INDEX, TREE, point=point, grid_code=None, district=D)
     assert location is not None
     match = POLICY.match(case)
     assert match is not None
+    people = STAFF if staff is None else staff
     return decide(
-        case, location, match, POLICY, TREE, STAFF if staff is None else staff, at=NOW, **kw
-    )  # type: ignore[arg-type]
+        case, location, match, POLICY, TREE, people, at=NOW, excluded=excluded, above=above
+    )
 
 
 def report(category: str = "市容环境") -> CaseFacts:

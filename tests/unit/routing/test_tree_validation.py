@@ -6,7 +6,7 @@ import dataclasses
 
 from services.routing.domain.registry import OrgUnit, level_of, parent_code_of
 from services.routing.domain.tree_validation import validate_import
-from tests.unit.routing.builders import C, G1, G2, S, drafts, square, units
+from tests.unit.routing.builders import G1, G2, C, S, drafts, square, units
 
 
 def problems_of(tree: dict[str, OrgUnit], **kwargs: object) -> set[tuple[str, str]]:
