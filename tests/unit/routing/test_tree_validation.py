@@ -59,7 +59,7 @@ def test_gap_between_grids() -> None:
 
 
 def test_duplicate_and_malformed_codes() -> None:
-    doubled = drafts() + [drafts()[4]]
+    doubled = [*drafts(), drafts()[4]]
     doubled[-1] = dataclasses.replace(doubled[-1], where="features[6]")
     _, issues = validate_import(doubled, {})
     assert ("features[6]", "duplicate-code") in {(i.where, i.problem) for i in issues}
