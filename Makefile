@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install up test test-fast lint format typecheck imports check bench contracts clean
+.PHONY: system-packages install up test test-fast lint format typecheck imports check bench contracts clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,13 +14,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## Java 17, Maven and python3-venv with apt-get, if missing.
+system-packages:
+	bash scripts/install-system-packages.sh
+
 ## Run the whole system: infrastructure, migrations, demo data, four services.
-up: $(STAMP)
+up: system-packages $(STAMP)
 	$(BIN)/gridcase up
 
 ## The whole test suite against real PostgreSQL and Kafka (started by the tests).
-test: $(STAMP)
-	$(BIN)/pytest -q
+test: system-packages $(STAMP)
+	$(BIN)/pytest -q --durations=15
 
 ## Unit tests only (pure domain code, no servers).
 test-fast: $(STAMP)
