@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
@@ -286,7 +287,13 @@ class EventConsumer:
         handler = self._handlers.get(event.type)
         if handler is None:
             return "ignored"
-        await handler(uow, event)
+        # Log lines written while handling carry the chain's ids, like an HTTP request's.
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=event.correlationid or event.id,
+            causation_id=event.id,
+            event_type=event.type,
+        ):
+            await handler(uow, event)
         return "applied"
 
     async def _dead_letter(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
+import orjson
 import pytest
 
 from tests.harness import Stack, eventually
@@ -82,3 +83,35 @@ async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack)
     assert decision["unit_code"] == "451102"
     assert decision["assignee_id"] == "op-district"
     assert "属地兜底" in decision["explanation"]["located_by"]
+
+
+async def test_a_clients_correlation_id_follows_the_case_through_every_hop(stack: Stack) -> None:
+    await stack.start()
+    response = await stack.client("intake").post(
+        "/reports",
+        json={
+            "category": "市容环境",
+            "title": "广告乱贴",
+            "description": "电线杆上小广告",
+            "location": POINT_IN_GRID_2,
+        },
+        headers={"X-Correlation-ID": "phone-batch-42"},
+    )
+    assert response.headers["x-correlation-id"] == "phone-batch-42"
+    case_id = response.json()["case_id"]
+
+    async def both_events() -> list | None:
+        rows = await stack.sql(
+            "SELECT type, envelope FROM intake.outbox WHERE key = $1 "
+            "UNION ALL SELECT type, envelope FROM routing.outbox WHERE key = $1",
+            case_id,
+        )
+        return rows if len(rows) == 2 else None
+
+    submitted, assigned = sorted(
+        [orjson.loads(r["envelope"]) for r in await eventually(both_events)],
+        key=lambda e: e["type"] != "cn.gridcase.case.submitted.v1",
+    )
+    assert submitted["correlationid"] == "phone-batch-42"
+    assert assigned["correlationid"] == "phone-batch-42"
+    assert assigned["causationid"] == submitted["id"]
