@@ -18,6 +18,7 @@ import json
 import random
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import httpx
@@ -134,27 +135,36 @@ async def main(rate: float, seconds: float) -> dict[str, object]:
     return result
 
 
-def to_markdown(r: dict) -> str:  # type: ignore[type-arg]
-    e, i = r["submitted_to_assigned_s"], r["intake_response_s"]
-    ms = 1000
+def _latency_row(label: str, stats: dict[str, float], prefix: str = "") -> str:
+    cells = [stats[f"{prefix}{k}"] * 1000 for k in ("median", "p95", "p99", "max")]
+    return f"| {label} | " + " | ".join(f"{c:.2f}" for c in cells) + " |"
+
+
+def _rate_row(label: str, stats: dict[str, float]) -> str:
+    rate = stats.get("commits_per_s", stats.get("messages_per_s", float("nan")))
+    return f"| {label} | {rate:.0f} |"
+
+
+def to_markdown(r: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"# Submitted → assigned latency ({r['when']})",
             "",
-            f"Offered {r['offered_rate_per_s']}/s for {r['seconds']} s: {r['accepted']} accepted, {r['failures']} failed.",
+            f"Offered {r['offered_rate_per_s']}/s for {r['seconds']} s: "
+            f"{r['accepted']} accepted, {r['failures']} failed.",
             "",
-            "| measure | median | p95 | p99 | max |",
+            "| measure (ms) | median | p95 | p99 | max |",
             "|---|---|---|---|---|",
-            f"| intake POST /reports (ms) | {i['median'] * ms:.1f} | {i['p95'] * ms:.1f} | {i['p99'] * ms:.1f} | {i['max'] * ms:.1f} |",
-            f"| submitted → assigned (ms) | {e['median'] * ms:.1f} | {e['p95'] * ms:.1f} | {e['p99'] * ms:.1f} | {e['max'] * ms:.1f} |",
-            f"| raw Kafka produce→consume round trip (ms) | {r['kafka']['rtt_median'] * ms:.1f} | {r['kafka']['rtt_p95'] * ms:.1f} | {r['kafka']['rtt_p99'] * ms:.1f} | {r['kafka']['rtt_max'] * ms:.1f} |",
-            f"| raw asyncpg commit, 1 connection (ms) | {r['asyncpg_1conn']['latency_median'] * ms:.2f} | {r['asyncpg_1conn']['latency_p95'] * ms:.2f} | {r['asyncpg_1conn']['latency_p99'] * ms:.2f} | {r['asyncpg_1conn']['latency_max'] * ms:.2f} |",
+            _latency_row("intake POST /reports", r["intake_response_s"]),
+            _latency_row("submitted → assigned", r["submitted_to_assigned_s"]),
+            _latency_row("raw Kafka produce→consume round trip", r["kafka"], "rtt_"),
+            _latency_row("raw asyncpg commit, 1 connection", r["asyncpg_1conn"], "latency_"),
             "",
-            "| ceiling | rate |",
+            "| ceiling | per second |",
             "|---|---|",
-            f"| asyncpg single-row commits/s, 1 connection | {r['asyncpg_1conn']['commits_per_s']:.0f} |",
-            f"| asyncpg single-row commits/s, 8 connections | {r['asyncpg_8conn']['commits_per_s']:.0f} |",
-            f"| aiokafka produce→consume messages/s (acks=all, idempotent) | {r['kafka']['messages_per_s']:.0f} |",
+            _rate_row("asyncpg single-row commits, 1 connection", r["asyncpg_1conn"]),
+            _rate_row("asyncpg single-row commits, 8 connections", r["asyncpg_8conn"]),
+            _rate_row("aiokafka produce→consume (acks=all, idempotent)", r["kafka"]),
             "",
             "| ratio | value |",
             "|---|---|",
