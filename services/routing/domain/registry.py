@@ -7,6 +7,7 @@ community, 15 for a grid, and a child's code is its parent's code plus 3 digits,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,7 +113,7 @@ class RegistryRejected(Exception):
         return "; ".join(f"{i.where}: {i.en}" for i in self.issues[:20])
 
 
-def chain_of(code: str, units: dict[str, OrgUnit]) -> list[str]:
+def chain_of(code: str, units: Mapping[str, OrgUnit]) -> list[str]:
     """The unit and its ancestors, nearest first (grid → community → street → district)."""
     out: list[str] = []
     current: str | None = code

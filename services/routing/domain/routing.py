@@ -275,7 +275,7 @@ def start_unit(location_code: str, start_level: str | None, units: Mapping[str, 
     """The rule's start level above the located unit (or the located unit itself)."""
     if start_level is None:
         return location_code
-    for code in chain_of(location_code, dict(units)):
+    for code in chain_of(location_code, units):
         if LEVELS.index(units[code].level) <= LEVELS.index(start_level):
             return code
     return location_code
@@ -303,14 +303,13 @@ def decide(
         for code in m.units_served:
             by_unit.setdefault(code, []).append(m)
     rule = match.rule
-    unit_map = dict(units)
     if above is not None:
         parent = units[above].parent_code if above in units else None
         lead_start = parent or above
     else:
         lead_start = start_unit(location.unit_code, rule.start_level, units)
-    lead_chain = [units[c] for c in chain_of(lead_start, unit_map)]
-    full_chain = [units[c] for c in chain_of(location.unit_code, unit_map)]
+    lead_chain = [units[c] for c in chain_of(lead_start, units)]
+    full_chain = [units[c] for c in chain_of(location.unit_code, units)]
     lead = search_upward(
         "lead", rule.roles, lead_chain, by_unit, category=case.category, at=at, excluded=excluded
     )
