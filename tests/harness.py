@@ -226,3 +226,13 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+def demo_point(n: int) -> dict[str, float]:
+    """The n-th of 36 points inside the small demo community, about 160 m apart, so that
+    reports sent to different points are never linked to each other as duplicates."""
+    from services.routing.adapters.demo import CELL, ORIGIN
+
+    row, col = divmod(n % 36, 6)
+    step = 2 * CELL / 6
+    return {"lng": ORIGIN[0] + step * (col + 0.5), "lat": ORIGIN[1] + step * (row + 0.5)}

@@ -6,7 +6,7 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 
 from shared.events import topics
-from tests.harness import Stack, eventually, read_topic
+from tests.harness import Stack, demo_point, eventually, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -14,14 +14,14 @@ pytestmark = pytest.mark.integration
 async def test_the_official_sdk_reads_every_case_event(stack: Stack) -> None:
     await stack.start()
     case_ids = []
-    for title in ("垃圾堆放", "噪音扰民"):
+    for n, title in enumerate(("垃圾堆放", "噪音扰民")):
         r = await stack.client("intake").post(
             "/reports",
             json={
                 "category": "市容环境",
                 "title": title,
                 "description": "请处理",
-                "location": {"lng": 111.5625, "lat": 24.4125},
+                "location": demo_point(n),
             },
         )
         case_ids.append(r.json()["case_id"])

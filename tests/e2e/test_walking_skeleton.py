@@ -70,7 +70,8 @@ async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack)
             "category": "其他",
             "title": "路灯不亮",
             "description": "村口路灯坏了",
-            "location": {"lng": 111.7, "lat": 24.3},
+            # Inside the district, outside every grid: the locality backstop.
+            "location": {"lng": 111.60, "lat": 24.35},
         },
     )
     case_id = response.json()["case_id"]

@@ -15,7 +15,7 @@ import pytest
 from gridcase.devstack.kafka import LocalKafka
 from services.routing.adapters.demo import seed_demo
 from shared.db.engine import create_engine
-from tests.harness import Stack, TestInfra, eventually
+from tests.harness import Stack, TestInfra, demo_point, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -50,18 +50,18 @@ async def test_reports_accepted_during_a_kafka_outage_are_all_routed_after_it(
                     "category": "市容环境",
                     "title": f"第{n}号报告",
                     "description": "停电期间的上报",
-                    "location": {"lng": 111.5625, "lat": 24.4125},
+                    "location": demo_point(n),
                 },
             )
             assert r.status_code == 201, r.text
             return str(r.json()["case_id"])
 
-        before = [await submit(i) for i in range(3)]
+        before = [await submit(n) for n in range(3)]
         own_kafka.kill()  # kill -9: no clean shutdown
 
         during = []
-        for i in range(20):
-            during.append(await submit(100 + i))
+        for n in range(3, 23):
+            during.append(await submit(n))
         unsent = await stack.sql("SELECT count(*) AS n FROM intake.outbox WHERE sent_at IS NULL")
         assert unsent[0]["n"] >= 1, "with the broker down, events wait in the outbox"
 
