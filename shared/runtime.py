@@ -7,8 +7,9 @@ importing a service never touches the network.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.logging import configure_logging, get_logger
 from shared.messaging.consumer import EventConsumer, Handler
+from shared.messaging.errors import describe_error
 from shared.messaging.kafka_admin import ensure_topics, kafka_reachable
 from shared.messaging.relay import OutboxRelay
 from shared.settings import GridcaseSettings
@@ -49,6 +51,16 @@ class ConsumerSpec:
     handlers: dict[str, Handler]
 
 
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work a service repeats while it runs (purges, clock sweeps); failures are logged
+    and retried at the next tick, never allowed to stop the service."""
+
+    name: str
+    interval_s: float
+    run: Callable[[ServiceRuntime], Awaitable[Any]]
+
+
 @dataclass
 class ServiceRuntime:
     """One service's live parts. ``uow()`` opens a unit of work bound to them."""
@@ -59,6 +71,8 @@ class ServiceRuntime:
     uow_class: type[UnitOfWork] = UnitOfWork
     consumer_specs: list[ConsumerSpec] = field(default_factory=list)
     on_start: list[Callable[[ServiceRuntime], Any]] = field(default_factory=list)
+    periodic: list[PeriodicTask] = field(default_factory=list)
+    _periodic_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     engine: AsyncEngine | None = None
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
@@ -126,9 +140,29 @@ class ServiceRuntime:
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
+        for task in self.periodic:
+            self._periodic_tasks.append(
+                asyncio.create_task(self._repeat(task), name=f"{self.name}-{task.name}")
+            )
         log.info("service_started", service=self.name)
 
+    async def _repeat(self, task: PeriodicTask) -> None:
+        while True:
+            await asyncio.sleep(task.interval_s)
+            try:
+                await task.run(self)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("periodic_task_failed", task=task.name, error=describe_error(exc))
+
     async def stop(self) -> None:
+        for periodic in self._periodic_tasks:
+            periodic.cancel()
+        for periodic in self._periodic_tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await periodic
+        self._periodic_tasks = []
         for consumer in self.consumers:
             await consumer.stop()
         self.consumers = []

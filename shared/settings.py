@@ -14,7 +14,7 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
-PLACEHOLDER_SECRET = "change-me-development-only"  # noqa: S105 - the refused placeholder itself
+PLACEHOLDER_SECRET = "change-me-development-only-never-in-production"  # noqa: S105 - the refused placeholder itself
 
 
 class GridcaseSettings(BaseSettings):

@@ -16,7 +16,7 @@ from services.intake.entrypoints.support import RateLimiter
 from services.intake.service_layer.idempotency import purge_expired
 from services.intake.service_layer.reference import ReferenceCache
 from shared.http.guards import BodyGuardMiddleware
-from shared.runtime import ServiceRuntime, create_app
+from shared.runtime import PeriodicTask, ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
 NAME = "intake"
@@ -24,7 +24,7 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 
 
 async def _purge_old_idempotency_keys(runtime: ServiceRuntime) -> None:
-    """Drop keys past their time to live once per start (they are kept ≥ 72 h)."""
+    """Drop keys past their time to live (they are kept ≥ 72 h): at start, then hourly."""
     config: IntakeConfig = runtime.state["config"]
     async with runtime.uow() as uow:
         await purge_expired(uow.connection, timedelta(hours=config.idempotency_ttl_h))
@@ -39,6 +39,7 @@ def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None
         settings=settings,
         tables=TABLES,
         on_start=[_purge_old_idempotency_keys],
+        periodic=[PeriodicTask("purge-idempotency-keys", 3600.0, _purge_old_idempotency_keys)],
     )
     runtime.consumer_specs = [registry_consumer(runtime), case_status_consumer()]
     attachments_dir = Path(config.attachments_dir or Path(settings.state_dir) / "attachments")

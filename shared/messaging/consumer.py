@@ -30,7 +30,7 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -168,7 +168,7 @@ class EventConsumer:
             offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
             try:
                 await consumer.commit(offsets)
-            except CommitFailedError as exc:
+            except (CommitFailedError, IllegalStateError) as exc:
                 # The group rebalanced under us; the new owner replays from the
                 # last committed offset and the inbox absorbs what we applied.
                 log.info(
@@ -192,13 +192,15 @@ class EventConsumer:
         except PoisonMessage:
             return False
         started = time.perf_counter()
-        outcomes: list[str] = []
+        outcomes = ["ignored"] * len(events)
+        handled = [i for i, e in enumerate(events) if e.type in self._handlers]
         try:
-            async with self._uow_factory() as uow:
-                for event in events:
-                    uow.context = correlation_of(event)
-                    outcomes.append(await self._apply_in(uow, event))
-                await uow.commit()
+            if handled:
+                async with self._uow_factory() as uow:
+                    for i in handled:
+                        uow.context = correlation_of(events[i])
+                        outcomes[i] = await self._apply_in(uow, events[i])
+                    await uow.commit()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -275,6 +277,8 @@ class EventConsumer:
             raise PoisonMessage(f"not a CloudEvent: {exc}") from exc
 
     async def _apply(self, event: CloudEvent) -> str:
+        if event.type not in self._handlers:
+            return "ignored"  # no effect, so nothing to deduplicate: no inbox row
         async with self._uow_factory(context=correlation_of(event)) as uow:
             outcome = await self._apply_in(uow, event)
             await uow.commit()
@@ -282,11 +286,9 @@ class EventConsumer:
 
     async def _apply_in(self, uow: UnitOfWork, event: CloudEvent) -> str:
         """Mark the event processed and run its handler inside ``uow`` (not committed)."""
+        handler = self._handlers[event.type]
         if not await uow.mark_processed(self.name, event):
             return "duplicate"
-        handler = self._handlers.get(event.type)
-        if handler is None:
-            return "ignored"
         # Log lines written while handling carry the chain's ids, like an HTTP request's.
         with structlog.contextvars.bound_contextvars(
             correlation_id=event.correlationid or event.id,
