@@ -35,10 +35,22 @@ class BenchSystem:
     urls: dict[str, str]
     database_url: str
     processes: ServiceProcesses
+    infra: TestInfra
+
+    def pids(self) -> dict[str, int]:
+        """The services' processes, and the servers' when this run started them."""
+        pids = {name: proc.pid for name, proc in self.processes.procs.items()}
+        if self.infra.kafka is not None and (kafka := self.infra.kafka.pid()):
+            pids["kafka"] = kafka
+        if self.infra.postgres is not None and (postgres := self.infra.postgres.pid()):
+            pids["postgres"] = postgres
+        return pids
 
 
 @contextlib.asynccontextmanager
-async def bench_system(infra: TestInfra, **overrides: object) -> AsyncIterator[BenchSystem]:
+async def bench_system(
+    infra: TestInfra, extra_env: dict[str, str] | None = None, **overrides: object
+) -> AsyncIterator[BenchSystem]:
     database_url = await infra.create_database()
     ports = {f"{s.name}_port": free_port() for s in SERVICES}
     settings = GridcaseSettings(
@@ -66,6 +78,9 @@ async def bench_system(infra: TestInfra, **overrides: object) -> AsyncIterator[B
         "GRIDCASE_LOG_LEVEL": "WARNING",
         **{f"GRIDCASE_{k.upper()}": str(v) for k, v in ports.items()},
         **{f"GRIDCASE_{k.upper()}": str(v) for k, v in overrides.items()},
+        # The load generator is one client sending as many residents: no per-client limit.
+        "GRIDCASE_INTAKE_RESIDENT_RATE_PER_MINUTE": "10000000",
+        **(extra_env or {}),
     }
     log_dir = Path(tempfile.mkdtemp(prefix="gridcase-bench-logs-"))
     processes = ServiceProcesses(env, settings, log_dir)
@@ -74,7 +89,7 @@ async def bench_system(infra: TestInfra, **overrides: object) -> AsyncIterator[B
         ready = await asyncio.to_thread(wait_ready, urls)
         if not all(ready.values()):
             raise RuntimeError(f"services not ready: {ready}; logs in {log_dir}")
-        yield BenchSystem(settings, urls, database_url, processes)
+        yield BenchSystem(settings, urls, database_url, processes, infra)
     finally:
         processes.stop()
         await infra.drop_database(database_url)

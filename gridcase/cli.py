@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from gridcase.devstack.stack import Infrastructure
+from gridcase.load_cli import load as load_command
 from gridcase.registry_cli import registry_app
 from shared.settings import GridcaseSettings
 
@@ -134,6 +135,9 @@ def up(
         console.print("stopping infrastructure…")
         infra.down()
         console.print("stopped.")
+
+
+app.command(name="load")(load_command)
 
 
 @app.command()

@@ -1,0 +1,322 @@
+"""``gridcase load``: a realistic stream of reports and disputes at a target rate.
+
+The mix imitates the people who use intake: grid officers reporting from their phones
+(``/mobile/v1/reports`` with a bearer token, as the grid's own officer), residents
+reporting through the public channel (``/public/reports`` with a contact phone), and
+disputes with parties taken in at the desk (``/reports`` with valid GB 11643 ID
+numbers and mainland phones). Text comes from Faker's ``zh_CN`` locale; points fall
+inside the demo district's grids.
+
+The load is open-loop: requests leave on schedule whatever the answers take, so a
+slow system shows up as latency, not as a politely reduced rate. Every request carries
+an ``Idempotency-Key``; when the connection fails (a service being restarted) the
+same request is sent again with the same key, as a phone's offline queue would, so a
+report is accepted once however often it is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from shapely.geometry import Point, shape
+
+from shared.auth.tokens import mint_token
+
+REPORT_CATEGORIES = {
+    "市容环境": ["暴露垃圾", "积存垃圾渣土", "道路不洁"],
+    "宣传广告": ["非法小广告", "违规户外广告"],
+    "施工管理": [],
+    "街面秩序": [],
+    "其他": [],
+}
+DISPUTE_TYPES = ["婚姻家庭邻里", "房屋宅基地", "劳资纠纷(欠薪)", "物业管理/建筑质量", "损害赔偿"]
+
+
+@dataclass(frozen=True)
+class Mix:
+    """Shares of each kind of request; normalised when drawn."""
+
+    officer: float = 0.5
+    resident: float = 0.3
+    dispute: float = 0.2
+
+    @classmethod
+    def parse(cls, text: str) -> Mix:
+        """``officer=0.5,resident=0.3,dispute=0.2``."""
+        parts = dict(item.split("=", 1) for item in text.split(",") if item.strip())
+        unknown = set(parts) - {"officer", "resident", "dispute"}
+        if unknown:
+            raise ValueError(f"unknown kinds in the mix: {', '.join(sorted(unknown))}")
+        return cls(**{k: float(v) for k, v in parts.items()})
+
+    def kinds(self) -> tuple[list[str], list[float]]:
+        return ["officer", "resident", "dispute"], [self.officer, self.resident, self.dispute]
+
+
+@dataclass(frozen=True)
+class Grid:
+    code: str
+    polygon: Any
+
+
+@dataclass(frozen=True)
+class Officer:
+    staff_id: str
+    grid_code: str
+
+
+@dataclass
+class Territory:
+    """Where reports come from: the grids, and the grid officers who report from them."""
+
+    grids: list[Grid]
+    officers: list[Officer]
+
+    @classmethod
+    def from_units(cls, units: dict[str, Any], staff: list[dict[str, Any]]) -> Territory:
+        grids = [
+            Grid(f["properties"]["code"], shape(f["geometry"]))
+            for f in units["features"]
+            if f["properties"].get("level") == "grid" or len(f["properties"]["code"]) == 15
+        ]
+        officers = [
+            Officer(s["staff_id"], s["unit_code"])
+            for s in staff
+            if s.get("role") == "grid_officer" and len(s.get("unit_code", "")) == 15
+        ]
+        if not grids:
+            raise ValueError("the territory has no grids")
+        return cls(grids, officers)
+
+    @classmethod
+    def demo(cls) -> Territory:
+        """The demo district `gridcase up` loads (same generator, same seed)."""
+        from services.routing.adapters.demo_district import generate
+
+        district = generate()
+        return cls.from_units(district.units, district.staff)
+
+    def point_in(self, rng: random.Random, grid: Grid) -> dict[str, float]:
+        minx, miny, maxx, maxy = grid.polygon.bounds
+        for _ in range(100):
+            lng, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+            if grid.polygon.contains(Point(lng, lat)):
+                return {"lng": round(lng, 6), "lat": round(lat, 6)}
+        centre = grid.polygon.representative_point()
+        return {"lng": round(centre.x, 6), "lat": round(centre.y, 6)}
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    kind: str
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+class Workload:
+    """Draws realistic requests. Deterministic for a given seed."""
+
+    def __init__(self, territory: Territory, mix: Mix, secret: str, seed: int = 1):
+        from faker import Faker
+
+        self.territory = territory
+        self.mix = mix
+        self.rng = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
+        self.faker = Faker("zh_CN")
+        self.faker.seed_instance(seed)
+        self._secret = secret
+        self._tokens: dict[str, str] = {}
+
+    def _token(self, officer: Officer) -> str:
+        if officer.staff_id not in self._tokens:
+            self._tokens[officer.staff_id] = mint_token(
+                self._secret,
+                officer.staff_id,
+                "grid_officer",
+                [officer.grid_code],
+                ttl=timedelta(days=1),
+            )
+        return self._tokens[officer.staff_id]
+
+    def _report(self) -> dict[str, Any]:
+        category = self.rng.choice(list(REPORT_CATEGORIES))
+        subtypes = REPORT_CATEGORIES[category]
+        body: dict[str, Any] = {
+            "kind": "report",
+            "category": category,
+            "title": (self.rng.choice(subtypes) if subtypes else category) + "问题",
+            "description": self.faker.paragraph(nb_sentences=2),
+        }
+        if subtypes:
+            body["subcategory"] = self.rng.choice(subtypes)
+        return body
+
+    def next(self) -> PlannedRequest:
+        kinds, weights = self.mix.kinds()
+        kind = self.rng.choices(kinds, weights)[0]
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        if kind == "officer" and self.territory.officers:
+            officer = self.rng.choice(self.territory.officers)
+            grid = next((g for g in self.territory.grids if g.code == officer.grid_code), None)
+            body = self._report()
+            body["location"] = self.territory.point_in(
+                self.rng, grid or self.rng.choice(self.territory.grids)
+            )
+            return PlannedRequest(
+                "officer",
+                "/mobile/v1/reports",
+                body,
+                {**key, "Authorization": f"Bearer {self._token(officer)}"},
+            )
+        grid = self.rng.choice(self.territory.grids)
+        if kind == "dispute":
+            body = {
+                "kind": "dispute",
+                "category": self.rng.choice(DISPUTE_TYPES),
+                "title": "纠纷调解申请",
+                "description": self.faker.paragraph(nb_sentences=3),
+                "facts": self.faker.paragraph(nb_sentences=2),
+                "people_involved": self.rng.choice([2, 2, 2, 3, 5, 12]),
+                "amount_involved": str(self.rng.choice([0, 500, 3000, 20000])),
+                "location": self.territory.point_in(self.rng, grid),
+                "parties": [
+                    self._party("申请人"),
+                    self._party("被申请人"),
+                ],
+            }
+            return PlannedRequest("dispute", "/reports", body, key)
+        body = self._report()
+        body["location"] = self.territory.point_in(self.rng, grid)
+        body["contact"] = {"phone": self._mobile(), "anonymous": True}
+        return PlannedRequest("resident", "/public/reports", body, key)
+
+    def _party(self, role: str) -> dict[str, str]:
+        return {
+            "role": role,
+            "name": self.faker.name(),
+            "id_number": self.faker.ssn(),
+            "phone": self._mobile(),
+            "address": self.faker.address(),
+        }
+
+    def _mobile(self) -> str:
+        return "1" + self.rng.choice("3456789") + "".join(self.rng.choices("0123456789", k=9))
+
+
+@dataclass
+class Accepted:
+    kind: str
+    case_id: str
+    outcome: str  # "created" | "linked"
+    idempotency_key: str
+    sent_at: datetime
+    latency_s: float
+    attempts: int
+
+
+@dataclass
+class LoadResult:
+    planned: int = 0
+    accepted: list[Accepted] = field(default_factory=list)
+    refused: Counter[str] = field(default_factory=Counter)  # "<kind> <status>"
+    gave_up: int = 0
+    retried: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def accepted_per_s(self) -> float:
+        return len(self.accepted) / self.elapsed_s if self.elapsed_s else 0.0
+
+    def latencies(self) -> list[float]:
+        return [a.latency_s for a in self.accepted]
+
+
+ProgressHook = Callable[[LoadResult, int], None]
+
+
+async def run_load(
+    intake_url: str,
+    workload: Workload,
+    *,
+    rate: float,
+    duration_s: float,
+    retry_for_s: float = 60.0,
+    max_in_flight: int = 2000,
+    on_progress: ProgressHook | None = None,
+) -> LoadResult:
+    """Offer ``rate`` requests per second for ``duration_s`` seconds (open loop)."""
+    result = LoadResult()
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    in_flight = asyncio.Semaphore(max_in_flight)
+    async with httpx.AsyncClient(base_url=intake_url, limits=limits, timeout=30) as client:
+
+        async def send(planned: PlannedRequest) -> None:
+            sent_at = datetime.now(UTC)
+            started = time.perf_counter()
+            deadline = started + retry_for_s
+            attempts = 0
+            async with in_flight:
+                while True:
+                    attempts += 1
+                    try:
+                        response = await client.post(
+                            planned.path, json=planned.body, headers=planned.headers
+                        )
+                    except httpx.TransportError:
+                        response = None
+                    if response is not None and response.status_code < 500:
+                        break
+                    # Down or restarting: the phone's queue sends it again, same key.
+                    if time.perf_counter() > deadline:
+                        result.gave_up += 1
+                        return
+                    result.retried += 1
+                    await asyncio.sleep(min(0.25 * attempts, 2.0))
+            if response.status_code in (200, 201):
+                data = response.json()
+                result.accepted.append(
+                    Accepted(
+                        planned.kind,
+                        data.get("case_id", ""),
+                        data.get("outcome", "created"),
+                        planned.headers["Idempotency-Key"],
+                        sent_at,
+                        time.perf_counter() - started,
+                        attempts,
+                    )
+                )
+            else:
+                result.refused[f"{planned.kind} {response.status_code}"] += 1
+
+        tasks: set[asyncio.Task[None]] = set()
+        total = int(rate * duration_s)
+        result.planned = total
+        start = time.perf_counter()
+        last_progress = start
+        for n in range(total):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(send(workload.next()))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            if on_progress and time.perf_counter() - last_progress > 0.5:
+                last_progress = time.perf_counter()
+                result.elapsed_s = last_progress - start
+                on_progress(result, len(tasks))
+        if tasks:
+            await asyncio.gather(*tasks)
+        result.elapsed_s = time.perf_counter() - start
+        if on_progress:
+            on_progress(result, 0)
+    return result
