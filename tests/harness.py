@@ -27,12 +27,27 @@ from aiokafka.admin import AIOKafkaAdminClient
 from gridcase.devstack.kafka import LocalKafka
 from gridcase.devstack.postgres import EmbeddedPostgres
 from gridcase.services import BY_NAME, SERVICES, migrate_all
+from shared.auth.tokens import mint_token
 from shared.db.engine import plain_url
 from shared.messaging.kafka_admin import ensure_topics
 from shared.runtime import ServiceRuntime
 from shared.settings import Environment, GridcaseSettings
 
 T = TypeVar("T")
+
+# Who tests act as, by role: ids and units from the small demo registry
+# (services/routing/adapters/demo.py: district 451102, street 451102001, community
+# 451102001001 with grids …001–…004).
+ROLE_DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "admin": ("admin", ()),
+    "district_operator": ("op-district", ("451102",)),
+    "street_operator": ("op-street", ("451102001",)),
+    "community_operator": ("op-community", ("451102001001",)),
+    "grid_officer": ("go-002", ("451102001001002",)),
+    "mediator": ("med-1", ("451102001001",)),
+    "community_police": ("pol-1", ("451102001001",)),
+    "legal_adviser": ("law-1", ("451102001001",)),
+}
 
 
 @dataclass
@@ -45,9 +60,10 @@ class TestInfra:
     state_dir: Path | None = None
 
     @classmethod
-    def start(cls) -> TestInfra:
-        db = os.environ.get("GRIDCASE_TEST_DATABASE_URL")
-        kafka_servers = os.environ.get("GRIDCASE_TEST_KAFKA_BOOTSTRAP_SERVERS")
+    def start(cls, *, own: bool = False) -> TestInfra:
+        """Servers for a test session; ``own`` ignores shared ones (fault injection kills them)."""
+        db = None if own else os.environ.get("GRIDCASE_TEST_DATABASE_URL")
+        kafka_servers = None if own else os.environ.get("GRIDCASE_TEST_KAFKA_BOOTSTRAP_SERVERS")
         state = Path(tempfile.mkdtemp(prefix="gridcase-test-"))
         pg = kafka = None
         if not db:
@@ -106,6 +122,7 @@ class Stack:
     database_url: str
     runtimes: dict[str, ServiceRuntime] = field(default_factory=dict)
     _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+    _apps: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     async def create(
@@ -161,13 +178,35 @@ class Stack:
         for name in names or tuple(self.runtimes):
             await self.runtimes[name].stop()
 
-    def client(self, name: str) -> httpx.AsyncClient:
-        if name not in self._clients:
-            app = BY_NAME[name].build_app(self.runtime(name), manage_lifecycle=False)
-            self._clients[name] = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+    def headers(
+        self, role: str, staff_id: str | None = None, units: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
+        """A bearer token for ``role``; by default a member of the demo district
+        (``ROLE_DEFAULTS``), so that the demo's cases are in their jurisdiction."""
+        default_id, default_units = ROLE_DEFAULTS[role]
+        token = mint_token(
+            self.settings.secret_key,
+            staff_id or default_id,
+            role,
+            units if units is not None else default_units,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    def client(self, name: str, role: str | None = None) -> httpx.AsyncClient:
+        """An httpx client on the service's app; with ``role``, every request carries
+        that role's token (``headers``) unless the request sets its own."""
+        key = f"{name}:{role}"
+        if key not in self._clients:
+            if name not in self._apps:
+                self._apps[name] = BY_NAME[name].build_app(
+                    self.runtime(name), manage_lifecycle=False
+                )
+            self._clients[key] = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=self._apps[name]),
+                base_url=f"http://{name}",
+                headers=self.headers(role) if role else None,
             )
-        return self._clients[name]
+        return self._clients[key]
 
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(self.database_url)

@@ -123,7 +123,11 @@ class EventConsumer:
                 enable_auto_commit=False,
                 auto_offset_reset=self._auto_offset_reset,
                 isolation_level="read_committed",
-                max_poll_records=200,
+                max_poll_records=500,
+                # A killed consumer's partitions move to the others after this long
+                # (the broker's minimum), not the 10 s default.
+                session_timeout_ms=6000,
+                heartbeat_interval_ms=2000,
             )
             producer = build_producer(self._bootstrap)
             try:
