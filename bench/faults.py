@@ -191,8 +191,7 @@ async def run_campaign(
             result = await load
             everything = _created(result.accepted)
             deadline = time.monotonic() + recovery_timeout_s
-            # Polls the databases: the condition lives in other processes, no Event to await.
-            while time.monotonic() < deadline:  # noqa: ASYNC110
+            while time.monotonic() < deadline:
                 if await _assigned(system.database_url, everything):
                     break
                 await asyncio.sleep(0.5)
