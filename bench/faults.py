@@ -154,7 +154,7 @@ async def run_campaign(
                 system.settings.secret_key,
                 seed=11,
             )
-            total_s = len(faults) * (phase_s + down_s) + phase_s
+            stop = asyncio.Event()
             progress: dict[str, LoadResult] = {}
 
             def remember(result: LoadResult, _: int) -> None:
@@ -165,9 +165,10 @@ async def run_campaign(
                     system.urls["intake"],
                     workload,
                     rate=rate,
-                    duration_s=total_s,
+                    duration_s=24 * 3600,  # until `stop`
                     retry_for_s=recovery_timeout_s,
                     on_progress=remember,
+                    stop=stop,
                 )
             )
             phases: list[Phase] = []
@@ -188,6 +189,8 @@ async def run_campaign(
                         break
                     await asyncio.sleep(0.25)
                 await asyncio.sleep(max(0.0, phase_s / 2 - (phase.recovery_s or 0)))
+            await asyncio.sleep(phase_s / 2)  # load after the last restart, too
+            stop.set()
             result = await load
             everything = _created(result.accepted)
             deadline = time.monotonic() + recovery_timeout_s

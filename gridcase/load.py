@@ -253,8 +253,10 @@ async def run_load(
     retry_for_s: float = 60.0,
     max_in_flight: int = 2000,
     on_progress: ProgressHook | None = None,
+    stop: asyncio.Event | None = None,
 ) -> LoadResult:
-    """Offer ``rate`` requests per second for ``duration_s`` seconds (open loop)."""
+    """Offer ``rate`` requests per second for ``duration_s`` seconds (open loop), or
+    until ``stop`` is set; then wait for the answers still outstanding."""
     result = LoadResult()
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     in_flight = asyncio.Semaphore(max_in_flight)
@@ -304,6 +306,9 @@ async def run_load(
         start = time.perf_counter()
         last_progress = start
         for n in range(total):
+            if stop is not None and stop.is_set():
+                result.planned = n
+                break
             delay = start + n / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
