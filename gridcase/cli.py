@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gridcase.auth_cli import audit_app, auth_app
 from gridcase.devstack.stack import Infrastructure
 from gridcase.load_cli import load as load_command
 from gridcase.registry_cli import registry_app
@@ -23,6 +24,8 @@ infra_app = typer.Typer(
 )
 app.add_typer(infra_app, name="infra")
 app.add_typer(registry_app, name="registry")
+app.add_typer(auth_app, name="auth")
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 StateDir = Annotated[
@@ -106,6 +109,10 @@ def up(
     if demo:
         asyncio.run(_prepare(settings))
     env = {**os.environ, **infra_env}
+    # The dashboard (mediation's origin) signs in at routing: allow exactly that origin.
+    env.setdefault(
+        "GRIDCASE_CORS_ALLOW_ORIGINS", f"http://{settings.host}:{settings.mediation_port}"
+    )
     children = ServiceProcesses(env, settings, state_dir / "logs")
     stopping = False
 

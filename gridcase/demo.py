@@ -10,9 +10,14 @@ from services.routing.adapters.demo_district import DemoDistrict, generate
 from services.routing.adapters.registry_files import read_staff, read_units_geojson
 from services.routing.adapters.repository import RoutingRepository
 from services.routing.bootstrap import build_runtime
+from services.routing.service_layer.identity import create_demo_accounts
 from services.routing.service_layer.registry import ChangeReport, import_staff, import_units
 from shared.runtime import ServiceRuntime
-from shared.settings import GridcaseSettings
+from shared.settings import Environment, GridcaseSettings
+
+# Every demo staff member signs in with their staff id and this password (development
+# only: ``gridcase up`` creates the accounts only in the development environment).
+DEMO_PASSWORD = "gridcase-demo"  # noqa: S105 - a documented demo credential
 
 
 async def load_demo_district(
@@ -35,9 +40,13 @@ async def seed_demo_data(settings: GridcaseSettings) -> bool:
     await runtime.start(consumers=False, relay=False)
     try:
         async with runtime.uow() as uow:
-            if await RoutingRepository(uow.connection).all_units():
-                return False
-        await load_demo_district(runtime)
-        return True
+            loaded = bool(await RoutingRepository(uow.connection).all_units())
+        if not loaded:
+            await load_demo_district(runtime)
+        if settings.environment == Environment.DEVELOPMENT:
+            async with runtime.uow() as uow:
+                await create_demo_accounts(uow.connection, DEMO_PASSWORD)
+                await uow.commit()
+        return not loaded
     finally:
         await runtime.stop()

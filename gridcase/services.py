@@ -12,6 +12,7 @@ from services.escalation import bootstrap as escalation
 from services.intake import bootstrap as intake
 from services.mediation import bootstrap as mediation
 from services.routing import bootstrap as routing
+from shared.audit import ChainReport
 from shared.db.migrations import upgrade
 from shared.runtime import ServiceRuntime
 from shared.settings import GridcaseSettings
@@ -40,3 +41,20 @@ def migrate_all(settings: GridcaseSettings) -> None:
     """Upgrade every service's schema to head (each with its own alembic history)."""
     for service in SERVICES:
         upgrade(service.migrations, settings.database_url_for(service.name), service.name)
+
+
+async def verify_audit(settings: GridcaseSettings) -> list[ChainReport]:
+    """Walk every service's audit chain (``gridcase audit verify``, and the tests)."""
+    from shared.audit import verify
+    from shared.db.engine import create_engine
+
+    reports = []
+    for service in SERVICES:
+        tables = service.build_runtime(settings).tables
+        engine = create_engine(settings.database_url_for(service.name), pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                reports.append(await verify(conn, tables.audit_log, tables.audit_purges))
+        finally:
+            await engine.dispose()
+    return reports

@@ -13,6 +13,8 @@ from typing import Any
 
 import structlog
 
+from shared.privacy.redaction import redact, redact_text
+
 _configured = False
 
 
@@ -26,6 +28,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_service(service),
         structlog.processors.format_exc_info,
+        redact_personal_data,
         renderer,
     ]
     structlog.configure(
@@ -38,10 +41,32 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         logging.basicConfig(
             level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
         )
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactingFilter())
         # aiokafka logs every connection failure at ERROR while the broker is away,
         # which our own retry loop already reports once per attempt.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
         _configured = True
+
+
+def redact_personal_data(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """The last processor before rendering: personal data never reaches a log line,
+    whether passed as a named field or embedded in a message or exception text."""
+    redacted = redact(dict(event_dict))
+    event_dict.clear()
+    event_dict.update(redacted)
+    return event_dict
+
+
+class RedactingFilter(logging.Filter):
+    """The same rule for standard-library records (uvicorn, SQLAlchemy, aiokafka)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_text(record.getMessage())
+        record.args = None
+        return True
 
 
 def _add_service(service: str) -> Any:

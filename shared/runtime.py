@@ -14,13 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared import audit
+from shared.audit import AuditEntry
 from shared.db.engine import create_engine
 from shared.db.tables import inbox_table, outbox_table
 from shared.db.unit_of_work import EventContext, UnitOfWork
 from shared.events.topics import TopicNames
+from shared.http.audit import AuditMiddleware
+from shared.http.guards import BodyGuardMiddleware
 from shared.http.health import health_router
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import install_problem_handlers
@@ -42,6 +47,7 @@ class ServiceMetadata:
         self.metadata = MetaData(schema=schema)
         self.outbox: Table = outbox_table(self.metadata)
         self.inbox: Table = inbox_table(self.metadata)
+        self.audit_log, self.audit_purges = audit.audit_tables(self.metadata)
 
 
 @dataclass
@@ -99,6 +105,13 @@ class ServiceRuntime:
             context=context,
         )
 
+    async def audit(self, entry: AuditEntry) -> None:
+        """Append one row to this service's audit chain in a transaction of its own."""
+        if self.engine is None:
+            raise RuntimeError(f"{self.name} runtime is not started")
+        async with self.engine.begin() as conn:
+            await audit.append(conn, self.tables.audit_log, self.tables.audit_purges, entry)
+
     async def start(self, *, consumers: bool = True, relay: bool = True) -> None:
         self.engine = create_engine(self.database_url)
         bootstrap = self.settings.kafka_servers()
@@ -140,7 +153,7 @@ class ServiceRuntime:
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
-        for task in self.periodic:
+        for task in [*self.periodic, PeriodicTask("purge-audit-log", 86400.0, _purge_audit)]:
             self._periodic_tasks.append(
                 asyncio.create_task(self._repeat(task), name=f"{self.name}-{task.name}")
             )
@@ -184,6 +197,20 @@ class ServiceRuntime:
         return await kafka_reachable(self.settings.kafka_servers())
 
 
+async def _purge_audit(runtime: ServiceRuntime) -> None:
+    """Drop audit rows past the retention period (never under six months, see settings)."""
+    from datetime import timedelta
+
+    assert runtime.engine is not None
+    async with runtime.engine.begin() as conn:
+        await audit.purge(
+            conn,
+            runtime.tables.audit_log,
+            runtime.tables.audit_purges,
+            timedelta(days=runtime.settings.audit_retention_days),
+        )
+
+
 def create_app(
     runtime: ServiceRuntime,
     routers: list[APIRouter],
@@ -191,8 +218,16 @@ def create_app(
     title: str,
     description: str,
     manage_lifecycle: bool = True,
+    body_limits: dict[str, int] | None = None,
+    max_body_bytes: int = 256 * 1024,
+    max_json_depth: int = 32,
 ) -> FastAPI:
-    """The service's FastAPI app; its lifespan starts and stops ``runtime``."""
+    """The service's FastAPI app; its lifespan starts and stops ``runtime``.
+
+    Every app gets the same outer layers: body limits (413/400 before any route),
+    CORS only for the configured origins (closed by default), request ids and metrics,
+    and the audit of every authenticated call.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -208,6 +243,21 @@ def create_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     install_problem_handlers(app)
+    app.add_middleware(AuditMiddleware, runtime=runtime)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=max_body_bytes,
+        max_json_depth=max_json_depth,
+        limits_by_prefix=body_limits or {},
+    )
+    origins = runtime.settings.cors_origins()
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Accept-Language"],
+        )
     app.add_middleware(RequestContextMiddleware, service=runtime.name)
     app.include_router(
         health_router({"database": runtime.database_ready, "kafka": runtime.kafka_ready})

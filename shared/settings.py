@@ -11,10 +11,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
+    STAGING = "staging"
     PRODUCTION = "production"
 
 
 PLACEHOLDER_SECRET = "change-me-development-only-never-in-production"  # noqa: S105 - the refused placeholder itself
+# "<key id>:<base64 of 32 bytes>"; like the secret, refused outside development and tests.
+PLACEHOLDER_PII_KEYS = "dev:Z3JpZGNhc2UtZGV2LW9ubHktbmV2ZXItcHJvZC1rZXk="
+# PIPL practice and the issue: audit rows are kept at least six months.
+MIN_AUDIT_RETENTION_DAYS = 183
 
 
 class GridcaseSettings(BaseSettings):
@@ -39,6 +44,19 @@ class GridcaseSettings(BaseSettings):
     topic_replication_factor: int = 1
 
     secret_key: str = PLACEHOLDER_SECRET
+    # Keys for parties' personal data at rest: "<id>:<base64 32 bytes>,…". The first
+    # encrypts; every listed key decrypts, so keys rotate by prepending a new one.
+    pii_keys: str = PLACEHOLDER_PII_KEYS
+    # Browser origins allowed to call the APIs (comma-separated). Empty: CORS closed.
+    cors_allow_origins: str = ""
+    # Identity (issued by routing): token lifetimes, login throttling and lockout.
+    access_ttl_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_ttl_days: int = Field(default=14, ge=1, le=90)
+    login_rate_per_minute: int = Field(default=10, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    # Audit rows older than this are purged (never fewer than MIN_AUDIT_RETENTION_DAYS).
+    audit_retention_days: int = 400
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -57,13 +75,28 @@ class GridcaseSettings(BaseSettings):
     state_dir: str = Field(default=".gridcase", description="local infrastructure state")
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> GridcaseSettings:
-        if self.environment == Environment.PRODUCTION and self.secret_key == PLACEHOLDER_SECRET:
+    def _refuse_placeholders(self) -> GridcaseSettings:
+        """Outside development and tests, the placeholder keys are refused at start."""
+        if self.environment not in (Environment.DEVELOPMENT, Environment.TEST):
+            if self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32:
+                raise ValueError(
+                    "GRIDCASE_SECRET_KEY is the development placeholder or shorter than 32 "
+                    f"characters; set a real secret for GRIDCASE_ENVIRONMENT={self.environment}"
+                )
+            if PLACEHOLDER_PII_KEYS.split(":")[1] in self.pii_keys:
+                raise ValueError(
+                    "GRIDCASE_PII_KEYS holds the development key; set real keys for "
+                    f"GRIDCASE_ENVIRONMENT={self.environment}"
+                )
+        if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
             raise ValueError(
-                "GRIDCASE_SECRET_KEY is the development placeholder; set a real secret "
-                "before running with GRIDCASE_ENVIRONMENT=production"
+                f"GRIDCASE_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS} "
+                "(audit records are kept six months or more)"
             )
         return self
+
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_allow_origins.split(",") if o.strip()]
 
     def database_url_for(self, service: str) -> str:
         """The database URL for one service: ``GRIDCASE_<SERVICE>_DATABASE_URL`` wins."""

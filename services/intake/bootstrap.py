@@ -15,7 +15,6 @@ from services.intake.entrypoints.consumers import case_status_consumer, registry
 from services.intake.entrypoints.support import RateLimiter
 from services.intake.service_layer.idempotency import purge_expired
 from services.intake.service_layer.reference import ReferenceCache
-from shared.http.guards import BodyGuardMiddleware
 from shared.runtime import PeriodicTask, ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
@@ -64,14 +63,11 @@ def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> Fast
             "Every write accepts an Idempotency-Key."
         ),
         manage_lifecycle=manage_lifecycle,
+        max_body_bytes=config.max_json_bytes,
+        max_json_depth=config.max_json_depth,
+        body_limits={"/attachments": config.max_upload_bytes},
     )
     app.add_exception_handler(open311.Open311Error, open311.handle_open311_error)
-    app.add_middleware(
-        BodyGuardMiddleware,
-        max_bytes=config.max_json_bytes,
-        max_json_depth=config.max_json_depth,
-        limits_by_prefix={"/attachments": config.max_upload_bytes},
-    )
     return app
 
 

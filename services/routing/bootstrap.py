@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.routing.adapters.tables import TABLES
 from services.routing.entrypoints.admin_http import router as admin_router
+from services.routing.entrypoints.auth_http import router as auth_router
 from services.routing.entrypoints.consumers import case_consumer
 from services.routing.entrypoints.http import router
 from shared.runtime import ServiceRuntime, create_app
@@ -26,7 +27,7 @@ def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
 def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router, admin_router],
+        [router, admin_router, auth_router],
         title="GridCase routing",
         description="Organisation tree, grids, staff and explainable case routing.",
         manage_lifecycle=manage_lifecycle,

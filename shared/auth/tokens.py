@@ -1,12 +1,16 @@
-"""Staff tokens: HS256 JWTs signed with ``GRIDCASE_SECRET_KEY``.
+"""Access tokens: short-lived HS256 JWTs signed with ``GRIDCASE_SECRET_KEY``.
 
-A token names a staff member (``sub``), a role and the unit codes they act for. This
-is deliberately small: the identity issue adds login, rotation and revocation on top of
-the same ``Principal`` and ``current_principal`` dependency.
+Every service verifies them locally (no call to the issuer), so an access token cannot
+be revoked: it lives minutes (``ACCESS_TTL``). What can be revoked is the refresh
+token, which only the issuer (routing's identity module) accepts.
+
+A token names a subject (``sub``: a staff id, or a machine client's id), a role, the
+unit codes that bound its jurisdiction and, for machine clients, scopes.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,13 +21,18 @@ from shared.http.problems import Problem
 
 ALGORITHM = "HS256"
 ISSUER = "gridcase"
+ACCESS_TTL = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: ``staff_id`` is the subject (a machine client's id for clients)."""
+
     staff_id: str
     role: str
     unit_codes: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    token_id: str = ""
 
 
 def mint_token(
@@ -33,13 +42,18 @@ def mint_token(
     unit_codes: list[str] | tuple[str, ...] = (),
     *,
     ttl: timedelta = timedelta(hours=12),
+    scopes: list[str] | tuple[str, ...] = (),
 ) -> str:
+    """A signed access token. Login issues ``ACCESS_TTL`` ones; the long default is for
+    tests, the load generator and ``gridcase auth token`` in development."""
     now = datetime.now(UTC)
     claims = {
         "iss": ISSUER,
         "sub": staff_id,
         "role": role,
         "units": list(unit_codes),
+        "scopes": list(scopes),
+        "jti": uuid.uuid4().hex,
         "iat": now,
         "exp": now + ttl,
     }
@@ -63,12 +77,23 @@ def verify_token(secret: str, token: str) -> Principal:
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     units = claims.get("units") or []
-    if not isinstance(claims.get("role"), str) or not isinstance(units, list):
+    scopes = claims.get("scopes") or []
+    if (
+        not isinstance(claims.get("role"), str)
+        or not isinstance(units, list)
+        or not isinstance(scopes, list)
+    ):
         raise InvalidToken("malformed claims")
-    return Principal(str(claims["sub"]), claims["role"], tuple(str(u) for u in units))
+    return Principal(
+        str(claims["sub"]),
+        claims["role"],
+        tuple(str(u) for u in units),
+        tuple(str(s) for s in scopes),
+        str(claims.get("jti") or ""),
+    )
 
 
-def _unauthorised(en: str, zh: str) -> Problem:
+def unauthorised(en: str, zh: str) -> Problem:
     return Problem(
         401,
         "unauthorised",
@@ -80,14 +105,23 @@ def _unauthorised(en: str, zh: str) -> Problem:
     )
 
 
-def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the bearer token's principal, or a 401 problem."""
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorised("Send a bearer token.", "请提供 Bearer 令牌。")
+        return None
+    return token.strip()
+
+
+def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the bearer token's principal, or a 401 problem."""
+    token = bearer_token(request)
+    if token is None:
+        raise unauthorised("Send a bearer token.", "请提供 Bearer 令牌。")
     secret: str = request.app.state.runtime.settings.secret_key
     try:
-        return verify_token(secret, token.strip())
+        principal = verify_token(secret, token)
     except InvalidToken:
-        raise _unauthorised("The token is invalid or expired.", "令牌无效或已过期。") from None
+        raise unauthorised("The token is invalid or expired.", "令牌无效或已过期。") from None
+    request.state.principal = principal
+    return principal

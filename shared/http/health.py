@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -12,7 +12,9 @@ Check = Callable[[], Awaitable[bool]]
 
 
 def health_router(checks: dict[str, Check]) -> APIRouter:
-    router = APIRouter(tags=["operations"])
+    from shared.auth.policy import PUBLIC
+
+    router = APIRouter(tags=["operations"], dependencies=[Depends(PUBLIC)])
 
     @router.get("/healthz", summary="Liveness")
     async def healthz() -> dict[str, str]:

@@ -15,7 +15,7 @@ async def test_the_official_sdk_reads_every_case_event(stack: Stack) -> None:
     await stack.start()
     case_ids = []
     for n, title in enumerate(("垃圾堆放", "噪音扰民")):
-        r = await stack.client("intake").post(
+        r = await stack.client("intake", "district_operator").post(
             "/reports",
             json={
                 "category": "市容环境",

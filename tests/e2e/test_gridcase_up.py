@@ -17,9 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gridcase.demo import DEMO_PASSWORD
 from gridcase.devstack.kafka import LocalKafka
 from gridcase.devstack.ports import free_port
 from gridcase.devstack.postgres import EmbeddedPostgres
+from services.routing.adapters.demo_district import DISTRICT_CODE
+
+DEMO_DISTRICT_OPERATOR = f"op-{DISTRICT_CODE}-1"
 
 pytestmark = pytest.mark.integration
 
@@ -67,6 +71,13 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
             page = client.get(dashboard)
             assert page.status_code == 200
             assert "网格案件工作台" in page.text
+            assert client.get(f"http://127.0.0.1:{ports['mediation']}/cases").status_code == 401
+            signed_in = client.post(
+                f"http://127.0.0.1:{ports['routing']}/auth/login",
+                json={"username": DEMO_DISTRICT_OPERATOR, "password": DEMO_PASSWORD},
+            )
+            assert signed_in.status_code == 200, signed_in.text
+            client.headers["Authorization"] = "Bearer " + signed_in.json()["access_token"]
             accepted = client.post(
                 f"http://127.0.0.1:{ports['intake']}/reports",
                 json={

@@ -18,7 +18,7 @@ POINT_IN_GRID_2 = {"lng": 111.5672, "lat": 24.4121}
 
 async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
     await stack.start()
-    intake = stack.client("intake")
+    intake = stack.client("intake", "district_operator")
     response = await intake.post(
         "/reports",
         json={
@@ -33,7 +33,7 @@ async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
     assert response.json()["case_number"].startswith("GC")
 
     async def assigned_view() -> dict | None:
-        r = await stack.client("mediation").get(f"/cases/{case_id}")
+        r = await stack.client("mediation", "district_operator").get(f"/cases/{case_id}")
         return r.json() if r.status_code == 200 and r.json()["status"] == "assigned" else None
 
     view = await eventually(assigned_view)
@@ -42,7 +42,7 @@ async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
     assert view["title"] == "垃圾堆放"
     assert view["status_label"] == "已分派"
 
-    routing = await stack.client("routing").get(f"/cases/{case_id}/routing")
+    routing = await stack.client("routing", "district_operator").get(f"/cases/{case_id}/routing")
     assert routing.status_code == 200
     [decision] = routing.json()
     assert decision["rule"] == "urban-management"
@@ -50,7 +50,9 @@ async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
     assert decision["explanation"]["candidates"][0]["staff_id"] == "go-002"
 
     async def clocks() -> list | None:
-        r: httpx.Response = await stack.client("escalation").get(f"/cases/{case_id}/clocks")
+        r: httpx.Response = await stack.client("escalation", "district_operator").get(
+            f"/cases/{case_id}/clocks"
+        )
         return r.json() if r.status_code == 200 else None
 
     [clock] = await eventually(clocks)
@@ -64,7 +66,7 @@ async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
 
 async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack) -> None:
     await stack.start()
-    response = await stack.client("intake").post(
+    response = await stack.client("intake", "district_operator").post(
         "/reports",
         json={
             "category": "其他",
@@ -77,7 +79,7 @@ async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack)
     case_id = response.json()["case_id"]
 
     async def routed() -> list | None:
-        r = await stack.client("routing").get(f"/cases/{case_id}/routing")
+        r = await stack.client("routing", "district_operator").get(f"/cases/{case_id}/routing")
         return r.json() if r.status_code == 200 else None
 
     [decision] = await eventually(routed)
@@ -88,7 +90,7 @@ async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack)
 
 async def test_a_clients_correlation_id_follows_the_case_through_every_hop(stack: Stack) -> None:
     await stack.start()
-    response = await stack.client("intake").post(
+    response = await stack.client("intake", "district_operator").post(
         "/reports",
         json={
             "category": "市容环境",

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.escalation.adapters.tables import clocks
+from shared.auth import roles
+from shared.auth.policy import Access
+from shared.auth.scoping import jurisdiction
+from shared.auth.tokens import Principal
 from shared.http.problems import not_found
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["time limits"])
+READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
 
 
 class ClockOut(BaseModel):
@@ -28,12 +33,20 @@ class ClockOut(BaseModel):
 
 
 @router.get("/cases/{case_id}/clocks", response_model=list[ClockOut])
-async def case_clocks(case_id: str, request: Request) -> list[ClockOut]:
+async def case_clocks(
+    case_id: str, request: Request, principal: Principal = Depends(READERS)
+) -> list[ClockOut]:
+    """The case's clocks. Clocks know the case's unit, not its handler: mediators,
+    police and legal advisers see the clocks of their committee's unit."""
     runtime: ServiceRuntime = request.app.state.runtime
     async with runtime.uow() as uow:
         rows = (
             await uow.connection.execute(
-                select(clocks).where(clocks.c.case_id == case_id).order_by(clocks.c.started_at)
+                select(clocks)
+                .where(
+                    clocks.c.case_id == case_id, jurisdiction(principal, unit=clocks.c.unit_code)
+                )
+                .order_by(clocks.c.started_at)
             )
         ).all()
     if not rows:

@@ -24,10 +24,18 @@ from services.intake.entrypoints.support import (
     uow_for,
 )
 from services.intake.service_layer import handlers, queries
-from shared.auth.tokens import InvalidToken, Principal, current_principal, verify_token
+from shared.auth import roles
+from shared.auth.policy import PUBLIC, Access
+from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
 from shared.http.problems import Problem, not_found
 
 router = APIRouter(tags=["reports"])
+
+# The desk: centre operators at walk-in counters and 12345 hotline systems (clients).
+DESK = Access(*roles.OPERATORS, roles.ADMIN, scopes=(roles.SCOPE_REPORTS,))
+# Anyone on staff, and the governance centre's systems, read cases in their jurisdiction.
+READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
+EDITORS = Access(roles.STREET_OPERATOR, roles.DISTRICT_OPERATOR, roles.ADMIN)
 
 ACCEPTED = {
     201: {"description": "A new case was opened; the report and its event are committed."},
@@ -37,24 +45,31 @@ ACCEPTED = {
 
 
 @router.post("/reports", status_code=201, responses=ACCEPTED)  # type: ignore[arg-type]
-async def submit_desk_report(body: SubmissionIn, request: Request) -> JSONResponse:
-    """Accept a report or dispute at the desk. A 2xx means it and its event are committed."""
+async def submit_desk_report(
+    body: SubmissionIn, request: Request, principal: Principal = Depends(DESK)
+) -> JSONResponse:
+    """Accept a report or dispute at the desk. A 2xx means it and its event are committed.
+    The operator is recorded as its reporter, so they can follow it before it is routed."""
     claim = idempotency_claim(request, "desk", dump(body))
-    answer = await submit(request, body.to_command(Reporter(channel="desk")), claim)
+    reporter = Reporter(channel="desk", staff_id=principal.staff_id)
+    answer = await submit(request, body.to_command(reporter), claim)
     return respond(answer)
 
 
 @router.get("/reports/{case_id}")
-async def get_report(case_id: str, request: Request) -> dict[str, Any]:
-    """Status of a report, with the case it was linked to and the reports linked to it."""
+async def get_report(
+    case_id: str, request: Request, principal: Principal = Depends(READERS)
+) -> dict[str, Any]:
+    """Status of a report, with the case it was linked to and the reports linked to it.
+    A report outside the caller's jurisdiction is not found (404)."""
     async with uow_for(request) as uow:
-        row = await queries.by_id(uow.connection, case_id)
+        row = await queries.by_id(uow.connection, case_id, principal)
         if row is None:
             raise not_found("report", "报告")
         return await queries.case_view(uow.connection, row)
 
 
-@router.get("/categories", tags=["dictionary"])
+@router.get("/categories", tags=["dictionary"], dependencies=[Depends(PUBLIC)])
 async def list_categories(
     request: Request, kind: Literal["report", "dispute"] | None = None
 ) -> list[dict[str, Any]]:
@@ -74,27 +89,15 @@ async def list_categories(
     ]
 
 
-EDITORS = {"centre_operator", "admin"}
-
-
 @router.put("/categories/{kind}/{code}", tags=["dictionary"], status_code=204)
 async def put_category(
     kind: Literal["report", "dispute"],
     code: str,
     body: CategoryIn,
     request: Request,
-    principal: Principal = Depends(current_principal),
+    _: Principal = Depends(EDITORS),
 ) -> Response:
-    """Add or change a category (centre operators). Set ``active: false`` to retire one."""
-    if principal.role not in EDITORS:
-        raise Problem(
-            403,
-            "forbidden",
-            "Forbidden",
-            "无权访问",
-            "Only centre operators edit the dictionary.",
-            "只有综治中心可以编辑字典。",
-        )
+    """Add or change a category (street and district centres). ``active: false`` retires one."""
     if not 1 <= len(code) <= 64 or not code.isprintable():
         raise Problem(
             422,
@@ -116,12 +119,11 @@ def _store(request: Request) -> BlobStore:
 
 
 def _officer_or_rate_limited(request: Request) -> None:
-    """Officers with a valid token upload freely; anyone else is rate-limited."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token:
+    """Staff with a valid token upload freely; anyone else (residents) is rate-limited."""
+    token = bearer_token(request)
+    if token:
         try:
-            verify_token(runtime_of(request).settings.secret_key, token.strip())
+            request.state.principal = verify_token(runtime_of(request).settings.secret_key, token)
             return
         except InvalidToken:
             pass
@@ -132,6 +134,7 @@ def _officer_or_rate_limited(request: Request) -> None:
 async def upload_attachment(
     request: Request,
     file: UploadFile = File(description="A photo or an audio recording."),
+    __: None = Depends(PUBLIC),
     _: None = Depends(_officer_or_rate_limited),
 ) -> dict[str, Any]:
     """Store a photo or recording; refer to it by ``attachment_id`` in a submission.
@@ -155,11 +158,12 @@ async def upload_attachment(
 
 @router.get("/attachments/{digest}", tags=["attachments"])
 async def get_attachment(
-    digest: str, request: Request, _: Principal = Depends(current_principal)
+    digest: str, request: Request, principal: Principal = Depends(READERS)
 ) -> Response:
-    """The stored bytes (staff only: scene photos may show people)."""
+    """The stored bytes (staff only: scene photos may show people), for attachments of
+    reports in the caller's jurisdiction."""
     async with uow_for(request) as uow:
-        media = await queries.attachment_media_type(uow.connection, digest)
+        media = await queries.attachment_media_type(uow.connection, digest, principal)
     content = await _store(request).get(digest) if media else None
     if content is None or media is None:
         raise not_found("attachment", "附件")

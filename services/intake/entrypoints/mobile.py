@@ -27,10 +27,17 @@ from services.intake.entrypoints.support import (
 )
 from services.intake.service_layer import queries
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
-from shared.auth.tokens import Principal, current_principal
+from shared.auth import roles
+from shared.auth.policy import Access
+from shared.auth.tokens import Principal
 from shared.http.problems import Problem, validation_problem
 
 router = APIRouter(prefix="/mobile/v1", tags=["mobile"])
+
+# Reporting from the field and the diary are the grid officer's; every staff member's
+# phone shows their own to-do and done lists.
+OFFICER = Access(roles.GRID_OFFICER)
+STAFF = Access(*roles.STAFF)
 
 SUBMIT_PATH = "/mobile/v1/reports"
 DIARY_PATH = "/mobile/v1/diary"
@@ -46,7 +53,7 @@ def _officer(principal: Principal) -> Reporter:
 
 @router.post("/reports", status_code=201)
 async def submit_report(
-    body: SubmissionIn, request: Request, principal: Principal = Depends(current_principal)
+    body: SubmissionIn, request: Request, principal: Principal = Depends(OFFICER)
 ) -> JSONResponse:
     """Submit a report or dispute from the field."""
     claim = idempotency_claim(request, _scope(principal), dump(body))
@@ -56,7 +63,7 @@ async def submit_report(
 
 @router.post("/diary", status_code=201)
 async def write_diary_entry(
-    body: DiaryEntryIn, request: Request, principal: Principal = Depends(current_principal)
+    body: DiaryEntryIn, request: Request, principal: Principal = Depends(OFFICER)
 ) -> JSONResponse:
     """Keep a public-sentiment diary entry (民情日记)."""
     claim = idempotency_claim(request, _scope(principal), dump(body))
@@ -80,7 +87,7 @@ async def promote_diary_entry(
     entry_id: str,
     body: PromoteIn,
     request: Request,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(OFFICER),
 ) -> JSONResponse:
     """Turn one of my diary entries into a report."""
     claim = idempotency_claim(request, _scope(principal), dump(body))
@@ -102,7 +109,7 @@ def _problem_body(problem: Problem, request: Request) -> dict[str, Any]:
 
 @router.post("/sync")
 async def sync(
-    body: SyncIn, request: Request, principal: Principal = Depends(current_principal)
+    body: SyncIn, request: Request, principal: Principal = Depends(OFFICER)
 ) -> dict[str, Any]:
     """Replay the phone's offline queue: one result per item, in order.
 
@@ -182,7 +189,7 @@ async def my_todo(
     request: Request,
     since: int = SINCE,
     limit: int = LIMIT,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(STAFF),
 ) -> dict[str, Any]:
     """Cases assigned to me (待办). With ``since``, also the ones that left my list
     (``in_list: false``), so the phone can drop them."""
@@ -196,7 +203,7 @@ async def my_done(
     request: Request,
     since: int = SINCE,
     limit: int = LIMIT,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(STAFF),
 ) -> dict[str, Any]:
     """What I reported, and closed cases that were mine (已办)."""
     async with uow_for(request) as uow:
@@ -209,7 +216,7 @@ async def my_diary(
     request: Request,
     since: int = SINCE,
     limit: int = LIMIT,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(OFFICER),
 ) -> dict[str, Any]:
     async with uow_for(request) as uow:
         items = await queries.diary(uow.connection, principal.staff_id, since, limit)

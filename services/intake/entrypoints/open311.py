@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -32,9 +32,14 @@ from services.intake.entrypoints.support import (
 )
 from services.intake.service_layer import queries
 from services.intake.service_layer.handlers import tracking_hash
+from shared.auth import roles
+from shared.auth.policy import PUBLIC, Access
+from shared.auth.tokens import InvalidToken, verify_token
 from shared.http.problems import Problem, prefers_chinese
 
+# Reads are public, as in GeoReport v2; POST checks its api_key itself and is audited.
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
+CREATE = Access(public=True, audit=True)
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 SUBTYPE = "subtype"
@@ -142,7 +147,7 @@ async def _categories(request: Request) -> list[Category]:
     return [c for c in ref.categories.active("report") if c.slug]
 
 
-@router.get("/discovery.{fmt}")
+@router.get("/discovery.{fmt}", dependencies=[Depends(PUBLIC)])
 async def discovery(fmt: str, request: Request) -> Response:
     fmt = _format(fmt)
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
@@ -163,7 +168,7 @@ async def discovery(fmt: str, request: Request) -> Response:
     return render(fmt, "discovery", None, payload)
 
 
-@router.get("/services.{fmt}")
+@router.get("/services.{fmt}", dependencies=[Depends(PUBLIC)])
 async def services(fmt: str, request: Request) -> Response:
     """Service list: one service per report class of the dictionary."""
     fmt = _format(fmt)
@@ -173,7 +178,7 @@ async def services(fmt: str, request: Request) -> Response:
     )
 
 
-@router.get("/services/{service_code}.{fmt}")
+@router.get("/services/{service_code}.{fmt}", dependencies=[Depends(PUBLIC)])
 async def service_definition(service_code: str, fmt: str, request: Request) -> Response:
     """Service definition: the subtype attribute with its allowed values."""
     fmt = _format(fmt)
@@ -209,7 +214,24 @@ def _float(form: dict[str, str], name: str) -> float | None:
         raise Open311Error(400, f"{name} must be a number") from None
 
 
-@router.post("/requests.{fmt}")
+def _api_key_accepted(request: Request, api_key: str | None) -> bool:
+    """An ``api_key`` is either one configured for intake, or an access token with the
+    ``open311:submit`` scope (what routing's ``POST /auth/token`` gives a client)."""
+    if not api_key:
+        return False
+    if api_key in config_of(runtime_of(request)).api_keys():
+        return True
+    try:
+        principal = verify_token(runtime_of(request).settings.secret_key, api_key)
+    except InvalidToken:
+        return False
+    if roles.SCOPE_OPEN311 not in principal.scopes:
+        return False
+    request.state.principal = principal
+    return True
+
+
+@router.post("/requests.{fmt}", dependencies=[Depends(CREATE)])
 async def create_request(fmt: str, request: Request) -> Response:
     """Create a service request (form-encoded, as the spec says); needs an ``api_key``."""
     fmt = _format(fmt)
@@ -217,7 +239,7 @@ async def create_request(fmt: str, request: Request) -> Response:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     except Exception:
         raise Open311Error(400, "The body is not a valid form") from None
-    if form.get("api_key") not in config_of(runtime_of(request)).api_keys():
+    if not _api_key_accepted(request, form.get("api_key")):
         raise Open311Error(403, "Invalid api_key")
     code = form.get("service_code", "")
     category = next((c for c in await _categories(request) if c.slug == code), None)
@@ -286,17 +308,13 @@ async def create_request(fmt: str, request: Request) -> Response:
     )
 
 
-@router.get("/tokens/{token}.{fmt}")
+@router.get("/tokens/{token}.{fmt}", dependencies=[Depends(PUBLIC)])
 async def token_lookup(token: str, fmt: str, request: Request) -> Response:
     """The request id behind a token (ids are assigned at once, so always known)."""
     fmt = _format(fmt)
     async with uow_for(request) as uow:
         row = await queries.by_tracking_hash(uow.connection, tracking_hash(token))
-        primary = (
-            await queries.by_id(uow.connection, row.duplicate_of)
-            if row is not None and row.duplicate_of
-            else row
-        )
+        primary = await queries.primary_of(uow.connection, row) if row is not None else None
     if row is None or primary is None:
         raise Open311Error(404, "Unknown token")
     return render(
@@ -370,7 +388,7 @@ async def _query(request: Request, params: dict[str, str], ids: list[str] | None
     return [_request_view(r, slugs) for r in rows]
 
 
-@router.get("/requests.{fmt}")
+@router.get("/requests.{fmt}", dependencies=[Depends(PUBLIC)])
 async def list_requests(fmt: str, request: Request) -> Response:
     fmt = _format(fmt)
     params = dict(request.query_params)
@@ -379,7 +397,7 @@ async def list_requests(fmt: str, request: Request) -> Response:
     return render(fmt, "service_requests", "request", await _query(request, params, ids))
 
 
-@router.get("/requests/{service_request_id}.{fmt}")
+@router.get("/requests/{service_request_id}.{fmt}", dependencies=[Depends(PUBLIC)])
 async def get_request(service_request_id: str, fmt: str, request: Request) -> Response:
     fmt = _format(fmt)
     found = await _query(request, {}, [service_request_id])

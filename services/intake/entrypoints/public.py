@@ -18,12 +18,20 @@ from services.intake.entrypoints.submitting import dump, respond, submit
 from services.intake.entrypoints.support import idempotency_claim, rate_limited, uow_for
 from services.intake.service_layer import queries
 from services.intake.service_layer.handlers import tracking_hash
+from shared.auth.policy import PUBLIC, Access
 from shared.http.problems import not_found
 
 router = APIRouter(prefix="/public", tags=["residents"])
 
+# Residents carry no staff token; their submissions are audited as anonymous.
+RESIDENT_SUBMISSION = Access(public=True, audit=True)
 
-@router.post("/reports", status_code=201, dependencies=[Depends(rate_limited)])
+
+@router.post(
+    "/reports",
+    status_code=201,
+    dependencies=[Depends(RESIDENT_SUBMISSION), Depends(rate_limited)],
+)
 async def submit_resident_report(body: ResidentSubmissionIn, request: Request) -> JSONResponse:
     """Submit a report or dispute as a resident; keep the ``tracking_token``."""
     claim = idempotency_claim(request, "public", dump(body))
@@ -37,7 +45,7 @@ async def submit_resident_report(body: ResidentSubmissionIn, request: Request) -
     return respond(await submit(request, cmd, claim))
 
 
-@router.get("/track/{token}", dependencies=[Depends(rate_limited)])
+@router.get("/track/{token}", dependencies=[Depends(PUBLIC), Depends(rate_limited)])
 async def track(token: str, request: Request) -> dict[str, Any]:
     """Status of my report (and of the case it was linked to, if it was a duplicate)."""
     if not 16 <= len(token) <= 64:

@@ -4,8 +4,6 @@ translation of refusals into problem documents, and the per-client rate limiter.
 from __future__ import annotations
 
 import hashlib
-import time
-from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +19,7 @@ from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from services.intake.service_layer.reference import ReferenceCache
 from shared.db.unit_of_work import EventContext, UnitOfWork
 from shared.http.problems import FieldError, Problem
+from shared.http.ratelimit import RateLimiter
 from shared.runtime import ServiceRuntime
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -104,36 +103,6 @@ def conflict(_: IdempotencyConflict) -> Problem:
 def answer_response(answer: Answer) -> JSONResponse:
     headers = {"Idempotency-Replayed": "true"} if answer.replayed else {}
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
-
-
-class RateLimiter:
-    """A token bucket per client address, in this process.
-
-    Behind several workers or replicas each has its own buckets, so the effective limit
-    is the configured one times the number of processes; a gateway limit belongs in
-    front of a real deployment.
-    """
-
-    def __init__(self, per_minute: int, max_clients: int = 10_000):
-        self.rate = per_minute / 60.0
-        self.capacity = float(per_minute)
-        self.max_clients = max_clients
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def allow(self, client: str) -> float:
-        """0 if the request may go ahead, else the seconds until it may."""
-        now = time.monotonic()
-        tokens, last = self._buckets.pop(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        if tokens >= 1:
-            self._buckets[client] = (tokens - 1, now)
-            wait = 0.0
-        else:
-            self._buckets[client] = (tokens, now)
-            wait = (1 - tokens) / self.rate
-        while len(self._buckets) > self.max_clients:
-            self._buckets.popitem(last=False)
-        return wait
 
 
 def rate_limited(request: Request) -> None:

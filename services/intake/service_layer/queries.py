@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import (
@@ -14,6 +14,8 @@ from services.intake.adapters.tables import (
     submission_attachments,
     submissions,
 )
+from shared.auth.scoping import jurisdiction
+from shared.auth.tokens import Principal
 
 STATUS_LABELS = {"submitted": "已受理", "assigned": "已分派", "closed": "已办结"}
 
@@ -72,8 +74,33 @@ async def case_view(conn: AsyncConnection, row: Any) -> dict[str, Any]:
     return view
 
 
-async def by_id(conn: AsyncConnection, case_id: str) -> Any:
-    return (await conn.execute(select(submissions).where(submissions.c.case_id == case_id))).first()
+async def primary_of(conn: AsyncConnection, row: Any) -> Any:
+    """The case a report was linked to (or the report itself): for the holder of its
+    tracking token, who may see both."""
+    if not row.duplicate_of:
+        return row
+    return (
+        await conn.execute(select(submissions).where(submissions.c.case_id == row.duplicate_of))
+    ).first()
+
+
+def in_jurisdiction(principal: Principal) -> ColumnElement[bool]:
+    """A submission's unit is its assignment's, or before routing its grid."""
+    return jurisdiction(
+        principal,
+        unit=func.coalesce(submissions.c.unit_code, submissions.c.grid_code, ""),
+        assignee=submissions.c.assignee_id,
+        reporter=submissions.c.reporter_id,
+    )
+
+
+async def by_id(conn: AsyncConnection, case_id: str, principal: Principal) -> Any:
+    """The submission, if it is in ``principal``'s jurisdiction."""
+    return (
+        await conn.execute(
+            select(submissions).where(submissions.c.case_id == case_id, in_jurisdiction(principal))
+        )
+    ).first()
 
 
 async def by_tracking_hash(conn: AsyncConnection, digest: str) -> Any:
@@ -206,7 +233,17 @@ async def count_reports(conn: AsyncConnection) -> int:
     return int((await conn.execute(select(func.count()).select_from(submissions))).scalar_one())
 
 
-async def attachment_media_type(conn: AsyncConnection, digest: str) -> str | None:
+async def attachment_media_type(
+    conn: AsyncConnection, digest: str, principal: Principal
+) -> str | None:
+    """The attachment's type, if it belongs to a report in ``principal``'s jurisdiction."""
+    linked_in_scope = exists(
+        select(submission_attachments.c.case_id)
+        .join(submissions, submissions.c.case_id == submission_attachments.c.case_id)
+        .where(submission_attachments.c.sha256 == digest, in_jurisdiction(principal))
+    )
     return (
-        await conn.execute(select(attachments.c.media_type).where(attachments.c.sha256 == digest))
+        await conn.execute(
+            select(attachments.c.media_type).where(attachments.c.sha256 == digest, linked_in_scope)
+        )
     ).scalar_one_or_none()

@@ -6,18 +6,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.case_status import LABELS_ZH
+from shared.auth import roles
+from shared.auth.policy import PUBLIC, Access
+from shared.auth.scoping import jurisdiction
+from shared.auth.tokens import Principal
 from shared.http.problems import not_found
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["cases"])
 DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
+READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
+
+
+def _visible(principal: Principal) -> Any:
+    return jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
 
 
 class CaseOut(BaseModel):
@@ -43,10 +52,15 @@ def _case_out(row: Any) -> CaseOut:
     return CaseOut.model_validate(data)
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def dashboard() -> HTMLResponse:
-    """The case dashboard (Chinese first); it reads ``GET /cases``."""
-    return HTMLResponse(DASHBOARD.read_text(encoding="utf-8"))
+@router.get(
+    "/", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(PUBLIC)]
+)
+async def dashboard(request: Request) -> HTMLResponse:
+    """The case dashboard (Chinese first); the page signs in at routing's ``/auth/login``
+    and then reads ``GET /cases`` with the token."""
+    settings = request.app.state.runtime.settings
+    routing = f"http://{settings.host}:{settings.routing_port}"
+    return HTMLResponse(DASHBOARD.read_text(encoding="utf-8").replace("{{ROUTING_URL}}", routing))
 
 
 @router.get("/cases", response_model=list[CaseOut])
@@ -54,10 +68,16 @@ async def list_cases(
     request: Request,
     status: Literal["submitted", "assigned"] | None = None,
     limit: int = Query(default=50, ge=1, le=500),
+    principal: Principal = Depends(READERS),
 ) -> list[CaseOut]:
-    """Most recently submitted cases first."""
+    """Most recently submitted cases in the caller's jurisdiction first."""
     runtime: ServiceRuntime = request.app.state.runtime
-    query = select(cases).order_by(cases.c.submitted_at.desc().nulls_last()).limit(limit)
+    query = (
+        select(cases)
+        .where(_visible(principal))
+        .order_by(cases.c.submitted_at.desc().nulls_last())
+        .limit(limit)
+    )
     if status is not None:
         query = query.where(cases.c.status == status)
     async with runtime.uow() as uow:
@@ -66,11 +86,16 @@ async def list_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
-async def get_case(case_id: str, request: Request) -> CaseOut:
+async def get_case(
+    case_id: str, request: Request, principal: Principal = Depends(READERS)
+) -> CaseOut:
+    """One case; outside the caller's jurisdiction it is not found (404)."""
     runtime: ServiceRuntime = request.app.state.runtime
     async with runtime.uow() as uow:
         row = (
-            await uow.connection.execute(select(cases).where(cases.c.case_id == case_id))
+            await uow.connection.execute(
+                select(cases).where(cases.c.case_id == case_id, _visible(principal))
+            )
         ).first()
     if row is None:
         raise not_found("case", "案件")

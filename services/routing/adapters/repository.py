@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +22,8 @@ from services.routing.adapters.tables import (
 from services.routing.domain.policy import Policy, parse_rules
 from services.routing.domain.registry import OrgUnit
 from services.routing.domain.staff import OffDuty, StaffMember
+from shared.auth.scoping import jurisdiction
+from shared.auth.tokens import Principal
 
 
 def unit_from_row(row: Any) -> OrgUnit:
@@ -107,8 +109,11 @@ class RoutingRepository:
             await self.conn.execute(delete(units).where(units.c.code.in_(codes)))
 
     # --- staff ----------------------------------------------------------------------
-    async def all_staff(self) -> dict[str, StaffMember]:
-        rows = (await self.conn.execute(select(staff).order_by(staff.c.staff_id))).all()
+    async def all_staff(self, where: ColumnElement[bool] | None = None) -> dict[str, StaffMember]:
+        query = select(staff).order_by(staff.c.staff_id)
+        if where is not None:
+            query = query.where(where)
+        rows = (await self.conn.execute(query)).all()
         return {r.staff_id: staff_from_row(r) for r in rows}
 
     async def staff_serving(self, codes: list[str], *, lock: bool = False) -> list[StaffMember]:
@@ -213,15 +218,26 @@ class RoutingRepository:
             query = query.with_for_update()
         return (await self.conn.execute(query)).first()
 
-    async def assignments_of(self, case_id: str) -> list[Any]:
+    async def assignments_of(self, case_id: str, principal: Principal) -> list[Any]:
+        """The case's decisions, if its current assignment is in ``principal``'s
+        jurisdiction; none otherwise (the caller answers 404)."""
         return list(
             (
                 await self.conn.execute(
                     select(assignments)
-                    .where(assignments.c.case_id == case_id)
+                    .where(assignments.c.case_id == case_id, case_in_jurisdiction(principal))
                     .order_by(assignments.c.assigned_at)
                 )
             ).all()
+        )
+
+    async def case_visible(self, case_id: str, principal: Principal) -> bool:
+        return bool(
+            (
+                await self.conn.execute(
+                    select(case_in_jurisdiction(principal)).where(assignments.c.case_id == case_id)
+                )
+            ).first()
         )
 
     async def add_assignment(self, values: dict[str, Any]) -> None:
@@ -246,3 +262,21 @@ class RoutingRepository:
             .values(case_id=case_id, staff_id=staff_id, kind=kind, reason=reason)
             .on_conflict_do_nothing()
         )
+
+
+def case_in_jurisdiction(principal: Principal) -> ColumnElement[bool]:
+    """Whether the case of the enclosing ``assignments`` row has an active assignment
+    in ``principal``'s jurisdiction (by its unit, or by its assignee)."""
+    current = assignments.alias("current")
+    return exists(
+        select(current.c.case_id).where(
+            current.c.case_id == assignments.c.case_id,
+            current.c.active,
+            jurisdiction(principal, unit=current.c.unit_code, assignee=current.c.assignee_id),
+        )
+    )
+
+
+def staff_in_jurisdiction(principal: Principal) -> ColumnElement[bool]:
+    """Staff whose home unit is under the caller's units (centre operators, admins)."""
+    return jurisdiction(principal, unit=staff.c.unit_code)

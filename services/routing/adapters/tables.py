@@ -109,3 +109,45 @@ exclusions = Table(
     Column("reason", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# --- identity: staff accounts, refresh tokens, machine clients' API keys ------------
+
+accounts = Table(
+    "accounts",
+    TABLES.metadata,
+    Column("username", Text, primary_key=True),
+    # The staff registry row this account signs in as; administrators may have none.
+    Column("staff_id", Text, unique=True),
+    Column("is_admin", Boolean, nullable=False, server_default="false"),
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("disabled", Boolean, nullable=False, server_default="false"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    TABLES.metadata,
+    Column("token_hash", Text, primary_key=True),  # sha256 of the token; never the token
+    Column("username", Text, nullable=False, index=True),
+    # Every rotation stays in the family of the login it came from: reuse of a rotated
+    # token revokes the whole family (someone else holds a copy).
+    Column("family_id", Text, nullable=False, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+api_keys = Table(
+    "api_keys",
+    TABLES.metadata,
+    Column("key_id", Text, primary_key=True),
+    Column("client_name", Text, nullable=False),
+    Column("secret_hash", Text, nullable=False),  # sha256: the secret is 32 random bytes
+    Column("scopes", ARRAY(Text), nullable=False),
+    Column("unit_codes", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True)),
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,7 +23,7 @@ from services.routing.adapters.registry_files import (
     units_to_csv,
     units_to_geojson,
 )
-from services.routing.adapters.repository import RoutingRepository
+from services.routing.adapters.repository import RoutingRepository, staff_in_jurisdiction
 from services.routing.domain.policy import PolicyInvalid
 from services.routing.domain.registry import Issue, RegistryRejected, chain_of
 from services.routing.domain.routing import locate
@@ -31,11 +31,21 @@ from services.routing.domain.tree_validation import DEFAULT_TOLERANCE
 from services.routing.entrypoints.consumers import routing_cache
 from services.routing.service_layer import policy as policy_handlers
 from services.routing.service_layer import registry as registry_handlers
+from shared.auth import roles
+from shared.auth.policy import Access
+from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
 from shared.http.problems import FieldError, Problem, not_found
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["registry"])
+
+# Changing the registry or the routing policy is the administrator's; the tree and the
+# point lookup are organisational facts every staff member and client may read; the
+# staff list (names, phones) is for centres and admins, limited to their units.
+ADMIN = Access(roles.ADMIN)
+TREE_READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
+STAFF_READERS = Access(*roles.OPERATORS, roles.ADMIN)
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -76,7 +86,7 @@ def _format_of(request: Request) -> str:
 # --- organisation tree ---------------------------------------------------------------
 
 
-@router.post("/admin/registry/units/import")
+@router.post("/admin/registry/units/import", dependencies=[Depends(ADMIN)])
 async def import_units(
     request: Request,
     replace: bool = Query(False, description="the file is the whole tree: remove the rest"),
@@ -94,7 +104,7 @@ async def import_units(
     return report.as_dict()
 
 
-@router.get("/admin/registry/units/export")
+@router.get("/admin/registry/units/export", dependencies=[Depends(ADMIN)])
 async def export_units(request: Request, format: Literal["geojson", "csv"] = "geojson") -> Response:
     """The whole tree as a GeoJSON FeatureCollection or CSV (re-importable as is)."""
     async with _runtime(request).uow() as uow:
@@ -113,7 +123,7 @@ class UnitOut(BaseModel):
     boundary: dict[str, Any] | None = None
 
 
-@router.get("/units", response_model=list[UnitOut])
+@router.get("/units", response_model=list[UnitOut], dependencies=[Depends(TREE_READERS)])
 async def list_units(
     request: Request,
     under: str | None = Query(None, pattern=r"^\d{6,15}$", description="code prefix"),
@@ -131,7 +141,7 @@ async def list_units(
     return out
 
 
-@router.get("/units/{code}", response_model=UnitOut)
+@router.get("/units/{code}", response_model=UnitOut, dependencies=[Depends(TREE_READERS)])
 async def get_unit(code: str, request: Request) -> UnitOut:
     async with _runtime(request).uow() as uow:
         units = await RoutingRepository(uow.connection).all_units()
@@ -140,7 +150,7 @@ async def get_unit(code: str, request: Request) -> UnitOut:
     return UnitOut(**units[code].as_row())
 
 
-@router.delete("/admin/registry/units/{code}", status_code=204)
+@router.delete("/admin/registry/units/{code}", status_code=204, dependencies=[Depends(ADMIN)])
 async def delete_unit(code: str, request: Request) -> Response:
     """Remove a unit without children or staff."""
     try:
@@ -159,7 +169,7 @@ class Located(BaseModel):
     chain: list[UnitOut]
 
 
-@router.get("/locate", response_model=Located)
+@router.get("/locate", response_model=Located, dependencies=[Depends(TREE_READERS)])
 async def locate_point(
     request: Request,
     lng: float = Query(ge=-180, le=180),
@@ -185,7 +195,7 @@ async def locate_point(
 # --- staff ---------------------------------------------------------------------------
 
 
-@router.post("/admin/registry/staff/import")
+@router.post("/admin/registry/staff/import", dependencies=[Depends(ADMIN)])
 async def import_staff(
     request: Request,
     replace: bool = Query(False, description="the file is the whole staff list"),
@@ -226,7 +236,7 @@ class StaffIn(BaseModel):
     phone: str | None = Field(default=None, max_length=30)
 
 
-@router.put("/admin/registry/staff/{staff_id}")
+@router.put("/admin/registry/staff/{staff_id}", dependencies=[Depends(ADMIN)])
 async def put_staff(staff_id: str, body: StaffIn, request: Request) -> dict[str, Any]:
     """Create or change one person."""
     issues: list[Issue] = []
@@ -241,7 +251,7 @@ async def put_staff(staff_id: str, body: StaffIn, request: Request) -> dict[str,
     return report.as_dict()
 
 
-@router.delete("/admin/registry/staff/{staff_id}", status_code=204)
+@router.delete("/admin/registry/staff/{staff_id}", status_code=204, dependencies=[Depends(ADMIN)])
 async def delete_staff(staff_id: str, request: Request) -> Response:
     try:
         async with _runtime(request).uow(_context(request)) as uow:
@@ -259,9 +269,12 @@ async def list_staff(
     unit: str | None = Query(None, description="serving this unit (home or covered)"),
     role: str | None = None,
     format: Literal["json", "csv"] = "json",
+    principal: Principal = Depends(STAFF_READERS),
 ) -> Response:
+    """Staff whose home unit is under the caller's units."""
     async with _runtime(request).uow() as uow:
-        members = list((await RoutingRepository(uow.connection).all_staff()).values())
+        repository = RoutingRepository(uow.connection)
+        members = list((await repository.all_staff(staff_in_jurisdiction(principal))).values())
     members = [
         m
         for m in members
@@ -272,7 +285,7 @@ async def list_staff(
     return JSONResponse(staff_to_records(members))
 
 
-@router.get("/admin/registry/coverage")
+@router.get("/admin/registry/coverage", dependencies=[Depends(ADMIN)])
 async def coverage(request: Request) -> dict[str, Any]:
     """Grids without an officer, communities without police or a legal adviser, and
     mediation committees with fewer than three members."""
@@ -299,14 +312,14 @@ class PolicyIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-@router.get("/admin/routing-policy")
+@router.get("/admin/routing-policy", dependencies=[Depends(ADMIN)])
 async def get_policy(request: Request) -> dict[str, Any]:
     """The rules in force, first match wins."""
     async with _runtime(request).uow() as uow:
         return (await policy_handlers.current_policy(uow)).as_dict()
 
 
-@router.get("/admin/routing-policy/versions")
+@router.get("/admin/routing-policy/versions", dependencies=[Depends(ADMIN)])
 async def policy_versions(request: Request) -> list[dict[str, Any]]:
     async with _runtime(request).uow() as uow:
         rows = await RoutingRepository(uow.connection).policy_history()
@@ -316,7 +329,7 @@ async def policy_versions(request: Request) -> list[dict[str, Any]]:
     ]
 
 
-@router.put("/admin/routing-policy")
+@router.put("/admin/routing-policy", dependencies=[Depends(ADMIN)])
 async def put_policy(body: PolicyIn, request: Request) -> dict[str, Any]:
     """Publish a new policy version (the old ones stay for the decisions made under them)."""
     try:

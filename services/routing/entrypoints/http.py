@@ -5,16 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.routing.adapters.repository import RoutingRepository
 from services.routing.entrypoints.consumers import routing_cache
 from services.routing.service_layer import handlers
+from shared.auth import roles
+from shared.auth.policy import Access
+from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
 from shared.http.problems import Problem, not_found
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["routing"])
+
+READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
+# The handler sends their own case back; centres and admins may do it for them.
+REJECTERS = Access(roles.GRID_OFFICER, *roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
+# A party's objection is recorded by the committee's people or the centre.
+RECUSERS = Access(*roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
+ESCALATORS = Access(roles.GRID_OFFICER, *roles.OPERATORS, roles.ADMIN)
 
 
 class AssignmentOut(BaseModel):
@@ -65,19 +76,24 @@ def _context(request: Request) -> EventContext:
 
 
 @router.get("/cases/{case_id}/routing", response_model=list[AssignmentOut])
-async def case_routing(case_id: str, request: Request) -> list[AssignmentOut]:
-    """Every routing decision for the case, oldest first, each with its reasons."""
+async def case_routing(
+    case_id: str, request: Request, principal: Principal = Depends(READERS)
+) -> list[AssignmentOut]:
+    """Every routing decision for the case, oldest first, each with its reasons; 404
+    when the case is not in the caller's jurisdiction."""
     async with _runtime(request).uow() as uow:
-        rows = await handlers.routing_of(uow, case_id)
+        rows = await handlers.routing_of(uow, case_id, principal)
     if not rows:
         raise not_found("case routing", "案件分派记录")
     return [AssignmentOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-async def _reassign(request: Request, case_id: str, call: Any) -> Reassigned:
+async def _reassign(request: Request, principal: Principal, case_id: str, call: Any) -> Reassigned:
     runtime = _runtime(request)
     try:
         async with runtime.uow(_context(request)) as uow:
+            if not await RoutingRepository(uow.connection).case_visible(case_id, principal):
+                raise handlers.CaseNotRouted(case_id)
             assignment_id = await call(uow, routing_cache(runtime))
     except handlers.CaseNotRouted as exc:
         raise not_found("routed case", "已分派案件") from exc
@@ -93,10 +109,25 @@ async def _reassign(request: Request, case_id: str, call: Any) -> Reassigned:
     status_code=status.HTTP_201_CREATED,
     response_model=Reassigned,
 )
-async def reject(case_id: str, body: RejectIn, request: Request) -> Reassigned:
+async def reject(
+    case_id: str, body: RejectIn, request: Request, principal: Principal = Depends(REJECTERS)
+) -> Reassigned:
     """回退: the current handler sends the case back; it is routed again without them."""
+    if (
+        principal.role not in roles.OPERATORS | {roles.ADMIN}
+        and body.staff_id != principal.staff_id
+    ):
+        raise Problem(
+            403,
+            "forbidden",
+            "Forbidden",
+            "无权访问",
+            "Only you can send back your own case.",
+            "只能回退本人承办的案件。",
+        )
     return await _reassign(
         request,
+        principal,
         case_id,
         lambda uow, cache: handlers.reject_case(uow, cache, case_id, body.staff_id, body.reason),
     )
@@ -107,11 +138,14 @@ async def reject(case_id: str, body: RejectIn, request: Request) -> Reassigned:
     status_code=status.HTTP_201_CREATED,
     response_model=Reassigned,
 )
-async def recusal(case_id: str, body: RecusalIn, request: Request) -> Reassigned:
+async def recusal(
+    case_id: str, body: RecusalIn, request: Request, principal: Principal = Depends(RECUSERS)
+) -> Reassigned:
     """A party objects to a mediator (回避): they are excluded and the case rerouted."""
     reason = f"{body.party}：{body.reason}" if body.party else body.reason
     return await _reassign(
         request,
+        principal,
         case_id,
         lambda uow, cache: handlers.recuse(uow, cache, case_id, body.staff_id, reason),
     )
@@ -122,10 +156,13 @@ async def recusal(case_id: str, body: RecusalIn, request: Request) -> Reassigned
     status_code=status.HTTP_201_CREATED,
     response_model=Reassigned,
 )
-async def escalation(case_id: str, body: EscalateIn, request: Request) -> Reassigned:
+async def escalation(
+    case_id: str, body: EscalateIn, request: Request, principal: Principal = Depends(ESCALATORS)
+) -> Reassigned:
     """Move the case one level up the tree (also triggered by the escalation service)."""
     return await _reassign(
         request,
+        principal,
         case_id,
         lambda uow, cache: handlers.escalate(uow, cache, case_id, body.reason),
     )

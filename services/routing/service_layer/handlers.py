@@ -19,6 +19,7 @@ from services.routing.domain.policy import CaseFacts, Policy
 from services.routing.domain.registry import OrgUnit, chain_of
 from services.routing.domain.routing import Decision, Location, decide, locate
 from services.routing.domain.spatial import AreaIndex
+from shared.auth.tokens import Principal
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
@@ -324,8 +325,8 @@ async def escalate(uow: UnitOfWork, cache: RoutingCache, case_id: str, reason: s
     return assignment_id
 
 
-async def routing_of(uow: UnitOfWork, case_id: str) -> list[Any]:
-    return await RoutingRepository(uow.connection).assignments_of(case_id)
+async def routing_of(uow: UnitOfWork, case_id: str, principal: Principal) -> list[Any]:
+    return await RoutingRepository(uow.connection).assignments_of(case_id, principal)
 
 
 __all__ = [

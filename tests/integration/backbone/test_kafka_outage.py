@@ -41,7 +41,7 @@ async def test_reports_accepted_during_a_kafka_outage_are_all_routed_after_it(
         await engine.dispose()
         await stack.start()
         await stack.wait_until_consuming()
-        intake = stack.client("intake")
+        intake = stack.client("intake", "district_operator")
 
         async def submit(n: int) -> str:
             r = await intake.post(

@@ -36,7 +36,7 @@ async def test_relay_killed_after_publish_before_marking_sent_applies_once(stack
     await stack.start("routing", "mediation")
     intake = stack.runtime("intake")
     await intake.start(relay=False)
-    response = await stack.client("intake").post("/reports", json=REPORT)
+    response = await stack.client("intake", "district_operator").post("/reports", json=REPORT)
     assert response.status_code == 201
     case_id = response.json()["case_id"]
 

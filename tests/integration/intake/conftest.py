@@ -14,4 +14,4 @@ async def intake(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """Intake running (no relay, no consumers: the tests drive them) with its mirror fed."""
     await stack.start("intake", consumers=False, relay=False)
     await seed_mirror(stack)
-    yield stack.client("intake")
+    yield stack.client("intake", "district_operator")

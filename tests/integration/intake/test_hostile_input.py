@@ -151,6 +151,11 @@ async def test_attachments_are_checked_from_content(
     assert view["attachments"] == [digest]
     unknown = await intake.post("/reports", json=report(attachments=["0" * 64]))
     assert unknown.status_code == 422
-    fetched = await intake.get(f"/attachments/{digest}", headers=officer_headers(stack))
+    # The operator who filed the report sees its attachment; nobody else before routing.
+    fetched = await intake.get(f"/attachments/{digest}")
+    assert fetched.status_code == 200, fetched.text
+    other_grid = await intake.get(f"/attachments/{digest}", headers=officer_headers(stack))
+    assert other_grid.status_code == 404
     assert fetched.content == png and fetched.headers["content-type"] == "image/png"
-    assert (await intake.get(f"/attachments/{digest}")).status_code == 401
+    anonymous = {"Authorization": ""}
+    assert (await intake.get(f"/attachments/{digest}", headers=anonymous)).status_code == 401

@@ -176,7 +176,7 @@ async def test_diary_entry_is_promoted_into_a_report_once(
 
 
 async def test_mobile_routes_need_a_valid_token(stack: Stack, intake: httpx.AsyncClient) -> None:
-    missing = await intake.post("/mobile/v1/reports", json=report())
+    missing = await intake.post("/mobile/v1/reports", json=report(), headers={"Authorization": ""})
     forged = await intake.post(
         "/mobile/v1/reports", json=report(), headers={"Authorization": "Bearer not.a.token"}
     )
@@ -237,7 +237,7 @@ async def test_categories_are_data_that_operators_edit(
 
     operator = {
         "Authorization": "Bearer "
-        + mint_token(stack.settings.secret_key, "op-street", "centre_operator", ["451102001"])
+        + mint_token(stack.settings.secret_key, "op-street", "street_operator", ["451102001"])
     }
     assert (
         await intake.put("/categories/report/共享单车", json=new, headers=operator)

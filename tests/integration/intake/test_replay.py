@@ -204,7 +204,7 @@ async def test_registry_events_over_kafka_fill_the_mirror(stack: Stack) -> None:
 
     await eventually(mirrored)
     stack.runtime("intake").state["reference"].invalidate()
-    refused = await stack.client("intake").post(
+    refused = await stack.client("intake", "district_operator").post(
         "/reports", json=report(location={"lng": 113.0, "lat": 23.0})
     )
     assert refused.status_code == 422
@@ -220,6 +220,7 @@ async def test_intake_accepts_with_kafka_unreachable_and_publishes_after_restart
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=build_app(cut_off, manage_lifecycle=False)),
         base_url="http://intake",
+        headers=stack.headers("district_operator"),
     )
     try:
         response = await asyncio.wait_for(client.post("/reports", json=report()), 5)

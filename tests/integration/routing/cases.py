@@ -60,7 +60,7 @@ async def submit(
 
 
 async def decisions(world: RoutingWorld, case_id: str) -> list[dict[str, Any]]:
-    response = await world.stack.client("routing").get(f"/cases/{case_id}/routing")
+    response = await world.stack.client("routing", "admin").get(f"/cases/{case_id}/routing")
     assert response.status_code == 200, response.text
     result: list[dict[str, Any]] = response.json()
     return result

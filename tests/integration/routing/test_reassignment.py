@@ -27,7 +27,7 @@ async def test_rejection_reroutes_without_the_rejecting_handler(world: RoutingWo
     rejecting = first["assignee_id"]
     assert await load_of(world, rejecting) == 1
 
-    routing = world.stack.client("routing")
+    routing = world.stack.client("routing", "admin")
     response = await routing.post(
         f"/cases/{case_id}/routing/rejection",
         json={"staff_id": rejecting, "reason": "非本人分管事项"},
@@ -52,7 +52,7 @@ async def test_rejection_reroutes_without_the_rejecting_handler(world: RoutingWo
 
 async def test_only_the_current_handler_may_reject(world: RoutingWorld) -> None:
     case_id = await submit(world, point=inside(world, GRID))
-    response = await world.stack.client("routing").post(
+    response = await world.stack.client("routing", "admin").post(
         f"/cases/{case_id}/routing/rejection", json={"staff_id": "go-nobody", "reason": "x"}
     )
     assert response.status_code == 409
@@ -64,7 +64,7 @@ async def test_recusal_replaces_the_objected_mediator_and_stays_excluded(
     world: RoutingWorld,
 ) -> None:
     case_id = await submit(world, kind="dispute", category="债权债务", point=inside(world, GRID))
-    routing = world.stack.client("routing")
+    routing = world.stack.client("routing", "admin")
     objected: list[str] = []
     # Object to every mediator of the community committee in turn: each is replaced by
     # one not yet objected to, and once all are excluded the street committee takes over.
@@ -90,7 +90,7 @@ async def test_recusal_replaces_the_objected_mediator_and_stays_excluded(
 
 async def test_escalation_moves_the_case_one_level_up_each_time(world: RoutingWorld) -> None:
     case_id = await submit(world, point=inside(world, GRID))
-    routing = world.stack.client("routing")
+    routing = world.stack.client("routing", "admin")
     assert (await active(world, case_id))["unit_code"] == GRID
     response = await routing.post(
         f"/cases/{case_id}/routing/escalation", json={"reason": "超期未办结"}

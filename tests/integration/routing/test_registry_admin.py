@@ -94,7 +94,7 @@ async def test_an_import_with_an_error_changes_nothing(world: RoutingWorld, fail
     _feature(doc, COMMUNITY)["properties"]["name"] = "改名社区"
     mutate(doc)
     before = await _snapshot(world)
-    response = await world.stack.client("routing").post(
+    response = await world.stack.client("routing", "admin").post(
         "/admin/registry/units/import",
         content=json.dumps(doc),
         headers={"content-type": "application/geo+json", "accept-language": "en"},
@@ -115,7 +115,7 @@ async def test_every_problem_is_reported_at_once_with_its_line(world: RoutingWor
         "451102001002902,坏边界,grid,451102001002,urban,POLYGON ((oops))\n"
     )
     before = await _snapshot(world)
-    response = await world.stack.client("routing").post(
+    response = await world.stack.client("routing", "admin").post(
         "/admin/registry/units/import", content=csv_text, headers={"content-type": "text/csv"}
     )
     assert response.status_code == 422
@@ -129,7 +129,7 @@ async def test_every_problem_is_reported_at_once_with_its_line(world: RoutingWor
 async def test_export_then_import_is_a_no_op_and_a_change_emits_one_event(
     world: RoutingWorld,
 ) -> None:
-    routing = world.stack.client("routing")
+    routing = world.stack.client("routing", "admin")
     exported = await routing.get("/admin/registry/units/export", params={"format": "csv"})
     assert exported.status_code == 200
     assert exported.text.startswith("code,name,level,parent_code,area_type,wkt\n")
@@ -194,7 +194,9 @@ async def test_every_routing_process_notices_a_registry_change(world: RoutingWor
             for code, name, g in ((GRID, "东半网格", east), (COMMUNITY + "999", "西半网格", west))
         ],
     }
-    response = await world.stack.client("routing").post("/admin/registry/units/import", json=doc)
+    response = await world.stack.client("routing", "admin").post(
+        "/admin/registry/units/import", json=doc
+    )
     assert response.status_code == 200, response.text
     west_point = west.representative_point()
     world.cache = other_process  # the decision is made by the process that did not import
@@ -208,7 +210,7 @@ async def test_every_routing_process_notices_a_registry_change(world: RoutingWor
 async def test_policy_edits_are_versioned_and_used_by_the_next_decision(
     world: RoutingWorld,
 ) -> None:
-    routing = world.stack.client("routing")
+    routing = world.stack.client("routing", "admin")
     current = (await routing.get("/admin/routing-policy")).json()
     assert current["version"] == 1
     assert [r["id"] for r in current["rules"]][:3] == [
@@ -234,7 +236,7 @@ async def test_policy_edits_are_versioned_and_used_by_the_next_decision(
 
 
 async def test_an_invalid_policy_is_refused_with_every_problem(world: RoutingWorld) -> None:
-    response = await world.stack.client("routing").put(
+    response = await world.stack.client("routing", "admin").put(
         "/admin/routing-policy",
         json={
             "rules": [
@@ -246,11 +248,13 @@ async def test_an_invalid_policy_is_refused_with_every_problem(world: RoutingWor
     assert response.status_code == 422
     pointers = {e["pointer"] for e in response.json()["errors"]}
     assert pointers == {"#/rules/0/when/colour", "#/rules/0/roles/0", "#/rules/1"}
-    assert (await world.stack.client("routing").get("/admin/routing-policy")).json()["version"] == 1
+    assert (await world.stack.client("routing", "admin").get("/admin/routing-policy")).json()[
+        "version"
+    ] == 1
 
 
 async def test_coverage_report_finds_missing_people(world: RoutingWorld) -> None:
-    routing = world.stack.client("routing")
+    routing = world.stack.client("routing", "admin")
     assert (await routing.get("/admin/registry/coverage")).json()["complete"] is True
     for staff_id in (f"go-{GRID}", f"la-{COMMUNITY}", f"pc-{COMMUNITY}"):
         assert (await routing.delete(f"/admin/registry/staff/{staff_id}")).status_code == 204
@@ -271,7 +275,7 @@ async def test_coverage_report_finds_missing_people(world: RoutingWorld) -> None
 
 
 async def test_staff_import_is_all_or_nothing(world: RoutingWorld) -> None:
-    routing = world.stack.client("routing")
+    routing = world.stack.client("routing", "admin")
     before = await world.stack.sql("SELECT * FROM routing.staff ORDER BY staff_id")
     response = await routing.post(
         "/admin/registry/staff/import",
@@ -302,7 +306,7 @@ async def test_empty_registry_accepts_the_demo_as_csv(empty_routing: RoutingWorl
 
     drafts, _ = read_units_geojson(empty_routing.district.units)
     csv_text = units_to_csv(d.to_unit() for d in drafts)
-    response = await empty_routing.stack.client("routing").post(
+    response = await empty_routing.stack.client("routing", "admin").post(
         "/admin/registry/units/import", content=csv_text, headers={"content-type": "text/csv"}
     )
     assert response.status_code == 200, response.text

@@ -1,0 +1,1 @@
+"""Personal data: encryption at rest, masking, and redaction patterns."""

@@ -1,0 +1,55 @@
+"""What never reaches a log line: personal data by field name and by pattern.
+
+Field names cover structured log arguments (``phone=…``); the patterns catch values
+that slipped into free text (an exception message echoing its input): 18-digit
+resident ID numbers (GB 11643) and mainland mobile numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+SENSITIVE_FIELDS = frozenset(
+    {
+        "id_number",
+        "phone",
+        "mobile",
+        "address",
+        "password",
+        "secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "tracking_token",
+        "api_key",
+        "authorization",
+        "parties",
+        "contact",
+    }
+)
+ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+# Mainland mobiles, optionally with +86 and spaces or dashes between groups.
+MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])")
+REDACTED = "[redacted]"
+
+
+def redact_text(text: str) -> str:
+    return MOBILE.sub(REDACTED, ID_NUMBER.sub(REDACTED, text))
+
+
+def redact(value: Any, depth: int = 0) -> Any:
+    """A copy of ``value`` with sensitive fields and patterns replaced."""
+    if depth > 8:
+        return REDACTED
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {
+            k: (REDACTED if str(k).lower() in SENSITIVE_FIELDS else redact(v, depth + 1))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v, depth + 1) for v in value]
+    return value

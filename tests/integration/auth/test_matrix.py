@@ -1,0 +1,224 @@
+"""Every route of every service × every role: allowed or refused, as declared.
+
+The expected policy of each route is written out below. A route the apps have but the
+table lacks (a new endpoint without a policy) fails ``test_every_route_has_its_policy``;
+``test_every_role_on_every_route`` then calls each route as each role and checks the
+answer: 401 without a token, 403 for a role the route does not allow, anything else
+(200, 404, 422 …) when it does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+
+from gridcase.services import BY_NAME, SERVICES
+from shared.auth import roles
+from shared.auth.policy import Access
+from shared.auth.tokens import mint_token
+from tests.harness import Stack
+
+STAFF = roles.STAFF
+OPS_ADMIN = roles.OPERATORS | {roles.ADMIN}
+ADMIN = frozenset({roles.ADMIN})
+PUBLIC = "public"
+CLIENT_READ = "cases:read"
+
+# (service, METHOD, path) → the roles allowed ("public": no token needed), and the
+# client scopes allowed.
+EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
+    **{
+        (svc, "GET", path): (PUBLIC, frozenset())
+        for svc in ("intake", "routing", "mediation", "escalation")
+        for path in ("/healthz", "/readyz", "/metrics")
+    },
+    ("intake", "POST", "/reports"): (OPS_ADMIN, frozenset({roles.SCOPE_REPORTS})),
+    ("intake", "GET", "/reports/{case_id}"): (STAFF, frozenset({CLIENT_READ})),
+    ("intake", "GET", "/categories"): (PUBLIC, frozenset()),
+    ("intake", "PUT", "/categories/{kind}/{code}"): (
+        frozenset({roles.STREET_OPERATOR, roles.DISTRICT_OPERATOR, roles.ADMIN}),
+        frozenset(),
+    ),
+    ("intake", "POST", "/attachments"): (PUBLIC, frozenset()),
+    ("intake", "GET", "/attachments/{digest}"): (STAFF, frozenset({CLIENT_READ})),
+    ("intake", "POST", "/mobile/v1/reports"): (frozenset({roles.GRID_OFFICER}), frozenset()),
+    ("intake", "POST", "/mobile/v1/diary"): (frozenset({roles.GRID_OFFICER}), frozenset()),
+    ("intake", "POST", "/mobile/v1/diary/{entry_id}/promote"): (
+        frozenset({roles.GRID_OFFICER}),
+        frozenset(),
+    ),
+    ("intake", "POST", "/mobile/v1/sync"): (frozenset({roles.GRID_OFFICER}), frozenset()),
+    ("intake", "GET", "/mobile/v1/todo"): (STAFF, frozenset()),
+    ("intake", "GET", "/mobile/v1/done"): (STAFF, frozenset()),
+    ("intake", "GET", "/mobile/v1/diary"): (frozenset({roles.GRID_OFFICER}), frozenset()),
+    ("intake", "POST", "/public/reports"): (PUBLIC, frozenset()),
+    ("intake", "GET", "/public/track/{token}"): (PUBLIC, frozenset()),
+    **{
+        ("intake", "GET", f"/open311/v2{p}"): (PUBLIC, frozenset())
+        for p in (
+            "/discovery.{fmt}",
+            "/services.{fmt}",
+            "/services/{service_code}.{fmt}",
+            "/tokens/{token}.{fmt}",
+            "/requests.{fmt}",
+            "/requests/{service_request_id}.{fmt}",
+        )
+    },
+    ("intake", "POST", "/open311/v2/requests.{fmt}"): (PUBLIC, frozenset()),
+    ("routing", "GET", "/cases/{case_id}/routing"): (STAFF, frozenset({CLIENT_READ})),
+    ("routing", "POST", "/cases/{case_id}/routing/rejection"): (
+        roles.HANDLERS | roles.OPERATORS | {roles.GRID_OFFICER, roles.ADMIN},
+        frozenset(),
+    ),
+    ("routing", "POST", "/cases/{case_id}/routing/recusal"): (
+        roles.HANDLERS | OPS_ADMIN,
+        frozenset(),
+    ),
+    ("routing", "POST", "/cases/{case_id}/routing/escalation"): (
+        OPS_ADMIN | {roles.GRID_OFFICER},
+        frozenset(),
+    ),
+    **{
+        ("routing", m, p): (ADMIN, frozenset())
+        for m, p in (
+            ("POST", "/admin/registry/units/import"),
+            ("GET", "/admin/registry/units/export"),
+            ("DELETE", "/admin/registry/units/{code}"),
+            ("POST", "/admin/registry/staff/import"),
+            ("PUT", "/admin/registry/staff/{staff_id}"),
+            ("DELETE", "/admin/registry/staff/{staff_id}"),
+            ("GET", "/admin/registry/coverage"),
+            ("GET", "/admin/routing-policy"),
+            ("GET", "/admin/routing-policy/versions"),
+            ("PUT", "/admin/routing-policy"),
+        )
+    },
+    ("routing", "GET", "/units"): (STAFF, frozenset({CLIENT_READ})),
+    ("routing", "GET", "/units/{code}"): (STAFF, frozenset({CLIENT_READ})),
+    ("routing", "GET", "/locate"): (STAFF, frozenset({CLIENT_READ})),
+    ("routing", "GET", "/staff"): (OPS_ADMIN, frozenset()),
+    **{
+        ("routing", "POST", f"/auth/{p}"): (PUBLIC, frozenset())
+        for p in ("login", "refresh", "logout", "token")
+    },
+    ("mediation", "GET", "/"): (PUBLIC, frozenset()),
+    ("mediation", "GET", "/cases"): (STAFF, frozenset({CLIENT_READ})),
+    ("mediation", "GET", "/cases/{case_id}"): (STAFF, frozenset({CLIENT_READ})),
+    ("escalation", "GET", "/cases/{case_id}/clocks"): (STAFF, frozenset({CLIENT_READ})),
+}
+# FastAPI's own documentation routes.
+DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+PATH_VALUES = {"kind": "report", "fmt": "json"}
+ANONYMOUS = "anonymous"
+OPEN311_POST = ("intake", "POST", "/open311/v2/requests.{fmt}")
+
+
+def _policy(route: RouteContext) -> Access | None:
+    """The ``Access`` a route depends on, wherever in its dependency tree."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if isinstance(dependency.call, Access):
+            return dependency.call
+        pending.extend(dependency.dependencies)
+    return None
+
+
+def _apps(stack: Stack) -> dict[str, FastAPI]:
+    return {
+        s.name: BY_NAME[s.name].build_app(stack.runtime(s.name), manage_lifecycle=False)
+        for s in SERVICES
+    }
+
+
+def _routes(app: FastAPI) -> list[tuple[str, str, RouteContext]]:
+    """Every (method, path) the app answers, as FastAPI resolves included routers."""
+    out = []
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute):
+            assert route.path is not None and route.methods is not None
+            for method in sorted(route.methods - {"HEAD"}):
+                out.append((method, route.path, route))
+        else:
+            assert route.path in DOCS, f"unexpected route {route.path}"
+    return out
+
+
+async def test_every_route_has_its_policy(stack: Stack) -> None:
+    declared: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {}
+    for name, app in _apps(stack).items():
+        for method, path, route in _routes(app):
+            access = _policy(route)
+            assert access is not None, f"{name} {method} {path} has no access policy"
+            declared[(name, method, path)] = (
+                (PUBLIC if access.public else access.roles),
+                access.scopes,
+            )
+    assert set(declared) == set(EXPECTED), (
+        f"routes without an expected policy: {set(declared) - set(EXPECTED)}; "
+        f"expected routes that are gone: {set(EXPECTED) - set(declared)}"
+    )
+    for key, policy in EXPECTED.items():
+        assert declared[key] == policy, key
+
+
+def _headers(stack: Stack, who: str) -> dict[str, str]:
+    if who == ANONYMOUS:
+        return {}
+    if who == roles.CLIENT:
+        token = mint_token(
+            stack.settings.secret_key,
+            "client:test",
+            roles.CLIENT,
+            ["451102"],
+            scopes=sorted(roles.SCOPES),
+        )
+        return {"Authorization": f"Bearer {token}"}
+    return stack.headers(who)
+
+
+async def test_every_role_on_every_route(stack: Stack) -> None:
+    await stack.start(consumers=False, relay=False)
+    principals = [ANONYMOUS, *sorted(roles.ALL_TOKEN_ROLES)]
+    pairs = 0
+    wrong: list[str] = []
+    for name, app in _apps(stack).items():
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+        ) as client:
+            for method, path, route in _routes(app):
+                allowed, scopes = EXPECTED[(name, method, path)]
+                url = path.format(**{p: PATH_VALUES.get(p, "zz") for p in route.param_convertors})
+                for who in principals:
+                    body: dict[str, Any] = {"json": {}} if method in ("POST", "PUT") else {}
+                    if (name, method, path) == OPEN311_POST:
+                        # Open311's credential is the api_key form field, not a header:
+                        # a client sends its scoped token there; a staff token is no key.
+                        token = _headers(stack, who).get("Authorization", " ").split(" ")[1]
+                        body = {"data": {"api_key": token}}
+                    response = await client.request(
+                        method, url, headers=_headers(stack, who), **body
+                    )
+                    pairs += 1
+                    status = response.status_code
+                    if (name, method, path) == OPEN311_POST:
+                        ok = (status not in (401, 403)) if who == roles.CLIENT else status == 403
+                    elif allowed == PUBLIC:
+                        ok = status not in (401, 403)
+                    elif who == ANONYMOUS:
+                        ok = status == 401
+                    elif who == roles.CLIENT:
+                        ok = (status not in (401, 403)) if scopes else status == 403
+                    else:
+                        ok = (status not in (401, 403)) if who in allowed else status == 403
+                    if not ok:
+                        wrong.append(
+                            f"{name} {method} {path} as {who}: {status} {response.text[:120]}"
+                        )
+    assert not wrong, "\n".join(wrong)
+    # Every route × (anonymous + each token role): printed for the record.
+    print(f"role × endpoint matrix: {pairs} pairs")
+    assert pairs == len(EXPECTED) * len(principals)
