@@ -40,6 +40,8 @@ class Observer:
     interval_s: float = 1.0
     samples: list[Sample] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
+    # psutil measures CPU between two calls on the same Process object: keep them.
+    _known: dict[int, psutil.Process] = field(default_factory=dict)
 
     async def __aenter__(self) -> Observer:
         self._task = asyncio.create_task(self._run())
@@ -51,12 +53,18 @@ class Observer:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
 
+    def _process(self, pid: int) -> psutil.Process:
+        if pid not in self._known:
+            self._known[pid] = psutil.Process(pid)
+            self._known[pid].cpu_percent(None)  # the first reading only starts the clock
+        return self._known[pid]
+
     def _procs(self) -> dict[str, list[psutil.Process]]:
         found: dict[str, list[psutil.Process]] = {}
         for name, pid in self.processes.items():
             with contextlib.suppress(psutil.Error):
-                root = psutil.Process(pid)
-                found[name] = [root, *root.children(recursive=True)]
+                root = self._process(pid)
+                found[name] = [root, *(self._process(c.pid) for c in root.children(recursive=True))]
         return found
 
     async def _run(self) -> None:
@@ -66,11 +74,7 @@ class Observer:
         await admin.start()
         await offsets.start()
         started = time.monotonic()
-        procs = self._procs()
-        for group in procs.values():
-            for proc in group:
-                with contextlib.suppress(psutil.Error):
-                    proc.cpu_percent(None)  # prime the counters
+        self._procs()
         try:
             while True:
                 await asyncio.sleep(self.interval_s)

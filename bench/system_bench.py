@@ -26,6 +26,7 @@ import asyncpg
 from bench.baselines import asyncpg_commit_rate, kafka_produce_consume
 from bench.bench_stack import RESULTS, bench_system, summary
 from bench.observe import Observer, Sample, mean, peak
+from bench.profiling import start_recording, summarise
 from gridcase.load import Mix, Territory, Workload, run_load
 from shared.db.engine import plain_url
 from tests.harness import TestInfra
@@ -101,7 +102,7 @@ def plot(path: Path, series: list[dict[str, float]], samples: list[Sample], titl
 
 
 async def main(
-    rate: float, seconds: float, mix: str
+    rate: float, seconds: float, mix: str, profile: bool = False
 ) -> tuple[dict[str, Any], list[Sample], list[dict[str, float]]]:
     infra = TestInfra.start()
     try:
@@ -115,6 +116,12 @@ async def main(
             await asyncio.sleep(2)
             warm = len(await case_latencies(system.database_url, 0, timeout=0))
             group_prefix = f"{system.settings.topic_prefix}gridcase."
+            recordings = {}
+            if profile:
+                RESULTS.mkdir(exist_ok=True)
+                for name in ("intake", "routing"):
+                    out = RESULTS / f"profile-{name}.raw"
+                    recordings[name] = (start_recording(system.pids()[name], seconds, out), out)
             async with Observer(
                 system.database_url, system.settings.kafka_servers(), group_prefix, system.pids()
             ) as observer:
@@ -125,6 +132,10 @@ async def main(
                 latencies = await case_latencies(system.database_url, warm + created)
                 await asyncio.sleep(1)
             samples = observer.samples
+            profiles = {}
+            for name, (recorder, out) in recordings.items():
+                recorder.wait(timeout=60)
+                profiles[name] = summarise(out)
         baseline_db = await infra.create_database()
         try:
             pg8 = await asyncpg_commit_rate(baseline_db, connections=8, rows=4000)
@@ -156,6 +167,7 @@ async def main(
         "consumer_lag_peak": peak(samples, "lag"),
         "asyncpg_8conn": pg8,
         "kafka": kafka,
+        "profiles": profiles,
         "ratios": {
             "accepted_per_s_over_asyncpg_8conn_commits_per_s": result.accepted_per_s
             / pg8["commits_per_s"],
@@ -202,6 +214,16 @@ def to_markdown(r: dict[str, Any]) -> str:
         *[f"| {k} | {v:.3f} |" for k, v in r["ratios"].items()],
         "",
     ]
+    for name, profile in r.get("profiles", {}).items():
+        lines += [
+            f"Where {name}'s main thread spends its time "
+            f"({profile['main_thread_samples']} samples):",
+            "",
+            "| share | innermost GridCase frame |",
+            "|---|---|",
+            *[f"| {share:.1%} | `{frame}` |" for share, frame in profile["ours"][:10]],
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -212,8 +234,9 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--mix", default="officer=0.5,resident=0.3,dispute=0.2")
+    parser.add_argument("--profile", action="store_true", help="py-spy intake and routing")
     args = parser.parse_args()
-    outcome, samples, series = asyncio.run(main(args.rate, args.seconds, args.mix))
+    outcome, samples, series = asyncio.run(main(args.rate, args.seconds, args.mix, args.profile))
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = RESULTS / f"system-{stamp}"
