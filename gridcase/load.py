@@ -3,9 +3,9 @@
 The mix imitates the people who use intake: grid officers reporting from their phones
 (``/mobile/v1/reports`` with a bearer token, as the grid's own officer), residents
 reporting through the public channel (``/public/reports`` with a contact phone), and
-disputes with parties taken in at the desk (``/reports`` with valid GB 11643 ID
-numbers and mainland phones). Text comes from Faker's ``zh_CN`` locale; points fall
-inside the demo district's grids.
+disputes with parties taken in at the district centre's desk (``/reports`` with a
+district operator's token, valid GB 11643 ID numbers and mainland phones). Text comes
+from Faker's ``zh_CN`` locale; points fall inside the demo district's grids.
 
 The load is open-loop: requests leave on schedule whatever the answers take, so a
 slow system shows up as latency, not as a politely reduced rate. Every request carries
@@ -76,10 +76,13 @@ class Officer:
 
 @dataclass
 class Territory:
-    """Where reports come from: the grids, and the grid officers who report from them."""
+    """Where reports come from: the grids, the grid officers who report from them, and
+    the district centre's desk where disputes are taken in."""
 
     grids: list[Grid]
     officers: list[Officer]
+    district_code: str = ""
+    desk_operator: str = "desk-operator"
 
     @classmethod
     def from_units(cls, units: dict[str, Any], staff: list[dict[str, Any]]) -> Territory:
@@ -95,7 +98,16 @@ class Territory:
         ]
         if not grids:
             raise ValueError("the territory has no grids")
-        return cls(grids, officers)
+        district = min((f["properties"]["code"] for f in units["features"]), key=len)
+        desk = next(
+            (
+                s["staff_id"]
+                for s in staff
+                if s.get("role") == "centre_operator" and s.get("unit_code") == district
+            ),
+            "desk-operator",
+        )
+        return cls(grids, officers, district, desk)
 
     @classmethod
     def demo(cls) -> Territory:
@@ -137,16 +149,12 @@ class Workload:
         self._secret = secret
         self._tokens: dict[str, str] = {}
 
-    def _token(self, officer: Officer) -> str:
-        if officer.staff_id not in self._tokens:
-            self._tokens[officer.staff_id] = mint_token(
-                self._secret,
-                officer.staff_id,
-                "grid_officer",
-                [officer.grid_code],
-                ttl=timedelta(days=1),
+    def _token(self, staff_id: str, role: str, unit_code: str) -> str:
+        if staff_id not in self._tokens:
+            self._tokens[staff_id] = mint_token(
+                self._secret, staff_id, role, [unit_code], ttl=timedelta(days=1)
             )
-        return self._tokens[officer.staff_id]
+        return self._tokens[staff_id]
 
     def _report(self) -> dict[str, Any]:
         category = self.rng.choice(list(REPORT_CATEGORIES))
@@ -176,7 +184,11 @@ class Workload:
                 "officer",
                 "/mobile/v1/reports",
                 body,
-                {**key, "Authorization": f"Bearer {self._token(officer)}"},
+                {
+                    **key,
+                    "Authorization": "Bearer "
+                    + self._token(officer.staff_id, "grid_officer", officer.grid_code),
+                },
             )
         grid = self.rng.choice(self.territory.grids)
         if kind == "dispute":
@@ -194,7 +206,12 @@ class Workload:
                     self._party("被申请人"),
                 ],
             }
-            return PlannedRequest("dispute", "/reports", body, key)
+            desk = self._token(
+                self.territory.desk_operator, "district_operator", self.territory.district_code
+            )
+            return PlannedRequest(
+                "dispute", "/reports", body, {**key, "Authorization": f"Bearer {desk}"}
+            )
         body = self._report()
         body["location"] = self.territory.point_in(self.rng, grid)
         body["contact"] = {"phone": self._mobile(), "anonymous": True}

@@ -49,6 +49,8 @@ def test_disputes_carry_valid_parties_and_officers_carry_their_own_grid(
     for request in disputes:
         roles = [p["role"] for p in request.body["parties"]]
         assert roles == ["申请人", "被申请人"]
+        desk = verify_token(SECRET, request.headers["Authorization"].removeprefix("Bearer "))
+        assert (desk.role, desk.unit_codes) == ("district_operator", ("451102",))
         for party in request.body["parties"]:
             assert is_valid_id_number(party["id_number"]), party["id_number"]
             assert len(party["phone"]) == 11 and party["phone"].startswith("1")
