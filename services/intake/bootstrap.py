@@ -15,6 +15,7 @@ from services.intake.entrypoints.consumers import case_status_consumer, registry
 from services.intake.entrypoints.support import RateLimiter
 from services.intake.service_layer.idempotency import purge_expired
 from services.intake.service_layer.reference import ReferenceCache
+from shared.privacy.crypto import KeyRing
 from shared.runtime import PeriodicTask, ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
@@ -47,6 +48,8 @@ def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None
         reference=ReferenceCache(config.area_cache_s),
         rate_limiter=RateLimiter(config.resident_rate_per_minute),
         blobs=LocalBlobStore(attachments_dir),
+        # Parties' and reporters' personal data is encrypted with these before storage.
+        pii_keys=KeyRing.parse(settings.pii_keys),
     )
     return runtime
 

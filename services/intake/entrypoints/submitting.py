@@ -21,6 +21,12 @@ from services.intake.entrypoints.support import (
 from services.intake.service_layer import handlers
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from shared.http.problems import not_found
+from shared.privacy.crypto import KeyRing
+
+
+def personal_data_keys(request: Request) -> KeyRing:
+    keys: KeyRing = runtime_of(request).state["pii_keys"]
+    return keys
 
 
 async def submit(request: Request, cmd: SubmitReport, claim: IdempotencyClaim | None) -> Answer:
@@ -29,7 +35,12 @@ async def submit(request: Request, cmd: SubmitReport, claim: IdempotencyClaim | 
         async with uow_for(request) as uow:
             ref = await reference_in(request, uow)
             return await handlers.submit_report(
-                uow, cmd, ref, duplicate_policy(runtime_of(request)), claim
+                uow,
+                cmd,
+                ref,
+                duplicate_policy(runtime_of(request)),
+                personal_data_keys(request),
+                claim,
             )
     except SubmissionRefused as exc:
         raise refused(exc) from None
@@ -57,7 +68,12 @@ async def promote(
         async with uow_for(request) as uow:
             ref = await reference_in(request, uow)
             return await handlers.promote_diary_entry(
-                uow, cmd, ref, duplicate_policy(runtime_of(request)), claim
+                uow,
+                cmd,
+                ref,
+                duplicate_policy(runtime_of(request)),
+                personal_data_keys(request),
+                claim,
             )
     except SubmissionRefused as exc:
         raise refused(exc) from None

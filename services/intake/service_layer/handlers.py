@@ -53,6 +53,7 @@ from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1, PartyV1, ReportLinkedV1
 from shared.events.payload import GeoPoint
 from shared.events.routing import CaseAssignedV1, UnitRemovedV1, UnitUpsertedV1
+from shared.privacy.crypto import KeyRing
 
 
 @dataclass(frozen=True)
@@ -147,13 +148,18 @@ async def _missing_attachments(conn: AsyncConnection, digests: tuple[str, ...]) 
     ]
 
 
-def _reporter_json(reporter: Reporter) -> dict[str, Any]:
+def _sealed(keys: KeyRing, field: str, value: str | None) -> str | None:
+    return keys.encrypt(field, value) if value else value
+
+
+def _reporter_json(reporter: Reporter, keys: KeyRing) -> dict[str, Any]:
+    """The reporter's contact, phone and e-mail encrypted (field names bind the values)."""
     return {
         k: v
         for k, v in {
             "name": reporter.name,
-            "phone": reporter.phone,
-            "email": reporter.email,
+            "phone": _sealed(keys, "reporter.phone", reporter.phone),
+            "email": _sealed(keys, "reporter.email", reporter.email),
             "anonymous": reporter.anonymous,
             "device_id": reporter.device_id,
         }.items()
@@ -161,13 +167,14 @@ def _reporter_json(reporter: Reporter) -> dict[str, Any]:
     }
 
 
-def _party_json(party: Party) -> dict[str, Any]:
+def _party_json(party: Party, keys: KeyRing) -> dict[str, Any]:
+    """A party as stored: ID number, phone and address encrypted, each with its key id."""
     return {
         "role": party.role,
         "name": party.name,
-        "id_number": party.id_number,
-        "phone": party.phone,
-        "address": party.address,
+        "id_number": _sealed(keys, "party.id_number", party.id_number),
+        "phone": _sealed(keys, "party.phone", party.phone),
+        "address": _sealed(keys, "party.address", party.address),
     }
 
 
@@ -181,7 +188,7 @@ def _party_event(party: Party) -> PartyV1:
 
 
 async def _open_case(
-    uow: UnitOfWork, cmd: SubmitReport, ref: Reference, policy: DuplicatePolicy
+    uow: UnitOfWork, cmd: SubmitReport, ref: Reference, policy: DuplicatePolicy, keys: KeyRing
 ) -> Answer:
     """Validate, store and announce one submission (no commit): a new case or a link."""
     conn = uow.connection
@@ -226,13 +233,13 @@ async def _open_case(
             jurisdiction_checked=ref.area.known,
             people_involved=cmd.people_involved,
             risk_signals=signals,
-            reporter=_reporter_json(cmd.reporter),
+            reporter=_reporter_json(cmd.reporter, keys),
             channel=cmd.reporter.channel,
             reporter_id=cmd.reporter.staff_id,
             client_id=cmd.client_id,
             facts=cmd.facts,
             amount_involved=cmd.amount_involved,
-            parties=[_party_json(p) for p in cmd.parties],
+            parties=[_party_json(p, keys) for p in cmd.parties],
             attributes=cmd.attributes,
             duplicate_of=duplicate.case_id if duplicate else None,
             tracking_hash=tracking_hash(token) if token else None,
@@ -317,13 +324,14 @@ async def submit_report(
     cmd: SubmitReport,
     ref: Reference,
     policy: DuplicatePolicy,
+    keys: KeyRing,
     idem: IdempotencyClaim | None = None,
 ) -> Answer:
     """Store the submission and its event (or its link to an open case) in one commit."""
     prior = await _claimed(uow.connection, idem)
     if prior is not None:
         return prior
-    return await _finish(uow, idem, await _open_case(uow, cmd, ref, policy))
+    return await _finish(uow, idem, await _open_case(uow, cmd, ref, policy, keys))
 
 
 async def write_diary_entry(
@@ -374,6 +382,7 @@ async def promote_diary_entry(
     cmd: PromoteDiaryEntry,
     ref: Reference,
     policy: DuplicatePolicy,
+    keys: KeyRing,
     idem: IdempotencyClaim | None = None,
 ) -> Answer:
     """Open a report from a diary entry (its text and place); an entry is promoted once."""
@@ -417,7 +426,7 @@ async def promote_diary_entry(
                 "日记只能转为事件；纠纷需要当事人信息，请直接登记。",
             )
         )
-    answer = await _open_case(uow, report, ref, policy)
+    answer = await _open_case(uow, report, ref, policy, keys)
     await conn.execute(
         update(diary_entries)
         .where(diary_entries.c.entry_id == cmd.entry_id)

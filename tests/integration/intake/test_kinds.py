@@ -7,6 +7,7 @@ import orjson
 import pytest
 
 from services.intake.domain.coordinates import distance_m, wgs84_to_gcj02
+from shared.privacy.crypto import KeyRing
 from tests.harness import Stack
 from tests.integration.intake.helpers import (
     OUTSIDE,
@@ -77,7 +78,11 @@ async def test_dispute_parties_are_masked_on_the_stream_and_kept_whole_in_intake
     assert SPECIMEN_ID not in raw and "13812345678" not in raw and "东融社区3栋" not in raw
     [row] = await stack.sql("SELECT parties FROM intake.submissions")
     parties = orjson.loads(row["parties"])
-    assert parties[0]["id_number"] == SPECIMEN_ID and parties[1]["phone"] == "13900001111"
+    # Kept whole in intake, encrypted at rest: readable with the configured keys only.
+    assert SPECIMEN_ID not in row["parties"] and "13900001111" not in row["parties"]
+    keys = KeyRing.parse(stack.settings.pii_keys)
+    assert keys.decrypt("party.id_number", parties[0]["id_number"]) == SPECIMEN_ID
+    assert keys.decrypt("party.phone", parties[1]["phone"]) == "13900001111"
 
 
 @pytest.mark.parametrize(("lang", "fragment"), [("en", "GB 11643"), ("zh-CN", "身份证号码无效")])
@@ -199,7 +204,11 @@ async def test_resident_report_gives_a_tracking_token_and_hides_the_contact(
     no_contact = await intake.post("/public/reports", json=report())
     assert no_contact.status_code == 422
     [row] = await stack.sql("SELECT reporter, tracking_hash FROM intake.submissions")
-    assert orjson.loads(row["reporter"])["phone"] == "13712345678"
+    stored_phone = orjson.loads(row["reporter"])["phone"]
+    assert "13712345678" not in row["reporter"]
+    assert KeyRing.parse(stack.settings.pii_keys).decrypt("reporter.phone", stored_phone) == (
+        "13712345678"
+    )
     assert row["tracking_hash"] != token  # only the hash is kept
 
 
