@@ -8,8 +8,10 @@ its hash, and deleting one breaks the sequence and the next row's ``prev_hash``:
 the chain is what catches someone who goes around the trigger (a superuser).
 
 Appends take a transaction-scoped advisory lock per schema, so concurrent writers
-chain one after another. Rows older than ``audit_retention_days`` (≥ 6 months) are
-purged oldest first; the purge records the last purged row's hash as the new anchor.
+chain one after another; routine access records are batched by ``AuditWriter`` so the
+lock is taken once per batch, not once per request. Rows older than
+``audit_retention_days`` (≥ 6 months) are purged oldest first; the purge records the
+last purged row's hash as the new anchor.
 
 Limitation: removing the newest rows (the tail) leaves a valid shorter chain; export
 the head hash to another system to catch that.
@@ -17,6 +19,8 @@ the head hash to another system to catch that.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +28,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, Table, Text, func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.logging import get_logger
+from shared.messaging.errors import describe_error
+
+_log = get_logger(__name__)
 
 GENESIS = "0" * 64
 
@@ -99,23 +108,103 @@ async def _anchor(conn: AsyncConnection, purges: Table) -> tuple[int, str]:
 
 async def append(conn: AsyncConnection, log: Table, purges: Table, entry: AuditEntry) -> int:
     """Add one row at the end of the chain, inside the caller's transaction."""
+    return await append_many(conn, log, purges, [entry])
+
+
+async def append_many(
+    conn: AsyncConnection, log: Table, purges: Table, entries: list[AuditEntry]
+) -> int:
+    """Add rows at the end of the chain inside the caller's transaction: the lock is
+    taken and the tail read once for the whole batch. Returns the last sequence number."""
     await _lock(conn, str(log.schema))
     last = (
         await conn.execute(select(log.c.seq, log.c.hash).order_by(log.c.seq.desc()).limit(1))
     ).first()
     seq, prev = (int(last.seq), str(last.hash)) if last else await _anchor(conn, purges)
-    seq += 1
     at = datetime.now(UTC)
-    await conn.execute(
-        log.insert().values(
-            seq=seq,
-            at=at,
-            prev_hash=prev,
-            hash=_digest(prev, seq, at, entry),
-            **entry.__dict__,
-        )
-    )
+    rows = []
+    for entry in entries:
+        seq += 1
+        digest = _digest(prev, seq, at, entry)
+        rows.append({"seq": seq, "at": at, "prev_hash": prev, "hash": digest, **entry.__dict__})
+        prev = digest
+    await conn.execute(log.insert(), rows)
     return seq
+
+
+class AuditWriter:
+    """Appends routine access records off the request path, in batches.
+
+    Every authenticated call is recorded, so appending each in its own transaction
+    made every request queue on the chain's lock, held through a commit (the bench
+    showed intake's connections waiting on it). Here one task per process takes
+    whatever has queued (up to ``max_batch``), appends it in one transaction, and goes
+    again. The queue is bounded: when it is full, callers wait (backpressure), nothing
+    is dropped. A failed write is retried until the database returns.
+
+    What a crash (kill -9) loses is what had not been flushed yet: at most the last
+    moments of routine access records. Records that must commit with the change itself
+    (a full view of personal data, a sign-in) are written with ``append`` inside the
+    handler's own transaction instead.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        log: Table,
+        purges: Table,
+        *,
+        max_batch: int = 500,
+        max_queue: int = 20_000,
+    ):
+        self._engine = engine
+        self._log = log
+        self._purges = purges
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[AuditEntry] = asyncio.Queue(max_queue)
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, entry: AuditEntry) -> None:
+        await self._queue.put(entry)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"audit-writer-{self._log.schema}")
+
+    async def flush(self) -> None:
+        """Wait until everything submitted so far is committed."""
+        await self._queue.join()
+
+    async def stop(self) -> None:
+        """Write what is queued, then stop."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.flush(), timeout=10)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            while True:
+                try:
+                    async with self._engine.begin() as conn:
+                        await append_many(conn, self._log, self._purges, batch)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    _log.error("audit_write_failed", rows=len(batch), error=describe_error(exc))
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+            backoff = 0.2
+            for _ in batch:
+                self._queue.task_done()
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ class ServiceRuntime:
     engine: AsyncEngine | None = None
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
+    audit_writer: audit.AuditWriter | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -106,14 +107,18 @@ class ServiceRuntime:
         )
 
     async def audit(self, entry: AuditEntry) -> None:
-        """Append one row to this service's audit chain in a transaction of its own."""
-        if self.engine is None:
+        """Queue a routine access record for this service's audit chain (written in
+        batches, off the request path; see ``shared.audit.AuditWriter``)."""
+        if self.audit_writer is None:
             raise RuntimeError(f"{self.name} runtime is not started")
-        async with self.engine.begin() as conn:
-            await audit.append(conn, self.tables.audit_log, self.tables.audit_purges, entry)
+        await self.audit_writer.submit(entry)
 
     async def start(self, *, consumers: bool = True, relay: bool = True) -> None:
         self.engine = create_engine(self.database_url)
+        self.audit_writer = audit.AuditWriter(
+            self.engine, self.tables.audit_log, self.tables.audit_purges
+        )
+        self.audit_writer.start()
         bootstrap = self.settings.kafka_servers()
         for hook in self.on_start:
             result = hook(self)
@@ -182,6 +187,9 @@ class ServiceRuntime:
         if self.relay is not None:
             await self.relay.stop()
             self.relay = None
+        if self.audit_writer is not None:
+            await self.audit_writer.stop()
+            self.audit_writer = None
         if self.engine is not None:
             await self.engine.dispose()
             self.engine = None

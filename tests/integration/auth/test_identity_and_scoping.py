@@ -185,6 +185,9 @@ async def test_audit_chain_catches_an_edited_and_a_deleted_row(stack: Stack) -> 
     mediation = stack.client("mediation", "street_operator")
     for _ in range(4):
         assert (await mediation.get("/cases")).status_code == 200
+    writer = stack.runtime("mediation").audit_writer
+    assert writer is not None
+    await writer.flush()  # routine access records are written in batches
     rows = await stack.sql(
         "SELECT actor, role, action, result FROM mediation.audit_log ORDER BY seq"
     )
