@@ -14,7 +14,9 @@ from services.intake.entrypoints import http, mobile, open311, public
 from services.intake.entrypoints.consumers import case_status_consumer, registry_consumer
 from services.intake.entrypoints.support import RateLimiter
 from services.intake.service_layer.idempotency import purge_expired
+from services.intake.service_layer.personal_data import scrub_sent_restricted
 from services.intake.service_layer.reference import ReferenceCache
+from shared.events import topics
 from shared.privacy.crypto import KeyRing
 from shared.runtime import PeriodicTask, ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
@@ -31,6 +33,15 @@ async def _purge_old_idempotency_keys(runtime: ServiceRuntime) -> None:
         await uow.commit()
 
 
+async def _scrub_restricted_outbox(runtime: ServiceRuntime) -> None:
+    """Published restricted events (parties in full) leave the outbox: every minute."""
+    async with runtime.uow() as uow:
+        await scrub_sent_restricted(
+            uow.connection, runtime.tables.outbox, runtime.topics(topics.CASE_RESTRICTED)
+        )
+        await uow.commit()
+
+
 def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None) -> ServiceRuntime:
     assert TABLES.schema == SCHEMA
     config = config or IntakeConfig()
@@ -38,8 +49,11 @@ def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None
         name=NAME,
         settings=settings,
         tables=TABLES,
-        on_start=[_purge_old_idempotency_keys],
-        periodic=[PeriodicTask("purge-idempotency-keys", 3600.0, _purge_old_idempotency_keys)],
+        on_start=[_purge_old_idempotency_keys, _scrub_restricted_outbox],
+        periodic=[
+            PeriodicTask("purge-idempotency-keys", 3600.0, _purge_old_idempotency_keys),
+            PeriodicTask("scrub-restricted-outbox", 60.0, _scrub_restricted_outbox),
+        ],
     )
     runtime.consumer_specs = [registry_consumer(runtime), case_status_consumer()]
     attachments_dir = Path(config.attachments_dir or Path(settings.state_dir) / "attachments")

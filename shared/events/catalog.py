@@ -13,7 +13,13 @@ from shared.events import intake, routing, topics
 from shared.events.envelope import STRUCTURED_CONTENT_TYPE, CloudEvent
 from shared.events.payload import Payload
 
-_STREAM_TOPICS = {"case": topics.CASE, "registry": topics.REGISTRY, "cycle": topics.CYCLE}
+_STREAM_TOPICS = {
+    "case": topics.CASE,
+    "registry": topics.REGISTRY,
+    "cycle": topics.CYCLE,
+    # cn.gridcase.restricted.…: personal data in full, on the topic that ACLs restrict.
+    "restricted": topics.CASE_RESTRICTED,
+}
 
 
 def all_payloads() -> list[type[Payload]]:
@@ -122,4 +128,10 @@ _TOPIC_DESCRIPTIONS = {
     topics.CASE: "Everything that happens to one case, keyed by case id, in order.",
     topics.REGISTRY: "Organisation tree and staff changes, keyed by unit code or staff id.",
     topics.CYCLE: "Time limits, supervision and the monthly cycle.",
+    topics.CASE_RESTRICTED: (
+        "RESTRICTED. Dispute parties' full ID numbers, phones and addresses, keyed by case "
+        "id, in order with the case. Production limits this topic and its `.dlq` with Kafka "
+        "ACLs: write for intake only, read for consumers entitled to personal data. The "
+        "public `gridcase.case.v1` carries the same parties masked."
+    ),
 }

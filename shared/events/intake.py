@@ -1,7 +1,9 @@
-"""Events the intake service produces (on ``gridcase.case.v1``, keyed by case id).
+"""Events the intake service produces, keyed by case id.
 
-Personal data of dispute parties travels only masked (``110***********1234``,
-``138****5678``); the full values stay in intake's database.
+On the public ``gridcase.case.v1`` personal data of dispute parties travels only
+masked (``110***********1234``, ``138****5678``). The full values go only to the
+restricted ``gridcase.case.restricted.v1`` (``CasePartiesV1``), which production
+limits with Kafka ACLs.
 """
 
 from __future__ import annotations
@@ -70,4 +72,26 @@ class ReportLinkedV1(Payload):
     linked_at: datetime
 
 
-PAYLOADS: tuple[type[Payload], ...] = (CaseSubmittedV1, ReportLinkedV1)
+class PartyFullV1(BaseModel):
+    """A dispute party in full: only on the restricted topic."""
+
+    role: str
+    name: str
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+class CasePartiesV1(Payload):
+    """The parties of a new dispute in full (restricted topic; published with the case)."""
+
+    event_type: ClassVar[str] = "cn.gridcase.restricted.case-parties.v1"
+    producer: ClassVar[str] = "intake"
+
+    case_id: str
+    case_number: str
+    parties: list[PartyFullV1]
+    submitted_at: datetime
+
+
+PAYLOADS: tuple[type[Payload], ...] = (CaseSubmittedV1, ReportLinkedV1, CasePartiesV1)

@@ -18,9 +18,14 @@ REGISTRY = "gridcase.registry.v1"
 CYCLE = "gridcase.cycle.v1"
 """Time limits, supervision and the monthly screening/meeting/report cycle."""
 
+CASE_RESTRICTED = "gridcase.case.restricted.v1"
+"""Dispute parties' full personal data (ID numbers, phones, addresses), keyed by case
+id. Not public: production must limit it (and its ``.dlq``) with Kafka ACLs to the
+intake service (write) and the consumers entitled to personal data (read)."""
+
 DEAD_LETTER_SUFFIX = ".dlq"
 
-ALL = (CASE, REGISTRY, CYCLE)
+ALL = (CASE, REGISTRY, CYCLE, CASE_RESTRICTED)
 
 
 def dead_letter(topic: str) -> str:

@@ -15,7 +15,7 @@ from services.intake.adapters.storage import BlobStore
 from services.intake.domain.commands import Reporter
 from services.intake.domain.media import AttachmentRefused, check_attachment
 from services.intake.entrypoints.schemas import CategoryIn, SubmissionIn
-from services.intake.entrypoints.submitting import dump, respond, submit
+from services.intake.entrypoints.submitting import dump, personal_data_keys, respond, submit
 from services.intake.entrypoints.support import (
     idempotency_claim,
     rate_limited,
@@ -23,7 +23,7 @@ from services.intake.entrypoints.support import (
     runtime_of,
     uow_for,
 )
-from services.intake.service_layer import handlers, queries
+from services.intake.service_layer import handlers, personal_data, queries
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
@@ -36,6 +36,9 @@ DESK = Access(*roles.OPERATORS, roles.ADMIN, scopes=(roles.SCOPE_REPORTS,))
 # Anyone on staff, and the governance centre's systems, read cases in their jurisdiction.
 READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
 EDITORS = Access(roles.STREET_OPERATOR, roles.DISTRICT_OPERATOR, roles.ADMIN)
+# Parties' full ID numbers, phones and addresses: the staff who contact and mediate
+# between them, within their jurisdiction; every view is audited.
+FULL_VIEWERS = Access(*roles.SEES_FULL_PERSONAL_DATA)
 
 ACCEPTED = {
     201: {"description": "A new case was opened; the report and its event are committed."},
@@ -60,13 +63,60 @@ async def submit_desk_report(
 async def get_report(
     case_id: str, request: Request, principal: Principal = Depends(READERS)
 ) -> dict[str, Any]:
-    """Status of a report, with the case it was linked to and the reports linked to it.
-    A report outside the caller's jurisdiction is not found (404)."""
+    """Status of a report, with the case it was linked to and the reports linked to it,
+    and a dispute's parties masked (张*, 110***********1234, 138****5678). A report
+    outside the caller's jurisdiction is not found (404)."""
     async with uow_for(request) as uow:
         row = await queries.by_id(uow.connection, case_id, principal)
         if row is None:
             raise not_found("report", "报告")
-        return await queries.case_view(uow.connection, row)
+        view = await queries.case_view(uow.connection, row)
+    view["parties"] = personal_data.masked_parties(row.parties or [], personal_data_keys(request))
+    return view
+
+
+@router.get(
+    "/reports/{case_id}/parties/full",
+    responses={
+        403: {"description": "The caller's role may not see personal data in full."},
+        404: {"description": "No such case in the caller's jurisdiction."},
+    },
+)
+async def get_full_parties(
+    case_id: str,
+    request: Request,
+    response: Response,
+    principal: Principal = Depends(FULL_VIEWERS),
+) -> dict[str, Any]:
+    """A dispute's parties with full ID numbers, phones and addresses, for mediators,
+    community police and legal advisers on cases in their jurisdiction. Each answer is
+    recorded in the audit log (``view-personal-data``) in the same transaction as the
+    read: no record, no answer."""
+    client = request.client
+    try:
+        async with uow_for(request) as uow:
+            view = await personal_data.view_full_parties(
+                uow,
+                case_id,
+                principal,
+                personal_data_keys(request),
+                audit_log=runtime_of(request).tables.audit_log,
+                audit_purges=runtime_of(request).tables.audit_purges,
+                source=client.host if client else "-",
+            )
+    except personal_data.MayNotSeeFull:
+        raise Problem(
+            403,
+            "forbidden",
+            "Forbidden",
+            "无权访问",
+            "Your role may not see personal data in full.",
+            "您的角色无权查看完整个人信息。",
+        ) from None
+    if view is None:
+        raise not_found("report", "报告")
+    response.headers["Cache-Control"] = "no-store"  # no copies in shared caches
+    return view
 
 
 @router.get("/categories", tags=["dictionary"], dependencies=[Depends(PUBLIC)])

@@ -40,6 +40,7 @@ from services.intake.domain.commands import (
 )
 from services.intake.domain.coordinates import distance_m
 from services.intake.domain.identity_numbers import mask_id_number
+from services.intake.domain.masking import mask_name
 from services.intake.domain.media import MediaType
 from services.intake.domain.phones import mask_phone
 from services.intake.domain.refusals import Issue, SubmissionRefused
@@ -50,7 +51,13 @@ from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
-from shared.events.intake import CaseSubmittedV1, PartyV1, ReportLinkedV1
+from shared.events.intake import (
+    CasePartiesV1,
+    CaseSubmittedV1,
+    PartyFullV1,
+    PartyV1,
+    ReportLinkedV1,
+)
 from shared.events.payload import GeoPoint
 from shared.events.routing import CaseAssignedV1, UnitRemovedV1, UnitUpsertedV1
 from shared.privacy.crypto import KeyRing
@@ -71,11 +78,6 @@ class OpenCase:
 
 def tracking_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def mask_name(name: str) -> str:
-    """``张三丰`` → ``张**``: the family name only."""
-    return name[:1] + "*" * max(len(name) - 1, 1)
 
 
 async def _claimed(conn: AsyncConnection, idem: IdempotencyClaim | None) -> Answer | None:
@@ -184,6 +186,16 @@ def _party_event(party: Party) -> PartyV1:
         name_masked=mask_name(party.name),
         id_number_masked=mask_id_number(party.id_number) if party.id_number else None,
         phone_masked=mask_phone(party.phone) if party.phone else None,
+    )
+
+
+def _party_full(party: Party) -> PartyFullV1:
+    return PartyFullV1(
+        role=party.role,
+        name=party.name,
+        id_number=party.id_number,
+        phone=party.phone,
+        address=party.address,
     )
 
 
@@ -316,6 +328,19 @@ async def _open_case(
             submitted_at=now,
         ),
     )
+    if cmd.parties:
+        # The full values, for consumers entitled to them, on the restricted topic only;
+        # same key and unit of work, so it leaves after the case event and never without it.
+        uow.publish(
+            topics.CASE_RESTRICTED,
+            report_id,
+            CasePartiesV1(
+                case_id=report_id,
+                case_number=number,
+                parties=[_party_full(p) for p in cmd.parties],
+                submitted_at=now,
+            ),
+        )
     return Answer(201, body)
 
 

@@ -37,6 +37,11 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
     },
     ("intake", "POST", "/reports"): (OPS_ADMIN, frozenset({roles.SCOPE_REPORTS})),
     ("intake", "GET", "/reports/{case_id}"): (STAFF, frozenset({CLIENT_READ})),
+    # Written out, not roles.SEES_FULL_PERSONAL_DATA: widening that set must fail here.
+    ("intake", "GET", "/reports/{case_id}/parties/full"): (
+        frozenset({roles.MEDIATOR, roles.COMMUNITY_POLICE, roles.LEGAL_ADVISER}),
+        frozenset(),
+    ),
     ("intake", "GET", "/categories"): (PUBLIC, frozenset()),
     ("intake", "PUT", "/categories/{kind}/{code}"): (
         frozenset({roles.STREET_OPERATOR, roles.DISTRICT_OPERATOR, roles.ADMIN}),

@@ -62,7 +62,14 @@ async def test_dispute_parties_are_masked_on_the_stream_and_kept_whole_in_intake
     response = await intake.post("/reports", json=dispute())
     assert response.status_code == 201, response.text
     assert "民转刑" in response.json()["risk_signals"]
-    [event] = await _outbox(stack)
+    # The case event (public topic) and, after it, the parties in full (restricted topic).
+    event, restricted = await _outbox(stack)
+    topics_used = await stack.sql("SELECT topic FROM intake.outbox ORDER BY id")
+    assert [r["topic"] for r in topics_used] == [
+        stack.topics("gridcase.case.v1"),
+        stack.topics("gridcase.case.restricted.v1"),
+    ]
+    assert restricted["data"]["parties"][0]["id_number"] == SPECIMEN_ID
     data = event["data"]
     assert data["kind"] == "dispute" and data["category"] == "劳资纠纷(欠薪)"
     assert data["amount_involved"] == "86000.50" and data["people_involved"] == 12

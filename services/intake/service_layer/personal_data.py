@@ -1,0 +1,118 @@
+"""Dispute parties as staff see them: masked for every reader, in full for the roles
+that contact the parties, and each full view audited in the transaction of the read.
+
+Stored parties hold their ID number, phone and address encrypted (``KeyRing``); the
+masked view decrypts only to mask, so a masked answer never carries a full value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.adapters.tables import submissions
+from services.intake.domain.identity_numbers import mask_id_number
+from services.intake.domain.masking import mask_address, mask_name
+from services.intake.domain.phones import mask_phone
+from services.intake.service_layer.queries import in_jurisdiction
+from shared import audit
+from shared.audit import AuditEntry
+from shared.auth.roles import SEES_FULL_PERSONAL_DATA
+from shared.auth.tokens import Principal
+from shared.db.unit_of_work import UnitOfWork
+from shared.privacy.crypto import KeyRing
+
+VIEW_ACTION = "view-personal-data"
+_SEALED = ("id_number", "phone", "address")
+
+
+def _opened(party: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
+    out = {"role": party.get("role"), "name": party.get("name")}
+    for field in _SEALED:
+        value = party.get(field)
+        out[field] = keys.decrypt(f"party.{field}", value) if value else None
+    return out
+
+
+def full_parties(stored: Iterable[dict[str, Any]], keys: KeyRing) -> list[dict[str, Any]]:
+    """The parties decrypted: role, name, ID number, phone, address."""
+    return [_opened(p, keys) for p in stored]
+
+
+def masked_parties(stored: Iterable[dict[str, Any]], keys: KeyRing) -> list[dict[str, Any]]:
+    """The parties as any reader of the case may see them."""
+    masked = []
+    for party in full_parties(stored, keys):
+        masked.append(
+            {
+                "role": party["role"],
+                "name": mask_name(party["name"]) if party["name"] else None,
+                "id_number": mask_id_number(party["id_number"]) if party["id_number"] else None,
+                "phone": mask_phone(party["phone"]) if party["phone"] else None,
+                "address": mask_address(party["address"]) if party["address"] else None,
+            }
+        )
+    return masked
+
+
+class MayNotSeeFull(Exception):
+    """The caller's role may not see personal data in full."""
+
+
+async def view_full_parties(
+    uow: UnitOfWork,
+    case_id: str,
+    principal: Principal,
+    keys: KeyRing,
+    *,
+    audit_log: Table,
+    audit_purges: Table,
+    source: str,
+) -> dict[str, Any] | None:
+    """The case's parties in full, or None if the case is outside ``principal``'s
+    jurisdiction. The audit row commits with the read: if it cannot be written, nothing
+    is shown."""
+    if principal.role not in SEES_FULL_PERSONAL_DATA:
+        raise MayNotSeeFull(principal.role)
+    conn = uow.connection
+    row = (
+        await conn.execute(
+            select(submissions.c.case_id, submissions.c.case_number, submissions.c.parties).where(
+                submissions.c.case_id == case_id, in_jurisdiction(principal)
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    parties = full_parties(row.parties or [], keys)
+    await audit.append(
+        conn,
+        audit_log,
+        audit_purges,
+        AuditEntry(
+            actor=principal.staff_id,
+            role=principal.role,
+            action=VIEW_ACTION,
+            object=case_id,
+            source=source,
+            result=f"shown {len(parties)} parties",
+        ),
+    )
+    await uow.commit()
+    return {"case_id": row.case_id, "case_number": row.case_number, "parties": parties}
+
+
+async def scrub_sent_restricted(conn: AsyncConnection, outbox: Table, topic: str) -> int:
+    """Delete outbox rows of the restricted topic once they are published.
+
+    Their envelopes hold parties' personal data in the clear (the topic's consumers
+    read it so); once Kafka has acknowledged them the only copy intake keeps is the
+    encrypted one in ``submissions``. Unsent rows stay until the relay has sent them.
+    """
+    result = await conn.execute(
+        delete(outbox).where(outbox.c.topic == topic, outbox.c.sent_at.is_not(None))
+    )
+    return int(result.rowcount or 0)
