@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -207,8 +208,6 @@ class ServiceRuntime:
 
 async def _purge_audit(runtime: ServiceRuntime) -> None:
     """Drop audit rows past the retention period (never under six months, see settings)."""
-    from datetime import timedelta
-
     assert runtime.engine is not None
     async with runtime.engine.begin() as conn:
         await audit.purge(

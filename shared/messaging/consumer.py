@@ -162,11 +162,10 @@ class EventConsumer:
                 self.assigned.set()
             if not batches:
                 continue
-            # Order matters per key, and a key lives in one partition: partitions are
-            # applied concurrently, each partition's records strictly in order.
-            # One transaction per partition batch, partitions one after another: running
-            # them concurrently held hot rows (an officer's load) locked across batches
-            # and measured slower (bench/latency.py).
+            # Order matters per key, and a key lives in one partition: each partition's
+            # records are applied strictly in order, in one transaction per partition
+            # batch, partitions one after another. Running partitions concurrently held
+            # hot rows (an officer's load) locked across batches and measured slower.
             for records in batches.values():
                 await self._process_partition(records, producer)
             offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
