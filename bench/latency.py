@@ -2,11 +2,12 @@
 
     .venv/bin/python -m bench.latency --rate 100 --seconds 20
 
-Starts a whole system (four uvicorn processes, real PostgreSQL and Kafka), offers
-reports to intake at a fixed rate (open loop: sends on schedule whatever the answers
-take), then reads from the databases when each case was submitted (intake's commit)
-and assigned (routing's commit). In the same run it measures asyncpg single-row commit
-rate and aiokafka produce→consume rate and round trip, and prints the ratios.
+Starts a whole system (four uvicorn processes, real PostgreSQL and Kafka, the demo
+district), offers grid officers' reports to intake at a fixed rate (open loop: sends on
+schedule whatever the answers take), then reads from the databases when each case was
+submitted (intake's commit) and assigned (routing's commit). In the same run it
+measures asyncpg single-row commit rate and aiokafka produce→consume rate and round
+trip, and prints the ratios.
 Results go to bench/results/latency-<time>.json and .md.
 """
 
@@ -15,66 +16,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import httpx
 
 from bench.baselines import asyncpg_commit_rate, kafka_produce_consume
 from bench.bench_stack import RESULTS, bench_system, summary
-from services.routing.adapters.demo import CELL, ORIGIN
+from gridcase.load import Mix, Territory, Workload, run_load
 from shared.db.engine import plain_url
 from tests.harness import TestInfra
 
 
-def random_point() -> dict[str, float]:
-    x0, y0 = ORIGIN
-    return {
-        "lng": x0 + random.uniform(0.0001, 2 * CELL - 0.0001),
-        "lat": y0 + random.uniform(0.0001, 2 * CELL - 0.0001),
-    }
-
-
-async def offer_load(url: str, rate: float, seconds: float) -> tuple[list[float], int, int]:
-    """Open-loop load; returns intake response times, accepted count and failures."""
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    latencies: list[float] = []
-    failures = 0
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-
-        async def one(n: int) -> None:
-            nonlocal failures
-            t0 = time.perf_counter()
-            try:
-                r = await client.post(
-                    "/reports",
-                    json={
-                        "category": "市容环境",
-                        "title": f"压测{n}",
-                        "description": "基准测试报告",
-                        "location": random_point(),
-                    },
-                )
-                if r.status_code == 201:
-                    latencies.append(time.perf_counter() - t0)
-                else:
-                    failures += 1
-            except httpx.HTTPError:
-                failures += 1
-
-        tasks = []
-        start = time.perf_counter()
-        total = int(rate * seconds)
-        for n in range(total):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n)))
-        await asyncio.gather(*tasks)
-    return latencies, len(latencies), failures
+async def offer_load(
+    url: str, workload: Workload, rate: float, seconds: float
+) -> tuple[list[float], int, int]:
+    """Open-loop load; returns intake response times, cases created and failures."""
+    result = await run_load(url, workload, rate=rate, duration_s=seconds)
+    created = sum(1 for a in result.accepted if a.outcome == "created")
+    return result.latencies(), created, sum(result.refused.values()) + result.gave_up
 
 
 async def pipeline_latencies(database_url: str, expected: int, timeout: float = 120) -> list[float]:
@@ -82,13 +43,16 @@ async def pipeline_latencies(database_url: str, expected: int, timeout: float = 
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            n = await conn.fetchval("SELECT count(*) FROM routing.assignments")
+            n = await conn.fetchval("SELECT count(DISTINCT case_id) FROM routing.assignments")
             if n >= expected:
                 break
             await asyncio.sleep(0.5)
+        # One row per case (its first assignment), oldest first, linked duplicates out.
         rows = await conn.fetch(
-            "SELECT extract(epoch FROM a.assigned_at - s.submitted_at) AS seconds "
-            "FROM intake.submissions s JOIN routing.assignments a USING (case_id)"
+            "SELECT extract(epoch FROM min(a.assigned_at) - s.submitted_at) AS seconds "
+            "FROM intake.submissions s JOIN routing.assignments a USING (case_id) "
+            "WHERE s.duplicate_of IS NULL "
+            "GROUP BY s.case_id, s.submitted_at ORDER BY s.submitted_at"
         )
     finally:
         await conn.close()
@@ -99,9 +63,18 @@ async def main(rate: float, seconds: float) -> dict[str, object]:
     infra = TestInfra.start()
     try:
         async with bench_system(infra) as system:
-            await offer_load(system.urls["intake"], min(rate, 20), 2)  # warm-up, not counted
+            # Grid officers' reports from their phones: the walking skeleton's path.
+            workload = Workload(
+                Territory.demo(),
+                Mix(officer=1, resident=0, dispute=0),
+                system.settings.secret_key,
+                seed=5,
+            )
+            await offer_load(system.urls["intake"], workload, min(rate, 20), 2)  # warm-up
             warm = await pipeline_latencies(system.database_url, 1)
-            intake_lat, accepted, failures = await offer_load(system.urls["intake"], rate, seconds)
+            intake_lat, accepted, failures = await offer_load(
+                system.urls["intake"], workload, rate, seconds
+            )
             e2e = await pipeline_latencies(system.database_url, accepted + len(warm))
             e2e = e2e[len(warm) :] if len(e2e) > len(warm) else e2e
         baseline_db = await infra.create_database()
