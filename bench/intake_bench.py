@@ -42,7 +42,9 @@ import orjson
 from gridcase.devstack.ports import free_port, wait_for_port
 from services.intake.bootstrap import MIGRATIONS
 from services.intake.domain.coordinates import wgs84_to_gcj02
+from shared.auth.tokens import mint_token
 from shared.db.migrations import upgrade
+from shared.settings import GridcaseSettings
 from tests.harness import TestInfra
 
 RESULTS = Path(__file__).parent / "results"
@@ -206,6 +208,10 @@ def start_intake(
     return subprocess.Popen(command, env=env, start_new_session=True)
 
 
+# The desk takes reports from signed-in operators; intake verifies with the same secret.
+DESK_TOKEN = mint_token(GridcaseSettings().secret_key, "op-bench", "district_operator", ["451102"])
+
+
 async def load(
     base: str, seconds: float, concurrency: int, *, ceiling: bool = False
 ) -> tuple[list[float], int]:
@@ -229,7 +235,10 @@ async def load(
                         r = await client.post(
                             "/reports",
                             json=body,
-                            headers={"Idempotency-Key": f"{worker}-{n}-{uuid.uuid4().hex[:8]}"},
+                            headers={
+                                "Idempotency-Key": f"{worker}-{n}-{uuid.uuid4().hex[:8]}",
+                                "Authorization": f"Bearer {DESK_TOKEN}",
+                            },
                         )
                     if r.status_code in (200, 201):
                         latencies.append(time.perf_counter() - t0)
