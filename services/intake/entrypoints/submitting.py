@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
@@ -29,9 +31,20 @@ def personal_data_keys(request: Request) -> KeyRing:
     return keys
 
 
+@contextlib.contextmanager
+def refusals_as_problems() -> Iterator[None]:
+    """Refused submissions and idempotency-key conflicts become problem documents."""
+    try:
+        yield
+    except SubmissionRefused as exc:
+        raise refused(exc) from None
+    except IdempotencyConflict as exc:
+        raise conflict(exc) from None
+
+
 async def submit(request: Request, cmd: SubmitReport, claim: IdempotencyClaim | None) -> Answer:
     """Run ``submit_report``; refusals and key conflicts become problem documents."""
-    try:
+    with refusals_as_problems():
         async with uow_for(request) as uow:
             ref = await reference_in(request, uow)
             return await handlers.submit_report(
@@ -42,43 +55,32 @@ async def submit(request: Request, cmd: SubmitReport, claim: IdempotencyClaim | 
                 personal_data_keys(request),
                 claim,
             )
-    except SubmissionRefused as exc:
-        raise refused(exc) from None
-    except IdempotencyConflict as exc:
-        raise conflict(exc) from None
 
 
 async def write_diary(
     request: Request, cmd: WriteDiaryEntry, claim: IdempotencyClaim | None
 ) -> Answer:
-    try:
+    with refusals_as_problems():
         async with uow_for(request) as uow:
             ref = await reference_in(request, uow)
             return await handlers.write_diary_entry(uow, cmd, ref, claim)
-    except SubmissionRefused as exc:
-        raise refused(exc) from None
-    except IdempotencyConflict as exc:
-        raise conflict(exc) from None
 
 
 async def promote(
     request: Request, cmd: PromoteDiaryEntry, claim: IdempotencyClaim | None
 ) -> Answer:
     try:
-        async with uow_for(request) as uow:
-            ref = await reference_in(request, uow)
-            return await handlers.promote_diary_entry(
-                uow,
-                cmd,
-                ref,
-                duplicate_policy(runtime_of(request)),
-                personal_data_keys(request),
-                claim,
-            )
-    except SubmissionRefused as exc:
-        raise refused(exc) from None
-    except IdempotencyConflict as exc:
-        raise conflict(exc) from None
+        with refusals_as_problems():
+            async with uow_for(request) as uow:
+                ref = await reference_in(request, uow)
+                return await handlers.promote_diary_entry(
+                    uow,
+                    cmd,
+                    ref,
+                    duplicate_policy(runtime_of(request)),
+                    personal_data_keys(request),
+                    claim,
+                )
     except LookupError:
         raise not_found("diary entry", "日记") from None
 
