@@ -80,9 +80,10 @@ submissions = Table(
     Column("submitted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index(
-        "ix_submissions_open_by_category",
+        "ix_submissions_open_nearby",
         "category",
-        "submitted_at",
+        "lat",
+        "lng",
         postgresql_where=text("duplicate_of IS NULL AND status <> 'closed'"),
     ),
     Index("ix_submissions_reporter", "reporter_id", "change_seq"),
