@@ -12,7 +12,8 @@ from services.intake.adapters.tables import SCHEMA, TABLES
 from services.intake.config import IntakeConfig
 from services.intake.entrypoints import http, mobile, open311, public
 from services.intake.entrypoints.consumers import case_status_consumer, registry_consumer
-from services.intake.entrypoints.support import RateLimiter
+from services.intake.entrypoints.support import RateLimiter, duplicate_policy
+from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import purge_expired
 from services.intake.service_layer.personal_data import scrub_sent_restricted
 from services.intake.service_layer.reference import ReferenceCache
@@ -56,15 +57,24 @@ def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None
         ],
     )
     runtime.consumer_specs = [registry_consumer(runtime), case_status_consumer()]
+    reference = ReferenceCache(config.area_cache_s)
     attachments_dir = Path(config.attachments_dir or Path(settings.state_dir) / "attachments")
     runtime.state.update(
         config=config,
-        reference=ReferenceCache(config.area_cache_s),
+        reference=reference,
         rate_limiter=RateLimiter(config.resident_rate_per_minute),
         blobs=LocalBlobStore(attachments_dir),
         # Parties' and reporters' personal data is encrypted with these before storage.
         pii_keys=KeyRing.parse(settings.pii_keys),
     )
+    if config.group_commit_max:
+        runtime.state["submission_batcher"] = SubmissionBatcher(
+            runtime.uow,
+            reference,
+            lambda: duplicate_policy(runtime),
+            lambda: runtime.state["pii_keys"],
+            max_batch=config.group_commit_max,
+        )
     return runtime
 
 

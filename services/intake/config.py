@@ -27,6 +27,9 @@ class IntakeConfig(BaseSettings):
     max_json_depth: int = 32
     # How long a process trusts its cached serving area before re-reading the mirror.
     area_cache_s: float = 5.0
+    # Submissions that arrive together are written in one transaction (group commit,
+    # ``service_layer/batching.py``), at most this many at once; 0 writes each alone.
+    group_commit_max: int = Field(default=64, ge=0)
 
     def api_keys(self) -> set[str]:
         return {k.strip() for k in self.open311_api_keys.split(",") if k.strip()}

@@ -82,16 +82,24 @@ class UnitOfWork:
             self._pending.clear()
 
     def publish(
-        self, topic: str, key: str, payload: Payload, *, subject: str | None = None
+        self,
+        topic: str,
+        key: str,
+        payload: Payload,
+        *,
+        subject: str | None = None,
+        context: EventContext | None = None,
     ) -> CloudEvent:
-        """Queue an event; it is written to the outbox when the unit of work commits."""
+        """Queue an event; it is written to the outbox when the unit of work commits.
+        ``context`` overrides the unit's own when one unit writes for several requests."""
+        context = context or self.context
         event = CloudEvent(
             source=self.source,
             type=payload.event_type,
             subject=subject or key,
             partitionkey=key,
-            correlationid=self.context.correlation_id,
-            causationid=self.context.causation_id,
+            correlationid=context.correlation_id,
+            causationid=context.causation_id,
             dataschema=f"urn:gridcase:schema:{payload.event_type}",
             data=payload.model_dump(mode="json"),
         )

@@ -31,7 +31,7 @@ from services.intake.entrypoints.support import (
     uow_for,
 )
 from services.intake.service_layer import queries
-from services.intake.service_layer.handlers import tracking_hash
+from services.intake.service_layer.accepting import tracking_hash
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, verify_token

@@ -17,7 +17,7 @@ from services.intake.entrypoints.schemas import ResidentSubmissionIn
 from services.intake.entrypoints.submitting import dump, respond, submit
 from services.intake.entrypoints.support import idempotency_claim, rate_limited, uow_for
 from services.intake.service_layer import queries
-from services.intake.service_layer.handlers import tracking_hash
+from services.intake.service_layer.accepting import tracking_hash
 from shared.auth.policy import PUBLIC, Access
 from shared.http.problems import not_found
 

@@ -15,9 +15,11 @@ from services.intake.entrypoints.support import (
     answer_response,
     conflict,
     duplicate_policy,
+    event_context,
     reference_in,
     refused,
     runtime_of,
+    submission_batcher,
     uow_for,
 )
 from services.intake.service_layer import handlers
@@ -43,8 +45,14 @@ def refusals_as_problems() -> Iterator[None]:
 
 
 async def submit(request: Request, cmd: SubmitReport, claim: IdempotencyClaim | None) -> Answer:
-    """Run ``submit_report``; refusals and key conflicts become problem documents."""
+    """Write the submission with the others arriving now (group commit), or alone when
+    the batch hands it back; refusals and key conflicts become problem documents."""
     with refusals_as_problems():
+        batcher = submission_batcher(runtime_of(request))
+        if batcher is not None:
+            answer = await batcher.submit(cmd, claim, event_context(request))
+            if answer is not None:
+                return answer
         async with uow_for(request) as uow:
             ref = await reference_in(request, uow)
             return await handlers.submit_report(

@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from services.intake.config import IntakeConfig
 from services.intake.domain.refusals import IdempotencyConflict, SubmissionRefused
 from services.intake.domain.validation import Reference
-from services.intake.service_layer.handlers import DuplicatePolicy
+from services.intake.service_layer.accepting import DuplicatePolicy
+from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from services.intake.service_layer.reference import ReferenceCache
 from shared.db.unit_of_work import EventContext, UnitOfWork
@@ -40,13 +41,22 @@ def reference_cache(runtime: ServiceRuntime) -> ReferenceCache:
     return cache
 
 
+def submission_batcher(runtime: ServiceRuntime) -> SubmissionBatcher | None:
+    batcher: SubmissionBatcher | None = runtime.state.get("submission_batcher")
+    return batcher
+
+
 def duplicate_policy(runtime: ServiceRuntime) -> DuplicatePolicy:
     config = config_of(runtime)
     return DuplicatePolicy(config.duplicate_radius_m, timedelta(hours=config.duplicate_window_h))
 
 
+def event_context(request: Request) -> EventContext:
+    return EventContext(correlation_id=request.state.correlation_id)
+
+
 def uow_for(request: Request) -> UnitOfWork:
-    return runtime_of(request).uow(EventContext(correlation_id=request.state.correlation_id))
+    return runtime_of(request).uow(event_context(request))
 
 
 async def reference_in(request: Request, uow: UnitOfWork) -> Reference:

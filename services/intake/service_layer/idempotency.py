@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -70,12 +70,51 @@ async def claim(conn: AsyncConnection, claim: IdempotencyClaim) -> Answer | None
     return Answer(int(row.status_code), dict(row.response), replayed=True)
 
 
-async def record(conn: AsyncConnection, claim: IdempotencyClaim, answer: Answer) -> None:
-    await conn.execute(
-        update(idempotency_keys)
-        .where(idempotency_keys.c.scope == claim.scope, idempotency_keys.c.key == claim.key)
-        .values(status_code=answer.status_code, response=answer.body)
+async def claim_new(conn: AsyncConnection, claims: list[IdempotencyClaim]) -> set[tuple[str, str]]:
+    """Claim keys never seen before in one statement; the (scope, key) pairs this
+    transaction now owns. Keys already present are left for ``claim`` to look at."""
+    if not claims:
+        return set()
+    rows = await conn.execute(
+        pg_insert(idempotency_keys)
+        .values([{"scope": c.scope, "key": c.key, "fingerprint": c.fingerprint} for c in claims])
+        .on_conflict_do_nothing()
+        .returning(idempotency_keys.c.scope, idempotency_keys.c.key)
     )
+    return {(row.scope, row.key) for row in rows}
+
+
+_RECORD = (
+    update(idempotency_keys)
+    .where(
+        idempotency_keys.c.scope == bindparam("b_scope"),
+        idempotency_keys.c.key == bindparam("b_key"),
+    )
+    .values(status_code=bindparam("b_status"), response=bindparam("b_response"))
+)
+
+
+async def record(conn: AsyncConnection, claim: IdempotencyClaim, answer: Answer) -> None:
+    await record_many(conn, [(claim, answer)])
+
+
+async def record_many(
+    conn: AsyncConnection, answered: list[tuple[IdempotencyClaim, Answer]]
+) -> None:
+    """Store the answers to claimed keys (in the transaction that claimed them)."""
+    if answered:
+        await conn.execute(
+            _RECORD,
+            [
+                {
+                    "b_scope": c.scope,
+                    "b_key": c.key,
+                    "b_status": a.status_code,
+                    "b_response": a.body,
+                }
+                for c, a in answered
+            ],
+        )
 
 
 async def purge_expired(conn: AsyncConnection, ttl: timedelta) -> int:

@@ -1,0 +1,416 @@
+"""Accepting submissions: what one accepted report writes, and writing many at once.
+
+A submission becomes an ``Acceptance``: its row, its events and its answer, built by
+``accept`` from the command and what the database said (case number, nearest open
+case). Building is pure; ``store`` writes any number of acceptances with one statement
+per table, so the one-request path (``handlers.submit_report``) and the group commit
+(``batching.SubmissionBatcher``) write exactly the same rows and events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.adapters.tables import (
+    attachments,
+    case_number_seq,
+    change_seq,
+    submission_attachments,
+    submissions,
+)
+from services.intake.domain.case_numbers import case_number
+from services.intake.domain.commands import Party, Reporter, SubmitReport
+from services.intake.domain.coordinates import distance_m
+from services.intake.domain.identity_numbers import mask_id_number
+from services.intake.domain.masking import mask_name
+from services.intake.domain.phones import mask_phone
+from services.intake.domain.refusals import Issue
+from services.intake.domain.risk import detect_signals
+from services.intake.domain.validation import Reference
+from services.intake.service_layer.idempotency import Answer
+from shared.db.unit_of_work import EventContext, UnitOfWork
+from shared.events import topics
+from shared.events.intake import (
+    CasePartiesV1,
+    CaseSubmittedV1,
+    PartyFullV1,
+    PartyV1,
+    ReportLinkedV1,
+)
+from shared.events.payload import GeoPoint, Payload
+from shared.privacy.crypto import KeyRing
+
+# The duplicate search reads at most this many candidates per submission.
+CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class DuplicatePolicy:
+    radius_m: float = 100.0
+    window: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    case_id: str
+    case_number: str
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An open report a new one may duplicate: stored, or accepted earlier in a batch."""
+
+    case_id: str
+    case_number: str
+    category: str
+    lng: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Everything one accepted submission writes, and the answer its caller gets."""
+
+    report_id: str
+    row: dict[str, Any]
+    events: tuple[tuple[str, str, Payload], ...]  # (topic, key, payload)
+    answer: Answer
+    attachments: tuple[str, ...]
+    linked_to: str | None
+    context: EventContext | None = None
+
+    def as_candidate(self) -> Candidate | None:
+        """This submission as a case later ones may be linked to (a new report with a point)."""
+        row = self.row
+        if self.linked_to is not None or row["kind"] != "report" or row["lng"] is None:
+            return None
+        return Candidate(
+            self.report_id, row["case_number"], row["category"], row["lng"], row["lat"]
+        )
+
+
+def tracking_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def searches_duplicates(cmd: SubmitReport, policy: DuplicatePolicy) -> bool:
+    return cmd.kind == "report" and cmd.location.point is not None and policy.radius_m > 0
+
+
+def nearest(
+    cmd: SubmitReport, candidates: Sequence[Candidate], policy: DuplicatePolicy
+) -> OpenCase | None:
+    """The nearest candidate of the same category within the radius."""
+    point = cmd.location.point
+    if point is None:
+        return None
+    best: OpenCase | None = None
+    for c in candidates:
+        if c.category != cmd.category:
+            continue
+        d = distance_m((point.lng, point.lat), (c.lng, c.lat))
+        if d <= policy.radius_m and (best is None or d < best.distance_m):
+            best = OpenCase(c.case_id, c.case_number, round(d, 1))
+    return best
+
+
+# Table name and limit are constants; every value is a bound parameter.
+_CANDIDATES_SQL = f"""
+SELECT q.i, s.case_id, s.case_number, s.category, s.lng, s.lat
+FROM unnest(CAST(:i AS int[]), CAST(:category AS text[]),
+            CAST(:lng0 AS float8[]), CAST(:lng1 AS float8[]),
+            CAST(:lat0 AS float8[]), CAST(:lat1 AS float8[]))
+     AS q(i, category, lng0, lng1, lat0, lat1)
+CROSS JOIN LATERAL (
+    SELECT case_id, case_number, category, lng, lat
+    FROM {submissions.fullname} s
+    WHERE s.category = q.category
+      AND s.duplicate_of IS NULL AND s.status <> 'closed' AND s.kind = 'report'
+      AND s.lat BETWEEN q.lat0 AND q.lat1 AND s.lng BETWEEN q.lng0 AND q.lng1
+      AND s.submitted_at >= :since
+    LIMIT {CANDIDATES}
+) s
+"""  # noqa: S608
+
+
+async def stored_candidates(
+    conn: AsyncConnection, cmds: Sequence[SubmitReport], now: datetime, policy: DuplicatePolicy
+) -> list[list[Candidate]]:
+    """For each command, the open reports of its category near it (one query for all)."""
+    found: list[list[Candidate]] = [[] for _ in cmds]
+    params: dict[str, list[Any]] = {
+        k: [] for k in ("i", "category", "lng0", "lng1", "lat0", "lat1")
+    }
+    dlat = policy.radius_m / 111_000
+    for i, cmd in enumerate(cmds):
+        point = cmd.location.point
+        if point is None or not searches_duplicates(cmd, policy):
+            continue
+        dlng = dlat / max(math.cos(math.radians(point.lat)), 0.01)
+        for name, value in (
+            ("i", i),
+            ("category", cmd.category),
+            ("lng0", point.lng - dlng),
+            ("lng1", point.lng + dlng),
+            ("lat0", point.lat - dlat),
+            ("lat1", point.lat + dlat),
+        ):
+            params[name].append(value)
+    if not params["i"]:
+        return found
+    rows = await conn.execute(text(_CANDIDATES_SQL), {**params, "since": now - policy.window})
+    for row in rows:
+        found[row.i].append(Candidate(row.case_id, row.case_number, row.category, row.lng, row.lat))
+    return found
+
+
+async def missing_attachments(conn: AsyncConnection, digests: set[str]) -> set[str]:
+    """Which of these attachment ids were never uploaded."""
+    if not digests:
+        return set()
+    found = set(
+        (
+            await conn.execute(
+                select(attachments.c.sha256).where(attachments.c.sha256.in_(sorted(digests)))
+            )
+        ).scalars()
+    )
+    return digests - found
+
+
+def attachment_issues(cmd: SubmitReport, missing: set[str]) -> list[Issue]:
+    return [
+        Issue(
+            f"#/attachments/{i}",
+            "unknown-attachment",
+            "No attachment with this id was uploaded.",
+            "未上传该附件。",
+        )
+        for i, d in enumerate(cmd.attachments)
+        if d in missing
+    ]
+
+
+async def next_sequences(conn: AsyncConnection, n: int) -> list[int]:
+    """``n`` values of the case number sequence in one round trip."""
+    rows = await conn.execute(
+        select(case_number_seq.next_value()).select_from(func.generate_series(1, n))
+    )
+    return [int(v) for v in rows.scalars()]
+
+
+def _sealed(keys: KeyRing, field: str, value: str | None) -> str | None:
+    return keys.encrypt(field, value) if value else value
+
+
+def _reporter_json(reporter: Reporter, keys: KeyRing) -> dict[str, Any]:
+    """The reporter's contact, phone and e-mail encrypted (field names bind the values)."""
+    return {
+        k: v
+        for k, v in {
+            "name": reporter.name,
+            "phone": _sealed(keys, "reporter.phone", reporter.phone),
+            "email": _sealed(keys, "reporter.email", reporter.email),
+            "anonymous": reporter.anonymous,
+            "device_id": reporter.device_id,
+        }.items()
+        if v not in (None, "")
+    }
+
+
+def _party_json(party: Party, keys: KeyRing) -> dict[str, Any]:
+    """A party as stored: ID number, phone and address encrypted, each with its key id."""
+    return {
+        "role": party.role,
+        "name": party.name,
+        "id_number": _sealed(keys, "party.id_number", party.id_number),
+        "phone": _sealed(keys, "party.phone", party.phone),
+        "address": _sealed(keys, "party.address", party.address),
+    }
+
+
+def _party_event(party: Party) -> PartyV1:
+    return PartyV1(
+        role=party.role,
+        name_masked=mask_name(party.name),
+        id_number_masked=mask_id_number(party.id_number) if party.id_number else None,
+        phone_masked=mask_phone(party.phone) if party.phone else None,
+    )
+
+
+def _party_full(party: Party) -> PartyFullV1:
+    return PartyFullV1(
+        role=party.role,
+        name=party.name,
+        id_number=party.id_number,
+        phone=party.phone,
+        address=party.address,
+    )
+
+
+def accept(
+    cmd: SubmitReport,
+    ref: Reference,
+    keys: KeyRing,
+    *,
+    report_id: str,
+    sequence: int,
+    now: datetime,
+    duplicate: OpenCase | None,
+    context: EventContext | None = None,
+) -> Acceptance:
+    """The row, events and answer of a valid submission: a new case, or a report linked
+    to ``duplicate`` (the case's reporter is told through ``report.linked``)."""
+    number = case_number(now, sequence)
+    signals = (
+        detect_signals(
+            f"{cmd.title}\n{cmd.description}\n{cmd.facts or ''}",
+            dispute_type=cmd.category,
+            people_involved=cmd.people_involved,
+            declared=list(cmd.risk_signals),
+        )
+        if cmd.kind == "dispute"
+        else sorted(set(cmd.risk_signals))
+    )
+    category = ref.categories.find(cmd.kind, cmd.category)
+    token = secrets.token_urlsafe(24) if cmd.reporter.channel in ("resident", "open311") else None
+    point, original = cmd.location.point, cmd.location.original
+    unique_attachments = tuple(dict.fromkeys(cmd.attachments))
+    row = {
+        "case_id": report_id,
+        "case_number": number,
+        "kind": cmd.kind,
+        "category": cmd.category,
+        "subcategory": cmd.subcategory,
+        "title": cmd.title,
+        "description": cmd.description,
+        "source": cmd.source,
+        "lng": point.lng if point else None,
+        "lat": point.lat if point else None,
+        "crs": cmd.location.crs,
+        "original_lng": original.lng if original else None,
+        "original_lat": original.lat if original else None,
+        "grid_code": cmd.location.grid_code,
+        "address": cmd.location.address,
+        "jurisdiction_checked": ref.area.known,
+        "people_involved": cmd.people_involved,
+        "risk_signals": signals,
+        "reporter": _reporter_json(cmd.reporter, keys),
+        "channel": cmd.reporter.channel,
+        "reporter_id": cmd.reporter.staff_id,
+        "client_id": cmd.client_id,
+        "facts": cmd.facts,
+        "amount_involved": cmd.amount_involved,
+        "parties": [_party_json(p, keys) for p in cmd.parties],
+        "attributes": cmd.attributes,
+        "duplicate_of": duplicate.case_id if duplicate else None,
+        "tracking_hash": tracking_hash(token) if token else None,
+        "response_hours": category.response_hours if category else None,
+        "submitted_at": now,
+        "updated_at": now,
+    }
+    body: dict[str, Any] = {
+        "outcome": "linked" if duplicate else "created",
+        "case_id": duplicate.case_id if duplicate else report_id,
+        "case_number": duplicate.case_number if duplicate else number,
+        "report_id": report_id,
+        "report_number": number,
+        "submitted_at": now.isoformat(),
+        "status": "submitted",
+        "risk_signals": signals,
+        "jurisdiction_checked": ref.area.known,
+    }
+    if token:
+        body["tracking_token"] = token
+    events: list[tuple[str, str, Payload]] = []
+    if duplicate:
+        body["distance_m"] = duplicate.distance_m
+        linked = ReportLinkedV1(
+            case_id=duplicate.case_id,
+            report_id=report_id,
+            report_number=number,
+            channel=cmd.reporter.channel,
+            distance_m=duplicate.distance_m,
+            linked_at=now,
+        )
+        events.append((topics.CASE, duplicate.case_id, linked))
+        return Acceptance(
+            report_id,
+            row,
+            tuple(events),
+            Answer(200, body),
+            unique_attachments,
+            duplicate.case_id,
+            context,
+        )
+    submitted = CaseSubmittedV1(
+        case_id=report_id,
+        case_number=number,
+        kind=cmd.kind,  # type: ignore[arg-type]
+        category=cmd.category,
+        subcategory=cmd.subcategory,
+        title=cmd.title,
+        description=cmd.description,
+        source=cmd.source,
+        location=GeoPoint(lng=point.lng, lat=point.lat) if point else None,
+        original_location=GeoPoint(lng=original.lng, lat=original.lat) if original else None,
+        original_crs=cmd.location.crs,
+        grid_code=cmd.location.grid_code,
+        address=cmd.location.address,
+        jurisdiction_checked=ref.area.known,
+        risk_signals=signals,
+        people_involved=cmd.people_involved,
+        facts=cmd.facts,
+        amount_involved=cmd.amount_involved,
+        parties=[_party_event(p) for p in cmd.parties],
+        attachments=list(unique_attachments),
+        channel=cmd.reporter.channel,  # type: ignore[arg-type]
+        reporter_staff_id=cmd.reporter.staff_id,
+        submitted_at=now,
+    )
+    events.append((topics.CASE, report_id, submitted))
+    if cmd.parties:
+        # The full values, for consumers entitled to them, on the restricted topic only;
+        # same key and unit of work, so it leaves after the case event and never without it.
+        parties = CasePartiesV1(
+            case_id=report_id,
+            case_number=number,
+            parties=[_party_full(p) for p in cmd.parties],
+            submitted_at=now,
+        )
+        events.append((topics.CASE_RESTRICTED, report_id, parties))
+    return Acceptance(
+        report_id, row, tuple(events), Answer(201, body), unique_attachments, None, context
+    )
+
+
+async def store(uow: UnitOfWork, accepted: Sequence[Acceptance], now: datetime) -> None:
+    """Write the acceptances' rows and links and queue their events (no commit)."""
+    if not accepted:
+        return
+    conn = uow.connection
+    await conn.execute(insert(submissions), [a.row for a in accepted])
+    links = [{"case_id": a.report_id, "sha256": d} for a in accepted for d in a.attachments]
+    if links:
+        await conn.execute(insert(submission_attachments), links)
+    linked = sorted({a.linked_to for a in accepted if a.linked_to is not None})
+    if linked:
+        # Bump the open cases so their reporters' next sync shows the new links.
+        await conn.execute(
+            update(submissions)
+            .where(submissions.c.case_id.in_(linked))
+            .values(change_seq=change_seq.next_value(), updated_at=now)
+        )
+    for acceptance in accepted:
+        for topic, key, payload in acceptance.events:
+            uow.publish(topic, key, payload, context=acceptance.context)
