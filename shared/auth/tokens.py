@@ -10,6 +10,7 @@ unit codes that bound its jurisdiction and, for machine clients, scopes.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -66,6 +67,11 @@ class InvalidToken(Exception):
 
 def verify_token(secret: str, token: str) -> Principal:
     """The principal a valid token names; ``InvalidToken`` for anything else."""
+    return _verify(secret, token)[0]
+
+
+def _verify(secret: str, token: str) -> tuple[Principal, float]:
+    """The principal and the token's expiry (POSIX seconds)."""
     try:
         claims = jwt.decode(
             token,
@@ -84,13 +90,42 @@ def verify_token(secret: str, token: str) -> Principal:
         or not isinstance(scopes, list)
     ):
         raise InvalidToken("malformed claims")
-    return Principal(
+    principal = Principal(
         str(claims["sub"]),
         claims["role"],
         tuple(str(u) for u in units),
         tuple(str(s) for s in scopes),
         str(claims.get("jti") or ""),
     )
+    return principal, float(claims["exp"])
+
+
+class VerifiedTokens:
+    """Tokens this process has verified, kept until they expire.
+
+    A phone sends the same token with every request, and checking its signature and
+    claims is a large share of a cheap request's cost. An access token cannot be
+    revoked (it only expires), so a token verified once is as good until its ``exp``.
+    Bounded: when full, the cache starts again empty.
+    """
+
+    def __init__(self, max_entries: int = 10_000):
+        self._max = max_entries
+        self._known: dict[tuple[str, str], tuple[Principal, float]] = {}
+
+    def verify(self, secret: str, token: str) -> Principal:
+        key = (secret, token)
+        known = self._known.get(key)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        principal, expires = _verify(secret, token)  # raises InvalidToken
+        if len(self._known) >= self._max:
+            self._known.clear()
+        self._known[key] = (principal, expires)
+        return principal
+
+
+_verified = VerifiedTokens()
 
 
 def unauthorised(en: str, zh: str) -> Problem:
@@ -120,7 +155,7 @@ def current_principal(request: Request) -> Principal:
         raise unauthorised("Send a bearer token.", "请提供 Bearer 令牌。")
     secret: str = request.app.state.runtime.settings.secret_key
     try:
-        principal = verify_token(secret, token)
+        principal = _verified.verify(secret, token)
     except InvalidToken:
         raise unauthorised("The token is invalid or expired.", "令牌无效或已过期。") from None
     request.state.principal = principal
