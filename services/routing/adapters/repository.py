@@ -195,15 +195,16 @@ class RoutingRepository:
         return version
 
     # --- cases and assignments --------------------------------------------------------
-    async def remember_case(self, values: dict[str, Any]) -> bool:
-        """Keep the case's routing facts; False if the case was already routed."""
+    async def remember_case(self, values: dict[str, Any]) -> Any | None:
+        """Keep the case's routing facts: the stored row, or None if the case was
+        already known (a redelivered event)."""
         result = await self.conn.execute(
             pg_insert(routed_cases)
             .values(**values)
             .on_conflict_do_nothing()
-            .returning(routed_cases.c.case_id)
+            .returning(routed_cases)
         )
-        return result.first() is not None
+        return result.first()
 
     async def routed_case(self, case_id: str) -> Any:
         return (

@@ -44,14 +44,28 @@ class RegistrySnapshot:
 
 
 class RoutingCache:
-    """Per-process cache of the registry snapshot and the policy, keyed by version."""
+    """Per-process cache of the registry snapshot and the policy, keyed by version.
+
+    The versions are read once per transaction: a consumer routes a partition's batch
+    of cases in one transaction, and they all see the same registry and policy.
+    """
 
     def __init__(self) -> None:
         self.registry: RegistrySnapshot | None = None
         self.policy: Policy | None = None
         self.rebuilds = 0
+        self._checked_in: object | None = None  # the transaction that last read versions
 
     async def current(self, repo: RoutingRepository) -> tuple[RegistrySnapshot, Policy]:
+        transaction = repo.conn.get_transaction()
+        if (
+            transaction is not None
+            and transaction is self._checked_in
+            and self.registry is not None
+            and self.policy is not None
+        ):
+            return self.registry, self.policy
+        self._checked_in = transaction
         version = await repo.registry_version()
         if self.registry is None or self.registry.version != version:
             self.registry = RegistrySnapshot.build(version, await repo.all_units())
@@ -210,7 +224,7 @@ async def assign_submitted_case(uow: UnitOfWork, event: CloudEvent, cache: Routi
     """First routing of a case. A replayed ``case.submitted`` routes nothing twice."""
     case = CaseSubmittedV1.model_validate(event.data)
     repo = RoutingRepository(uow.connection)
-    fresh = await repo.remember_case(
+    stored = await repo.remember_case(
         {
             "case_id": case.case_id,
             "case_number": case.case_number,
@@ -224,12 +238,12 @@ async def assign_submitted_case(uow: UnitOfWork, event: CloudEvent, cache: Routi
             "submitted_at": case.submitted_at,
         }
     )
-    if fresh:
+    if stored is not None:
         await _route(
             uow,
             repo,
             cache,
-            await repo.routed_case(case.case_id),
+            stored,
             trigger="submitted",
             excluded=await repo.exclusions_of(case.case_id),
         )
