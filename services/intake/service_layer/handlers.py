@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, case, delete, insert, null, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -275,25 +275,21 @@ async def apply_unit_removed(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 async def apply_case_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Keep the case's assignee for to-do lists and tracking; remember the previous one."""
+    """Keep the case's assignee for to-do lists and tracking; remember the previous one.
+    One statement: SET sees the row's values before the update."""
     assigned = CaseAssignedV1.model_validate(event.data)
-    conn = uow.connection
-    current = (
-        await conn.execute(
-            select(submissions.c.assignee_id)
-            .where(submissions.c.case_id == assigned.case_id)
-            .with_for_update()
-        )
-    ).first()
-    if current is None:
-        return  # not a case intake opened
-    previous = current.assignee_id if current.assignee_id != assigned.assignee_id else None
-    await conn.execute(
+    await uow.connection.execute(
         update(submissions)
-        .where(submissions.c.case_id == assigned.case_id)
+        .where(submissions.c.case_id == assigned.case_id)  # other cases are not intake's
         .values(
             assignee_id=assigned.assignee_id,
-            previous_assignee_id=previous,
+            previous_assignee_id=case(
+                (
+                    submissions.c.assignee_id.is_distinct_from(assigned.assignee_id),
+                    submissions.c.assignee_id,
+                ),
+                else_=null(),
+            ),
             unit_code=assigned.unit_code,
             status="assigned",
             change_seq=change_seq.next_value(),
