@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -51,6 +52,17 @@ def _table(result: LoadResult, in_flight: int, title: str) -> Table:
     return table
 
 
+def _event_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (uvicorn[standard] brings it): the generator shares
+    the cores with the system it loads, and on uvloop it spends 10-40% less CPU per
+    request than on asyncio's own loop (``python -m bench.loadgen_bench``)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def load(
     rate: Annotated[float, typer.Option(help="requests offered per second")] = 50.0,
     duration: Annotated[float, typer.Option(help="seconds to offer them for")] = 30.0,
@@ -60,6 +72,10 @@ def load(
     ),
     seed: Annotated[int, typer.Option(help="the same seed sends the same requests")] = 1,
     out: Annotated[Path | None, typer.Option(help="write every accepted case as JSON")] = None,
+    connections: Annotated[int, typer.Option(help="keep-alive connections to intake")] = 64,
+    prepare: Annotated[
+        bool, typer.Option(help="draw every request before the clock starts (saves CPU)")
+    ] = True,
 ) -> None:
     """Offer a realistic mix of reports and disputes to intake at a steady rate."""
     settings = GridcaseSettings()
@@ -67,12 +83,27 @@ def load(
     title = f"gridcase load: {rate:g}/s for {duration:g} s → {intake}"
     with Live(console=console, refresh_per_second=4) as live:
 
+        def preparing(drawn: int, to_draw: int) -> None:
+            live.update(
+                f"gridcase load: drawing requests before the clock starts, {drawn}/{to_draw}"
+            )
+
         def progress(result: LoadResult, in_flight: int) -> None:
             live.update(_table(result, in_flight, title))
 
-        result = asyncio.run(
-            run_load(intake, workload, rate=rate, duration_s=duration, on_progress=progress)
-        )
+        with asyncio.Runner(loop_factory=_event_loop()) as runner:
+            result = runner.run(
+                run_load(
+                    intake,
+                    workload,
+                    rate=rate,
+                    duration_s=duration,
+                    connections=connections,
+                    prepare=prepare,
+                    on_prepare=preparing,
+                    on_progress=progress,
+                )
+            )
     by_kind: dict[str, int] = {}
     for accepted in result.accepted:
         by_kind[f"{accepted.kind} {accepted.outcome}"] = (
