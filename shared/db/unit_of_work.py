@@ -120,6 +120,18 @@ class UnitOfWork:
         )
         return result.first() is not None
 
+    async def mark_all_processed(self, consumer: str, events: list[CloudEvent]) -> set[str]:
+        """``mark_processed`` for many events in one statement: the ids not seen before."""
+        result = await self.connection.execute(
+            pg_insert(self._inbox)
+            .values(
+                [{"consumer": consumer, "event_id": e.id, "event_type": e.type} for e in events]
+            )
+            .on_conflict_do_nothing()
+            .returning(self._inbox.c.event_id)
+        )
+        return {row.event_id for row in result}
+
     async def commit(self) -> None:
         conn = self.connection
         if self._pending:

@@ -200,9 +200,16 @@ class EventConsumer:
         try:
             if handled:
                 async with self._uow_factory() as uow:
+                    # One inbox statement for the batch; an event twice in it applies once.
+                    fresh = await uow.mark_all_processed(self.name, [events[i] for i in handled])
                     for i in handled:
+                        if events[i].id not in fresh:
+                            outcomes[i] = "duplicate"
+                            continue
+                        fresh.discard(events[i].id)
                         uow.context = correlation_of(events[i])
-                        outcomes[i] = await self._apply_in(uow, events[i])
+                        await self._handle(uow, events[i])
+                        outcomes[i] = "applied"
                     await uow.commit()
         except asyncio.CancelledError:
             raise
@@ -289,17 +296,19 @@ class EventConsumer:
 
     async def _apply_in(self, uow: UnitOfWork, event: CloudEvent) -> str:
         """Mark the event processed and run its handler inside ``uow`` (not committed)."""
-        handler = self._handlers[event.type]
         if not await uow.mark_processed(self.name, event):
             return "duplicate"
+        await self._handle(uow, event)
+        return "applied"
+
+    async def _handle(self, uow: UnitOfWork, event: CloudEvent) -> None:
         # Log lines written while handling carry the chain's ids, like an HTTP request's.
         with structlog.contextvars.bound_contextvars(
             correlation_id=event.correlationid or event.id,
             causation_id=event.id,
             event_type=event.type,
         ):
-            await handler(uow, event)
-        return "applied"
+            await self._handlers[event.type](uow, event)
 
     async def _dead_letter(
         self,

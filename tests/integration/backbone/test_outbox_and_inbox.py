@@ -12,6 +12,7 @@ from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.messaging.relay import OutboxRelay
+from shared.metrics import EVENTS_CONSUMED
 from tests.harness import Stack, eventually, read_topic
 
 pytestmark = pytest.mark.integration
@@ -96,6 +97,61 @@ async def test_relay_killed_after_publish_before_marking_sent_applies_once(stack
         orjson.loads(submitted[0].value)["id"],
     )
     assert inbox[0]["n"] == 1
+
+
+def _submitted(case_id: str) -> CloudEvent:
+    return CloudEvent(
+        source="/test",
+        type=CaseSubmittedV1.event_type,
+        partitionkey=case_id,
+        data=CaseSubmittedV1(
+            case_id=case_id,
+            case_number=f"GC20261122{abs(hash(case_id)) % 10**7:07d}",
+            kind="report",
+            category="街面秩序",
+            title="占道",
+            description="店外占道经营",
+            location={"lng": 111.5625, "lat": 24.4125},  # type: ignore[arg-type]
+            submitted_at="2026-11-22T08:00:00Z",  # type: ignore[arg-type]
+        ).model_dump(mode="json"),
+    )
+
+
+async def test_an_event_twice_in_one_fetched_batch_applies_once(stack: Stack) -> None:
+    """Copies waiting on the topic before the consumer starts arrive in one batch, which
+    is applied in one transaction with one inbox statement."""
+    first, second = _submitted("case-dup-a"), _submitted("case-dup-b")
+    outcomes = {
+        o: EVENTS_CONSUMED.labels("routing", "case-router", CaseSubmittedV1.event_type, o)
+        for o in ("applied", "duplicate")
+    }
+    before = {o: c._value.get() for o, c in outcomes.items()}
+    producer = AIOKafkaProducer(bootstrap_servers=stack.settings.kafka_servers())
+    await producer.start()
+    try:
+        for event in (first, second, first, first):
+            await producer.send_and_wait(
+                stack.topics(topics.CASE), event.to_json_bytes(), key=b"same-partition"
+            )
+    finally:
+        await producer.stop()
+    await stack.start("routing")
+
+    async def both_routed() -> bool:
+        return (
+            await _assignments(stack, "case-dup-a") == await _assignments(stack, "case-dup-b") == 1
+        )
+
+    await eventually(both_routed)
+    await asyncio.sleep(1.0)
+    assert await _assignments(stack, "case-dup-a") == 1
+    load = await stack.sql("SELECT open_cases FROM routing.staff WHERE staff_id = 'go-001'")
+    assert load[0]["open_cases"] == 2, "the officer's load counts each case once"
+    # The copies were recognised by the inbox, not merely absorbed by the handler.
+    assert {o: c._value.get() - before[o] for o, c in outcomes.items()} == {
+        "applied": 2,
+        "duplicate": 2,
+    }
 
 
 async def test_same_event_delivered_twice_has_one_effect(stack: Stack) -> None:
