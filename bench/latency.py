@@ -33,7 +33,7 @@ async def offer_load(
     url: str, workload: Workload, rate: float, seconds: float
 ) -> tuple[list[float], int, int]:
     """Open-loop load; returns intake response times, cases created and failures."""
-    result = await run_load(url, workload, rate=rate, duration_s=seconds)
+    result = await run_load(url, workload, rate=rate, duration_s=seconds, prepare=True)
     created = sum(1 for a in result.accepted if a.outcome == "created")
     return result.latencies(), created, sum(result.refused.values()) + result.gave_up
 
