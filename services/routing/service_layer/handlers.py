@@ -245,7 +245,9 @@ async def assign_submitted_case(uow: UnitOfWork, event: CloudEvent, cache: Routi
             cache,
             stored,
             trigger="submitted",
-            excluded=await repo.exclusions_of(case.case_id),
+            # Exclusions come from rejecting or recusing an assignment, so a case seen
+            # for the first time has none.
+            excluded={},
         )
 
 
