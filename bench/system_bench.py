@@ -128,7 +128,12 @@ async def main(
                 # The plan is drawn before the clock starts: the generator shares the
                 # two cores with the system, and Faker's text is not what is measured.
                 result = await run_load(
-                    system.urls["intake"], workload, rate=rate, duration_s=seconds, prepare=True
+                    system.urls["intake"],
+                    workload,
+                    rate=rate,
+                    duration_s=seconds,
+                    prepare=True,
+                    connections=256,
                 )
                 created = sum(1 for a in result.accepted if a.outcome == "created")
                 latencies = await case_latencies(system.database_url, warm + created)
