@@ -31,7 +31,7 @@ from shared.http.health import health_router
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.logging import configure_logging, get_logger
-from shared.messaging.consumer import EventConsumer, Handler
+from shared.messaging.consumer import BatchHandler, EventConsumer, Handler
 from shared.messaging.errors import describe_error
 from shared.messaging.kafka_admin import ensure_topics, kafka_reachable
 from shared.messaging.relay import OutboxRelay
@@ -56,6 +56,8 @@ class ConsumerSpec:
     name: str
     topics: list[str]
     handlers: dict[str, Handler]
+    # Optional: the same effect for a run of events of one type, with fewer statements.
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class ServiceRuntime:
                     bootstrap=bootstrap,
                     uow_factory=self.uow,
                     handlers=spec.handlers,
+                    batch_handlers=spec.batch_handlers,
                     max_attempts=self.settings.consumer_max_attempts,
                     retry_backoff_s=self.settings.consumer_retry_backoff_s,
                 )

@@ -50,6 +50,8 @@ from shared.metrics import (
 log = get_logger(__name__)
 
 Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
+# Applies consecutive events of one type together (same effect as one by one, in order).
+BatchHandler = Callable[[UnitOfWork, list[CloudEvent]], Awaitable[None]]
 UowFactory = Callable[..., UnitOfWork]
 
 
@@ -82,6 +84,7 @@ class EventConsumer:
         bootstrap: str,
         uow_factory: UowFactory,
         handlers: dict[str, Handler],
+        batch_handlers: dict[str, BatchHandler] | None = None,
         max_attempts: int = 5,
         retry_backoff_s: float = 0.2,
         auto_offset_reset: str = "earliest",
@@ -93,6 +96,7 @@ class EventConsumer:
         self._bootstrap = bootstrap
         self._uow_factory = uow_factory
         self._handlers = handlers
+        self._batch_handlers = batch_handlers or {}
         self._max_attempts = max_attempts
         self._retry_backoff_s = retry_backoff_s
         self._auto_offset_reset = auto_offset_reset
@@ -202,14 +206,22 @@ class EventConsumer:
                 async with self._uow_factory() as uow:
                     # One inbox statement for the batch; an event twice in it applies once.
                     fresh = await uow.mark_all_processed(self.name, [events[i] for i in handled])
+                    to_apply: list[CloudEvent] = []
                     for i in handled:
-                        if events[i].id not in fresh:
+                        if events[i].id in fresh:
+                            fresh.discard(events[i].id)
+                            to_apply.append(events[i])
+                            outcomes[i] = "applied"
+                        else:
                             outcomes[i] = "duplicate"
+                    for run in _runs_of_one_type(to_apply):
+                        batch_handler = self._batch_handlers.get(run[0].type)
+                        if batch_handler is not None:
+                            await batch_handler(uow, run)
                             continue
-                        fresh.discard(events[i].id)
-                        uow.context = correlation_of(events[i])
-                        await self._handle(uow, events[i])
-                        outcomes[i] = "applied"
+                        for event in run:
+                            uow.context = correlation_of(event)
+                            await self._handle(uow, event)
                     await uow.commit()
         except asyncio.CancelledError:
             raise
@@ -350,3 +362,14 @@ class EventConsumer:
 
     def partitions(self) -> set[TopicPartition]:
         return set(self._consumer.assignment()) if self._consumer else set()
+
+
+def _runs_of_one_type(events: list[CloudEvent]) -> list[list[CloudEvent]]:
+    """Consecutive events of the same type, in order."""
+    runs: list[list[CloudEvent]] = []
+    for event in events:
+        if runs and runs[-1][0].type == event.type:
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    return runs

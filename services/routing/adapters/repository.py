@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -170,6 +170,16 @@ class RoutingRepository:
                 .values(open_cases=func.greatest(staff.c.open_cases + delta, 0))
             )
 
+    async def set_loads(self, loads: dict[str, int]) -> None:
+        """Set open-case counts computed from rows this transaction has locked."""
+        if loads:
+            await self.conn.execute(
+                update(staff)
+                .where(staff.c.staff_id == bindparam("b_staff_id"))
+                .values(open_cases=bindparam("b_open_cases")),
+                [{"b_staff_id": k, "b_open_cases": v} for k, v in loads.items()],
+            )
+
     # --- policy ---------------------------------------------------------------------
     async def policy_version(self) -> int:
         return int((await self.conn.execute(select(func.max(policies.c.version)))).scalar_one())
@@ -195,16 +205,16 @@ class RoutingRepository:
         return version
 
     # --- cases and assignments --------------------------------------------------------
-    async def remember_case(self, values: dict[str, Any]) -> Any | None:
-        """Keep the case's routing facts: the stored row, or None if the case was
-        already known (a redelivered event)."""
+    async def remember_cases(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """Keep the cases' routing facts: the stored rows, in the order given, leaving
+        out cases already known (redelivered events)."""
+        if not rows:
+            return []
         result = await self.conn.execute(
-            pg_insert(routed_cases)
-            .values(**values)
-            .on_conflict_do_nothing()
-            .returning(routed_cases)
+            pg_insert(routed_cases).values(rows).on_conflict_do_nothing().returning(routed_cases)
         )
-        return result.first()
+        stored = {row.case_id: row for row in result}
+        return [stored[r["case_id"]] for r in rows if r["case_id"] in stored]
 
     async def routed_case(self, case_id: str) -> Any:
         return (
@@ -241,8 +251,9 @@ class RoutingRepository:
             ).first()
         )
 
-    async def add_assignment(self, values: dict[str, Any]) -> None:
-        await self.conn.execute(assignments.insert().values(**values))
+    async def add_assignments(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.conn.execute(assignments.insert(), rows)
 
     async def end_assignment(self, assignment_id: str, reason: str, at: datetime) -> None:
         await self.conn.execute(

@@ -10,17 +10,18 @@ every process from its next decision on.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from services.routing.adapters.repository import RoutingRepository
-from services.routing.domain.policy import CaseFacts, Policy
+from services.routing.domain.policy import CaseFacts, Policy, RuleMatch
 from services.routing.domain.registry import OrgUnit, chain_of
 from services.routing.domain.routing import Decision, Location, decide, locate
 from services.routing.domain.spatial import AreaIndex
+from services.routing.domain.staff import StaffMember
 from shared.auth.tokens import Principal
-from shared.db.unit_of_work import UnitOfWork
+from shared.db.unit_of_work import UnitOfWork, correlation_of
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
@@ -90,20 +91,17 @@ def _facts(row: Any) -> CaseFacts:
     return CaseFacts(row.kind, row.category, tuple(row.risk_signals or ()), row.people_involved)
 
 
-async def _route(
-    uow: UnitOfWork,
-    repo: RoutingRepository,
-    cache: RoutingCache,
-    case: Any,
-    *,
-    trigger: AssignmentTrigger,
-    excluded: dict[str, str],
-    above: str | None = None,
-    supersedes: str | None = None,
-    trigger_reason: str | None = None,
-) -> str:
-    """Decide, store the decision, move loads, publish ``case.assigned``; the assignment id."""
-    snapshot, policy = await cache.current(repo)
+@dataclass(frozen=True)
+class Placement:
+    """Where a case is, what the policy says of it, and the units whose staff may serve."""
+
+    location: Location
+    facts: CaseFacts
+    match: RuleMatch
+    chain: list[str]
+
+
+def _place(snapshot: RegistrySnapshot, policy: Policy, case: Any) -> Placement:
     point = (case.lng, case.lat) if case.lng is not None and case.lat is not None else None
     location = locate(
         snapshot.index,
@@ -118,28 +116,19 @@ async def _route(
     match = policy.match(facts)
     if match is None:  # a valid policy ends with a catch-all, so this is a corrupt table
         raise RuntimeError(f"routing policy v{policy.version} has no rule for {facts}")
-    chain = chain_of(location.unit_code, snapshot.units)
-    staff = await repo.staff_serving(chain, lock=True)
-    now = datetime.now(UTC)
-    decision = decide(
-        facts,
-        location,
-        match,
-        policy,
-        snapshot.units,
-        staff,
-        at=now,
-        excluded=excluded,
-        above=above,
-    )
-    return await _store(
-        uow, repo, snapshot, case.case_id, decision, now, trigger, supersedes, trigger_reason
-    )
+    return Placement(location, facts, match, chain_of(location.unit_code, snapshot.units))
 
 
-async def _store(
-    uow: UnitOfWork,
-    repo: RoutingRepository,
+@dataclass(frozen=True)
+class Assignment:
+    """A decision as stored and announced: its row, whose load grows, and the event."""
+
+    row: dict[str, Any]
+    loaded: list[str]
+    event: CaseAssignedV1
+
+
+def _assignment(
     snapshot: RegistrySnapshot,
     case_id: str,
     decision: Decision,
@@ -147,29 +136,25 @@ async def _store(
     trigger: AssignmentTrigger,
     supersedes: str | None,
     trigger_reason: str | None,
-) -> str:
+) -> Assignment:
     assignment_id = str(uuid.uuid4())
     lead = decision.assignee
     co_handlers = [p for p in decision.co_handlers if p.chosen]
     informed = [p for p in decision.informed if p.chosen]
     explanation = decision.explanation() | {"trigger": trigger, "trigger_reason": trigger_reason}
-    await repo.add_assignment(
-        {
-            "assignment_id": assignment_id,
-            "case_id": case_id,
-            "unit_code": decision.unit_code,
-            "assignee_id": lead.staff_id if lead else None,
-            "rule": decision.rule_id,
-            "explanation": explanation,
-            "assigned_at": now,
-            "trigger": trigger,
-            "supersedes": supersedes,
-            "co_handler_ids": [p.chosen.staff_id for p in co_handlers if p.chosen],
-        }
-    )
-    await repo.change_load(
-        [m.staff_id for m in [lead, *(p.chosen for p in co_handlers)] if m is not None], +1
-    )
+    row = {
+        "assignment_id": assignment_id,
+        "case_id": case_id,
+        "unit_code": decision.unit_code,
+        "assignee_id": lead.staff_id if lead else None,
+        "rule": decision.rule_id,
+        "explanation": explanation,
+        "assigned_at": now,
+        "trigger": trigger,
+        "supersedes": supersedes,
+        "co_handler_ids": [p.chosen.staff_id for p in co_handlers if p.chosen],
+    }
+    loaded = [m.staff_id for m in [lead, *(p.chosen for p in co_handlers)] if m is not None]
     unit = snapshot.units[decision.unit_code]
     participants = [
         Participant(
@@ -182,73 +167,160 @@ async def _store(
         for p in [*co_handlers, *informed]
         if p.chosen is not None
     ]
-    uow.publish(
-        topics.CASE,
-        case_id,
-        CaseAssignedV1(
-            case_id=case_id,
-            assignment_id=assignment_id,
-            unit_code=unit.code,
-            unit_level=unit.level,  # type: ignore[arg-type]
-            unit_name=unit.name,
-            assignee_id=lead.staff_id if lead else None,
-            assignee_name=lead.name if lead else None,
-            assignee_role=lead.role if lead else None,
-            also_notified=[p.staff_id for p in participants],
-            rule=decision.rule_id,
-            explanation=decision.text(),
-            candidates=[
-                Candidate(
-                    staff_id=v.staff.staff_id,
-                    name=v.staff.name,
-                    role=v.staff.role,
-                    chosen=v.chosen,
-                    reason=v.reason,
-                    unit_code=v.unit_code,
-                )
-                for v in decision.lead.verdicts
-            ],
-            assigned_at=now,
-            trigger=trigger,
-            supersedes_assignment_id=supersedes,
-            trigger_reason=trigger_reason,
-            policy_version=decision.policy_version,
-            located_by=decision.location.located_by,
-            participants=participants,
-        ),
+    event = CaseAssignedV1(
+        case_id=case_id,
+        assignment_id=assignment_id,
+        unit_code=unit.code,
+        unit_level=unit.level,  # type: ignore[arg-type]
+        unit_name=unit.name,
+        assignee_id=lead.staff_id if lead else None,
+        assignee_name=lead.name if lead else None,
+        assignee_role=lead.role if lead else None,
+        also_notified=[p.staff_id for p in participants],
+        rule=decision.rule_id,
+        explanation=decision.text(),
+        candidates=[
+            Candidate(
+                staff_id=v.staff.staff_id,
+                name=v.staff.name,
+                role=v.staff.role,
+                chosen=v.chosen,
+                reason=v.reason,
+                unit_code=v.unit_code,
+            )
+            for v in decision.lead.verdicts
+        ],
+        assigned_at=now,
+        trigger=trigger,
+        supersedes_assignment_id=supersedes,
+        trigger_reason=trigger_reason,
+        policy_version=decision.policy_version,
+        located_by=decision.location.located_by,
+        participants=participants,
     )
-    return assignment_id
+    return Assignment(row, loaded, event)
+
+
+async def _route(
+    uow: UnitOfWork,
+    repo: RoutingRepository,
+    cache: RoutingCache,
+    case: Any,
+    *,
+    trigger: AssignmentTrigger,
+    excluded: dict[str, str],
+    above: str | None = None,
+    supersedes: str | None = None,
+    trigger_reason: str | None = None,
+) -> str:
+    """Decide, store the decision, move loads, publish ``case.assigned``; the assignment id."""
+    snapshot, policy = await cache.current(repo)
+    placed = _place(snapshot, policy, case)
+    staff = await repo.staff_serving(placed.chain, lock=True)
+    now = datetime.now(UTC)
+    decision = decide(
+        placed.facts,
+        placed.location,
+        placed.match,
+        policy,
+        snapshot.units,
+        staff,
+        at=now,
+        excluded=excluded,
+        above=above,
+    )
+    assignment = _assignment(
+        snapshot, case.case_id, decision, now, trigger, supersedes, trigger_reason
+    )
+    await repo.add_assignments([assignment.row])
+    await repo.change_load(assignment.loaded, +1)
+    uow.publish(topics.CASE, case.case_id, assignment.event)
+    return str(assignment.row["assignment_id"])
+
+
+def _routing_facts(case: CaseSubmittedV1) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "case_number": case.case_number,
+        "kind": case.kind,
+        "category": case.category,
+        "risk_signals": case.risk_signals,
+        "people_involved": case.people_involved,
+        "lng": case.location.lng if case.location else None,
+        "lat": case.location.lat if case.location else None,
+        "grid_code": case.grid_code,
+        "submitted_at": case.submitted_at,
+    }
 
 
 async def assign_submitted_case(uow: UnitOfWork, event: CloudEvent, cache: RoutingCache) -> None:
     """First routing of a case. A replayed ``case.submitted`` routes nothing twice."""
-    case = CaseSubmittedV1.model_validate(event.data)
+    await assign_submitted_cases(uow, [event], cache)
+
+
+async def assign_submitted_cases(
+    uow: UnitOfWork, events: list[CloudEvent], cache: RoutingCache
+) -> None:
+    """First routing of cases, in order, with one statement per step for all of them.
+
+    The staff serving any of the cases are locked at once (in id order, like one
+    decision's), and each decision sees the loads the earlier ones in the batch added,
+    so the cases are assigned exactly as they would be one after another. A case seen
+    for the first time has no exclusions: those come from rejecting or recusing.
+    """
     repo = RoutingRepository(uow.connection)
-    stored = await repo.remember_case(
-        {
-            "case_id": case.case_id,
-            "case_number": case.case_number,
-            "kind": case.kind,
-            "category": case.category,
-            "risk_signals": case.risk_signals,
-            "people_involved": case.people_involved,
-            "lng": case.location.lng if case.location else None,
-            "lat": case.location.lat if case.location else None,
-            "grid_code": case.grid_code,
-            "submitted_at": case.submitted_at,
-        }
+    cases = [CaseSubmittedV1.model_validate(e.data) for e in events]
+    stored = await repo.remember_cases([_routing_facts(c) for c in cases])
+    if not stored:
+        return  # all replays
+    contexts = {c.case_id: correlation_of(e) for c, e in zip(cases, events, strict=True)}
+    snapshot, policy = await cache.current(repo)
+    placed = [(case, _place(snapshot, policy, case)) for case in stored]
+    staff = StaffLoads(
+        await repo.staff_serving(sorted({c for _, p in placed for c in p.chain}), lock=True)
     )
-    if stored is not None:
-        await _route(
-            uow,
-            repo,
-            cache,
-            stored,
-            trigger="submitted",
-            # Exclusions come from rejecting or recusing an assignment, so a case seen
-            # for the first time has none.
+    now = datetime.now(UTC)
+    assignments: list[Assignment] = []
+    for case, placement in placed:
+        decision = decide(
+            placement.facts,
+            placement.location,
+            placement.match,
+            policy,
+            snapshot.units,
+            staff.serving(placement.chain),
+            at=now,
             excluded={},
         )
+        assignment = _assignment(snapshot, case.case_id, decision, now, "submitted", None, None)
+        staff.add(assignment.loaded, +1)
+        assignments.append(assignment)
+    await repo.add_assignments([a.row for a in assignments])
+    await repo.set_loads(staff.changed())
+    for a in assignments:
+        uow.publish(topics.CASE, a.event.case_id, a.event, context=contexts[a.event.case_id])
+
+
+class StaffLoads:
+    """Locked staff rows with their loads kept current across a batch's decisions."""
+
+    def __init__(self, members: list[StaffMember]):
+        self._members = {m.staff_id: m for m in members}
+        self._changed: set[str] = set()
+
+    def serving(self, chain: list[str]) -> list[StaffMember]:
+        """Like ``staff_serving(chain)``: home or covered unit in the chain, by id."""
+        units = set(chain)
+        return [m for _, m in sorted(self._members.items()) if units.intersection(m.units_served)]
+
+    def add(self, staff_ids: list[str], delta: int) -> None:
+        for staff_id in staff_ids:
+            member = self._members[staff_id]
+            self._members[staff_id] = replace(member, open_cases=max(member.open_cases + delta, 0))
+            self._changed.add(staff_id)
+
+    def changed(self) -> dict[str, int]:
+        return {i: self._members[i].open_cases for i in sorted(self._changed)}
 
 
 async def _reassign(

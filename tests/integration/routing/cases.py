@@ -22,8 +22,7 @@ def inside(world: RoutingWorld, code: str) -> tuple[float, float]:
     return point.x, point.y
 
 
-async def submit(
-    world: RoutingWorld,
+def submitted(
     *,
     kind: str = "report",
     category: str = "市容环境",
@@ -32,7 +31,8 @@ async def submit(
     risk_signals: list[str] | None = None,
     people_involved: int | None = None,
     case_id: str | None = None,
-) -> str:
+) -> CloudEvent:
+    """A ``case.submitted`` event as intake publishes it."""
     case_id = case_id or str(uuid.uuid4())
     payload = CaseSubmittedV1(
         case_id=case_id,
@@ -47,16 +47,28 @@ async def submit(
         people_involved=people_involved,
         submitted_at=datetime.now(UTC),
     )
-    event = CloudEvent(
+    return CloudEvent(
         source="/gridcase/intake",
         type=payload.event_type,
         partitionkey=case_id,
         data=payload.model_dump(mode="json"),
     )
+
+
+async def submit(world: RoutingWorld, **facts: Any) -> str:
+    """Route one case, as the consumer does for a lone event; its id."""
+    event = submitted(**facts)
     async with world.runtime.uow() as uow:
         await handlers.assign_submitted_case(uow, event, world.cache)
         await uow.commit()
-    return case_id
+    return str(event.data["case_id"])
+
+
+async def submit_together(world: RoutingWorld, events: list[CloudEvent]) -> None:
+    """Route cases as the consumer does for a fetched batch: one transaction."""
+    async with world.runtime.uow() as uow:
+        await handlers.assign_submitted_cases(uow, events, world.cache)
+        await uow.commit()
 
 
 async def decisions(world: RoutingWorld, case_id: str) -> list[dict[str, Any]]:

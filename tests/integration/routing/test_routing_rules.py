@@ -11,6 +11,8 @@ from tests.integration.routing.cases import (
     inside,
     load_of,
     submit,
+    submit_together,
+    submitted,
 )
 from tests.integration.routing.conftest import RoutingWorld
 
@@ -168,3 +170,48 @@ async def test_a_replayed_submission_is_routed_once(world: RoutingWorld) -> None
     await submit(world, point=inside(world, URBAN_GRID), case_id=case_id)
     assert len(await decisions(world, case_id)) == 1
     assert await load_of(world, f"go-{URBAN_GRID}") == 1
+
+
+async def test_a_batch_sees_the_loads_its_earlier_decisions_added(world: RoutingWorld) -> None:
+    """Four cases routed in one transaction: the grid officer takes the two places left,
+    then the street centre the rest, exactly as one after another."""
+    officer = f"go-{URBAN_GRID}"
+    await world.stack.sql(
+        "UPDATE routing.staff SET open_cases = capacity - 2 WHERE staff_id = $1", officer
+    )
+    events = [submitted(point=inside(world, URBAN_GRID)) for _ in range(4)]
+    await submit_together(world, events)
+    chosen = [(await active(world, str(e.data["case_id"])))["assignee_id"] for e in events]
+    assert chosen[:2] == [officer, officer]
+    assert all(c.startswith(f"op-{STREET}-") for c in chosen[2:])
+    [row] = await world.stack.sql(
+        "SELECT open_cases, capacity FROM routing.staff WHERE staff_id = $1", officer
+    )
+    assert row["open_cases"] == row["capacity"]
+    # Every load equals the active assignments that name its holder.
+    mismatched = await world.stack.sql(
+        """
+        SELECT s.staff_id FROM routing.staff s
+        LEFT JOIN (
+            SELECT staff_id, count(*) AS n FROM (
+                SELECT assignee_id AS staff_id FROM routing.assignments WHERE active
+                UNION ALL
+                SELECT unnest(co_handler_ids) FROM routing.assignments WHERE active
+            ) named GROUP BY staff_id
+        ) a USING (staff_id)
+        WHERE s.staff_id <> $1 AND s.open_cases <> coalesce(a.n, 0)
+        """,
+        officer,
+    )
+    assert mismatched == []
+
+
+async def test_a_batch_with_a_replay_routes_each_case_once(world: RoutingWorld) -> None:
+    first = submitted(point=inside(world, URBAN_GRID))
+    await submit_together(world, [first])
+    again = submitted(point=inside(world, URBAN_GRID), case_id=str(first.data["case_id"]))
+    other = submitted(point=inside(world, URBAN_GRID))
+    await submit_together(world, [again, other])
+    assert len(await decisions(world, str(first.data["case_id"]))) == 1
+    assert len(await decisions(world, str(other.data["case_id"]))) == 1
+    assert await load_of(world, f"go-{URBAN_GRID}") == 2
