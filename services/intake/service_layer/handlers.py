@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, delete, insert, null, select, update
+from sqlalchemy import and_, bindparam, case, delete, insert, null, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -274,25 +274,45 @@ async def apply_unit_removed(uow: UnitOfWork, event: CloudEvent) -> None:
     )
 
 
-async def apply_case_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Keep the case's assignee for to-do lists and tracking; remember the previous one.
-    One statement: SET sees the row's values before the update."""
-    assigned = CaseAssignedV1.model_validate(event.data)
-    await uow.connection.execute(
-        update(submissions)
-        .where(submissions.c.case_id == assigned.case_id)  # other cases are not intake's
-        .values(
-            assignee_id=assigned.assignee_id,
-            previous_assignee_id=case(
-                (
-                    submissions.c.assignee_id.is_distinct_from(assigned.assignee_id),
-                    submissions.c.assignee_id,
-                ),
-                else_=null(),
+# SET sees the row's values before the update, so the previous assignee is the
+# current one when it changes; rows of other services' cases do not match.
+_ASSIGN = (
+    update(submissions)
+    .where(submissions.c.case_id == bindparam("b_case_id"))
+    .values(
+        assignee_id=bindparam("b_assignee_id"),
+        previous_assignee_id=case(
+            (
+                submissions.c.assignee_id.is_distinct_from(bindparam("b_assignee_id")),
+                submissions.c.assignee_id,
             ),
-            unit_code=assigned.unit_code,
-            status="assigned",
-            change_seq=change_seq.next_value(),
-            updated_at=datetime.now(UTC),
-        )
+            else_=null(),
+        ),
+        unit_code=bindparam("b_unit_code"),
+        status="assigned",
+        change_seq=change_seq.next_value(),
+        updated_at=bindparam("b_updated_at"),
     )
+)
+
+
+async def apply_case_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Keep the case's assignee for to-do lists and tracking; remember the previous one."""
+    await apply_cases_assigned(uow, [event])
+
+
+async def apply_cases_assigned(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+    """``apply_case_assigned`` for a run of events, in order, in one round trip."""
+    now = datetime.now(UTC)
+    rows = []
+    for event in events:
+        assigned = CaseAssignedV1.model_validate(event.data)
+        rows.append(
+            {
+                "b_case_id": assigned.case_id,
+                "b_assignee_id": assigned.assignee_id,
+                "b_unit_code": assigned.unit_code,
+                "b_updated_at": now,
+            }
+        )
+    await uow.connection.execute(_ASSIGN, rows)

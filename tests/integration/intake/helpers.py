@@ -88,8 +88,8 @@ async def seed_mirror(stack: Stack) -> None:
     runtime.state["reference"].invalidate()
 
 
-async def assign(stack: Stack, case_id: str, staff_id: str) -> None:
-    """What routing's case.assigned event does to intake's view of a case."""
+def assigned_event(case_id: str, staff_id: str) -> CloudEvent:
+    """Routing's case.assigned for ``case_id``, naming ``staff_id``."""
     payload = CaseAssignedV1(
         case_id=case_id,
         assignment_id=f"a-{staff_id}",
@@ -103,8 +103,13 @@ async def assign(stack: Stack, case_id: str, staff_id: str) -> None:
         explanation="test",
         assigned_at=datetime.now(UTC),
     )
+    return as_event(payload, case_id)
+
+
+async def assign(stack: Stack, case_id: str, staff_id: str) -> None:
+    """What routing's case.assigned event does to intake's view of a case."""
     async with stack.runtime("intake").uow() as uow:
-        await handlers.apply_case_assigned(uow, as_event(payload, case_id))
+        await handlers.apply_case_assigned(uow, assigned_event(case_id, staff_id))
         await uow.commit()
 
 

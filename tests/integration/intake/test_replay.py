@@ -8,10 +8,12 @@ import httpx
 import pytest
 
 from services.intake.bootstrap import build_app, build_runtime
+from services.intake.service_layer import handlers
 from tests.harness import Stack, eventually
 from tests.integration.intake.helpers import (
     IN_GRID_2,
     assign,
+    assigned_event,
     count,
     officer_headers,
     report,
@@ -180,6 +182,35 @@ async def test_todo_done_and_the_since_cursor(stack: Stack, intake: httpx.AsyncC
     assert delta["next_since"] > cursor
     theirs = (await intake.get("/mobile/v1/todo", headers=other)).json()["items"]
     assert [i["case_id"] for i in theirs] == [mine["case_id"]]
+
+
+async def test_assignments_applied_together_keep_their_order(
+    stack: Stack, intake: httpx.AsyncClient
+) -> None:
+    """A consumer batch's case.assigned events, applied in one statement, end as they
+    would one by one: the last assignee holds the case, the one before is remembered."""
+    created = (
+        await intake.post("/mobile/v1/reports", json=report(), headers=officer_headers(stack))
+    ).json()
+    case_id = created["case_id"]
+    async with stack.runtime("intake").uow() as uow:
+        await handlers.apply_cases_assigned(
+            uow,
+            [
+                assigned_event(case_id, "go-002"),
+                assigned_event("not-intakes-case", "go-009"),
+                assigned_event(case_id, "go-003"),
+            ],
+        )
+        await uow.commit()
+    [row] = await stack.sql(
+        "SELECT status, assignee_id, previous_assignee_id FROM intake.submissions"
+    )
+    assert dict(row) == {
+        "status": "assigned",
+        "assignee_id": "go-003",
+        "previous_assignee_id": "go-002",
+    }
 
 
 async def test_registry_events_over_kafka_fill_the_mirror(stack: Stack) -> None:
