@@ -56,7 +56,8 @@ class ConsumerSpec:
     name: str
     topics: list[str]
     handlers: dict[str, Handler]
-    # Optional: the same effect for a run of events of one type, with fewer statements.
+    # Optional, by event type: the same effect for a run of consecutive events that map
+    # to one batch handler, with fewer statements.
     batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
 
 

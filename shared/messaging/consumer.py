@@ -50,7 +50,8 @@ from shared.metrics import (
 log = get_logger(__name__)
 
 Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
-# Applies consecutive events of one type together (same effect as one by one, in order).
+# Applies consecutive events that map to it together, with the same effect as one by one
+# in order; one batch handler may serve several event types (a projection's fold).
 BatchHandler = Callable[[UnitOfWork, list[CloudEvent]], Awaitable[None]]
 UowFactory = Callable[..., UnitOfWork]
 
@@ -214,7 +215,7 @@ class EventConsumer:
                             outcomes[i] = "applied"
                         else:
                             outcomes[i] = "duplicate"
-                    for run in _runs_of_one_type(to_apply):
+                    for run in self._runs(to_apply):
                         batch_handler = self._batch_handlers.get(run[0].type)
                         if batch_handler is not None:
                             await batch_handler(uow, run)
@@ -237,6 +238,21 @@ class EventConsumer:
         for event, outcome in zip(events, outcomes, strict=True):
             self._observe(event, outcome, share)
         return True
+
+    def _runs(self, events: list[CloudEvent]) -> list[list[CloudEvent]]:
+        """Consecutive events that go to the same batch handler (or to none), in order."""
+        runs: list[list[CloudEvent]] = []
+        for event in events:
+            handler = self._batch_handlers.get(event.type)
+            if (
+                runs
+                and handler is not None
+                and self._batch_handlers.get(runs[-1][0].type) is handler
+            ):
+                runs[-1].append(event)
+            else:
+                runs.append([event])
+        return runs
 
     async def _process(self, record: ConsumerRecord[Any, Any], producer: Any) -> None:
         try:
@@ -362,14 +378,3 @@ class EventConsumer:
 
     def partitions(self) -> set[TopicPartition]:
         return set(self._consumer.assignment()) if self._consumer else set()
-
-
-def _runs_of_one_type(events: list[CloudEvent]) -> list[list[CloudEvent]]:
-    """Consecutive events of the same type, in order."""
-    runs: list[list[CloudEvent]] = []
-    for event in events:
-        if runs and runs[-1][0].type == event.type:
-            runs[-1].append(event)
-        else:
-            runs.append([event])
-    return runs

@@ -8,13 +8,14 @@ from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import CaseAssignedV1
 from shared.runtime import ConsumerSpec
 
+FOLDED = (CaseSubmittedV1.event_type, CaseAssignedV1.event_type)
+
 
 def case_view_consumer() -> ConsumerSpec:
     return ConsumerSpec(
         name="case-view",
         topics=[topics.CASE],
-        handlers={
-            CaseSubmittedV1.event_type: handlers.on_case_submitted,
-            CaseAssignedV1.event_type: handlers.on_case_assigned,
-        },
+        handlers=dict.fromkeys(FOLDED, handlers.on_case_event),
+        # One handler for both types: a batch's interleaved events fold together.
+        batch_handlers=dict.fromkeys(FOLDED, handlers.fold_case_events),
     )
