@@ -12,19 +12,22 @@ from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import CaseAssignedV1
 from shared.runtime import ConsumerSpec
 
+HANDLED = (CaseSubmittedV1.event_type, CaseAssignedV1.event_type)
+
 
 def clock_consumer() -> ConsumerSpec:
     calendar = WorkingCalendar.load()
     limits = load_limits()
 
-    async def on_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
-        await handlers.open_accept_clock(uow, event, calendar, limits)
+    async def apply_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+        await handlers.apply_case_events(uow, events, calendar, limits)
+
+    async def apply_one(uow: UnitOfWork, event: CloudEvent) -> None:
+        await apply_batch(uow, [event])
 
     return ConsumerSpec(
         name="case-clocks",
         topics=[topics.CASE],
-        handlers={
-            CaseSubmittedV1.event_type: handlers.on_case_submitted,
-            CaseAssignedV1.event_type: on_assigned,
-        },
+        handlers=dict.fromkeys(HANDLED, apply_one),
+        batch_handlers=dict.fromkeys(HANDLED, apply_batch),
     )

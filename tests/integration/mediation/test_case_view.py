@@ -2,58 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from services.mediation.service_layer import handlers
 from shared.events.envelope import CloudEvent
-from shared.events.intake import CaseSubmittedV1
-from shared.events.routing import CaseAssignedV1
 from tests.harness import Stack
+from tests.integration.case_events import assigned, submitted
 
 pytestmark = pytest.mark.integration
-
-
-def submitted(case_id: str) -> CloudEvent:
-    payload = CaseSubmittedV1(
-        case_id=case_id,
-        case_number=f"GC-{case_id}",
-        kind="report",
-        category="市容环境",
-        title="垃圾堆放",
-        description="小区门口垃圾三天未清运",
-        submitted_at=datetime.now(UTC),
-    )
-    return CloudEvent(
-        source="/t",
-        type=payload.event_type,
-        partitionkey=case_id,
-        data=payload.model_dump(mode="json"),
-    )
-
-
-def assigned(case_id: str, staff_id: str) -> CloudEvent:
-    payload = CaseAssignedV1(
-        case_id=case_id,
-        assignment_id=f"a-{case_id}-{staff_id}",
-        unit_code="451102001001002",
-        unit_level="grid",
-        unit_name="第2网格",
-        assignee_id=staff_id,
-        assignee_name="王芳",
-        assignee_role="grid_officer",
-        rule="point-in-grid",
-        explanation="test",
-        assigned_at=datetime.now(UTC),
-    )
-    return CloudEvent(
-        source="/t",
-        type=payload.event_type,
-        partitionkey=case_id,
-        data=payload.model_dump(mode="json"),
-    )
 
 
 async def view(stack: Stack) -> dict[str, dict[str, Any]]:
