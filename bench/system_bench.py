@@ -102,11 +102,11 @@ def plot(path: Path, series: list[dict[str, float]], samples: list[Sample], titl
 
 
 async def main(
-    rate: float, seconds: float, mix: str, profile: bool = False
+    rate: float, seconds: float, mix: str, profile: bool = False, intake_workers: int = 1
 ) -> tuple[dict[str, Any], list[Sample], list[dict[str, float]]]:
     infra = TestInfra.start()
     try:
-        async with bench_system(infra) as system:
+        async with bench_system(infra, intake_workers=intake_workers) as system:
             workload = Workload(
                 Territory.demo(), Mix.parse(mix), system.settings.secret_key, seed=7
             )
@@ -161,6 +161,7 @@ async def main(
         "offered_rate_per_s": rate,
         "seconds": seconds,
         "mix": mix,
+        "intake_workers": intake_workers,
         "planned": result.planned,
         "accepted": len(result.accepted),
         "accepted_per_s": result.accepted_per_s,
@@ -195,7 +196,8 @@ def to_markdown(r: dict[str, Any]) -> str:
     lines = [
         f"# System under load ({r['when']})",
         "",
-        f"Offered {r['offered_rate_per_s']:g}/s for {r['seconds']:g} s ({r['mix']}): "
+        f"Offered {r['offered_rate_per_s']:g}/s for {r['seconds']:g} s ({r['mix']}; "
+        f"{r.get('intake_workers', 1)} intake process(es)): "
         f"{r['accepted']} accepted ({r['accepted_per_s']:.0f}/s), refused {r['refused'] or 0}, "
         f"gave up {r['gave_up']}.",
         "",
@@ -242,8 +244,11 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--mix", default="officer=0.5,resident=0.3,dispute=0.2")
     parser.add_argument("--profile", action="store_true", help="py-spy intake and routing")
+    parser.add_argument("--intake-workers", type=int, default=1, help="intake processes")
     args = parser.parse_args()
-    outcome, samples, series = asyncio.run(main(args.rate, args.seconds, args.mix, args.profile))
+    outcome, samples, series = asyncio.run(
+        main(args.rate, args.seconds, args.mix, args.profile, args.intake_workers)
+    )
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = RESULTS / f"system-{stamp}"

@@ -17,7 +17,7 @@ from gridcase.services import SERVICES
 from shared.settings import GridcaseSettings
 
 
-def service_command(factory: str, host: str, port: int) -> list[str]:
+def service_command(factory: str, host: str, port: int, workers: int = 1) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -31,6 +31,7 @@ def service_command(factory: str, host: str, port: int) -> list[str]:
         "--no-access-log",
         "--log-level",
         "warning",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
 
 
@@ -67,7 +68,12 @@ class ServiceProcesses:
             port = self.settings.port_for(service.name)
             log = open(self.log_dir / f"{service.name}.log", "ab")  # noqa: SIM115 - child owns it
             self.procs[service.name] = subprocess.Popen(
-                service_command(service.factory, self.settings.host, port),
+                service_command(
+                    service.factory,
+                    self.settings.host,
+                    port,
+                    self.settings.intake_workers if service.name == "intake" else 1,
+                ),
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

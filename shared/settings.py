@@ -67,6 +67,9 @@ class GridcaseSettings(BaseSettings):
 
     # Distinct ports for the four services when started by ``gridcase up``.
     intake_port: int = 8001
+    # Processes serving intake's port (uvicorn workers): intake's requests are the
+    # heaviest path, and each process has its own group commit, relay and consumers.
+    intake_workers: int = Field(default=1, ge=1)
     routing_port: int = 8002
     mediation_port: int = 8003
     escalation_port: int = 8004
