@@ -157,21 +157,7 @@ async def test_an_event_twice_in_one_fetched_batch_applies_once(stack: Stack) ->
 async def test_same_event_delivered_twice_has_one_effect(stack: Stack) -> None:
     await stack.start("routing")
     await stack.wait_until_consuming()
-    event = CloudEvent(
-        source="/test",
-        type=CaseSubmittedV1.event_type,
-        partitionkey="case-dup-1",
-        data=CaseSubmittedV1(
-            case_id="case-dup-1",
-            case_number="GC202611220009999",
-            kind="report",
-            category="街面秩序",
-            title="占道",
-            description="店外占道经营",
-            location={"lng": 111.5625, "lat": 24.4125},  # type: ignore[arg-type]
-            submitted_at="2026-11-22T08:00:00Z",  # type: ignore[arg-type]
-        ).model_dump(mode="json"),
-    )
+    event = _submitted("case-dup-1")
     producer = AIOKafkaProducer(bootstrap_servers=stack.settings.kafka_servers())
     await producer.start()
     try:

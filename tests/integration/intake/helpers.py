@@ -9,8 +9,9 @@ from typing import Any
 from services.intake.service_layer import handlers
 from shared.auth.tokens import mint_token
 from shared.events.envelope import CloudEvent
-from shared.events.routing import CaseAssignedV1, UnitUpsertedV1
+from shared.events.routing import UnitUpsertedV1
 from tests.harness import Stack
+from tests.integration.case_events import assigned as assigned_event
 
 DISTRICT, STREET, COMMUNITY = "451102", "451102001", "451102001001"
 ORIGIN, CELL = (111.560, 24.410), 0.005
@@ -86,24 +87,6 @@ async def seed_mirror(stack: Stack) -> None:
             await handlers.apply_unit_upserted(uow, as_event(unit, unit.code))
             await uow.commit()
     runtime.state["reference"].invalidate()
-
-
-def assigned_event(case_id: str, staff_id: str) -> CloudEvent:
-    """Routing's case.assigned for ``case_id``, naming ``staff_id``."""
-    payload = CaseAssignedV1(
-        case_id=case_id,
-        assignment_id=f"a-{staff_id}",
-        unit_code=f"{COMMUNITY}002",
-        unit_level="grid",
-        unit_name="第2网格",
-        assignee_id=staff_id,
-        assignee_name="王芳",
-        assignee_role="grid_officer",
-        rule="point-in-grid",
-        explanation="test",
-        assigned_at=datetime.now(UTC),
-    )
-    return as_event(payload, case_id)
 
 
 async def assign(stack: Stack, case_id: str, staff_id: str) -> None:
