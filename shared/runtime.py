@@ -55,9 +55,9 @@ class ServiceMetadata:
 class ConsumerSpec:
     name: str
     topics: list[str]
-    handlers: dict[str, Handler]
-    # Optional, by event type: the same effect for a run of consecutive events that map
-    # to one batch handler, with fewer statements.
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    # By event type: applies a run of consecutive events that map to it (and a lone
+    # event as a batch of one), with fewer statements than one handler call each.
     batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
 
 

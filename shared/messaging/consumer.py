@@ -98,6 +98,8 @@ class EventConsumer:
         self._uow_factory = uow_factory
         self._handlers = handlers
         self._batch_handlers = batch_handlers or {}
+        # A type with only a batch handler is handled too: one event is a batch of one.
+        self._handled = set(handlers) | set(self._batch_handlers)
         self._max_attempts = max_attempts
         self._retry_backoff_s = retry_backoff_s
         self._auto_offset_reset = auto_offset_reset
@@ -201,7 +203,7 @@ class EventConsumer:
             return False
         started = time.perf_counter()
         outcomes = ["ignored"] * len(events)
-        handled = [i for i, e in enumerate(events) if e.type in self._handlers]
+        handled = [i for i, e in enumerate(events) if e.type in self._handled]
         try:
             if handled:
                 async with self._uow_factory() as uow:
@@ -315,7 +317,7 @@ class EventConsumer:
             raise PoisonMessage(f"not a CloudEvent: {exc}") from exc
 
     async def _apply(self, event: CloudEvent) -> str:
-        if event.type not in self._handlers:
+        if event.type not in self._handled:
             return "ignored"  # no effect, so nothing to deduplicate: no inbox row
         async with self._uow_factory(context=correlation_of(event)) as uow:
             outcome = await self._apply_in(uow, event)
@@ -336,7 +338,11 @@ class EventConsumer:
             causation_id=event.id,
             event_type=event.type,
         ):
-            await self._handlers[event.type](uow, event)
+            batch_handler = self._batch_handlers.get(event.type)
+            if batch_handler is not None:
+                await batch_handler(uow, [event])
+            else:
+                await self._handlers[event.type](uow, event)
 
     async def _dead_letter(
         self,

@@ -22,12 +22,8 @@ def clock_consumer() -> ConsumerSpec:
     async def apply_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
         await handlers.apply_case_events(uow, events, calendar, limits)
 
-    async def apply_one(uow: UnitOfWork, event: CloudEvent) -> None:
-        await apply_batch(uow, [event])
-
     return ConsumerSpec(
         name="case-clocks",
         topics=[topics.CASE],
-        handlers=dict.fromkeys(HANDLED, apply_one),
         batch_handlers=dict.fromkeys(HANDLED, apply_batch),
     )

@@ -40,6 +40,5 @@ def case_status_consumer() -> ConsumerSpec:
     return ConsumerSpec(
         name="case-status",
         topics=[topics.CASE],
-        handlers={CaseAssignedV1.event_type: handlers.apply_case_assigned},
         batch_handlers={CaseAssignedV1.event_type: handlers.apply_cases_assigned},
     )

@@ -296,13 +296,9 @@ _ASSIGN = (
 )
 
 
-async def apply_case_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Keep the case's assignee for to-do lists and tracking; remember the previous one."""
-    await apply_cases_assigned(uow, [event])
-
-
 async def apply_cases_assigned(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-    """``apply_case_assigned`` for a run of events, in order, in one round trip."""
+    """Keep each case's assignee for to-do lists and tracking, and remember the previous
+    one: a run of events, in order, in one round trip."""
     now = datetime.now(UTC)
     rows = []
     for event in events:

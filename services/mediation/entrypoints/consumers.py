@@ -15,7 +15,6 @@ def case_view_consumer() -> ConsumerSpec:
     return ConsumerSpec(
         name="case-view",
         topics=[topics.CASE],
-        handlers=dict.fromkeys(FOLDED, handlers.on_case_event),
         # One handler for both types: a batch's interleaved events fold together.
         batch_handlers=dict.fromkeys(FOLDED, handlers.fold_case_events),
     )

@@ -83,7 +83,3 @@ async def fold_case_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
             ),
             shaped,
         )
-
-
-async def on_case_event(uow: UnitOfWork, event: CloudEvent) -> None:
-    await fold_case_events(uow, [event])

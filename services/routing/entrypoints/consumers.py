@@ -19,15 +19,11 @@ def routing_cache(runtime: ServiceRuntime) -> handlers.RoutingCache:
 
 
 def case_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
-    async def on_submitted(uow: UnitOfWork, event: CloudEvent) -> None:
-        await handlers.assign_submitted_case(uow, event, routing_cache(runtime))
-
     async def on_submitted_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
         await handlers.assign_submitted_cases(uow, events, routing_cache(runtime))
 
     return ConsumerSpec(
         name="case-router",
         topics=[topics.CASE],
-        handlers={CaseSubmittedV1.event_type: on_submitted},
         batch_handlers={CaseSubmittedV1.event_type: on_submitted_batch},
     )

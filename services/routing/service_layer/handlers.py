@@ -253,15 +253,11 @@ def _routing_facts(case: CaseSubmittedV1) -> dict[str, Any]:
     }
 
 
-async def assign_submitted_case(uow: UnitOfWork, event: CloudEvent, cache: RoutingCache) -> None:
-    """First routing of a case. A replayed ``case.submitted`` routes nothing twice."""
-    await assign_submitted_cases(uow, [event], cache)
-
-
 async def assign_submitted_cases(
     uow: UnitOfWork, events: list[CloudEvent], cache: RoutingCache
 ) -> None:
-    """First routing of cases, in order, with one statement per step for all of them.
+    """First routing of cases, in order, with one statement per step for all of them;
+    a replayed ``case.submitted`` routes nothing twice.
 
     The staff serving any of the cases are locked at once (in id order, like one
     decision's), and each decision sees the loads the earlier ones in the batch added,
@@ -305,13 +301,14 @@ class StaffLoads:
     """Locked staff rows with their loads kept current across a batch's decisions."""
 
     def __init__(self, members: list[StaffMember]):
-        self._members = {m.staff_id: m for m in members}
+        # In id order (a replaced member keeps its place), like ``staff_serving``'s rows.
+        self._members = {m.staff_id: m for m in sorted(members, key=lambda m: m.staff_id)}
         self._changed: set[str] = set()
 
     def serving(self, chain: list[str]) -> list[StaffMember]:
         """Like ``staff_serving(chain)``: home or covered unit in the chain, by id."""
         units = set(chain)
-        return [m for _, m in sorted(self._members.items()) if units.intersection(m.units_served)]
+        return [m for m in self._members.values() if units.intersection(m.units_served)]
 
     def add(self, staff_ids: list[str], delta: int) -> None:
         for staff_id in staff_ids:
@@ -422,7 +419,6 @@ __all__ = [
     "Location",
     "ReassignmentRefused",
     "RoutingCache",
-    "assign_submitted_case",
     "escalate",
     "recuse",
     "reject_case",

@@ -92,7 +92,7 @@ async def seed_mirror(stack: Stack) -> None:
 async def assign(stack: Stack, case_id: str, staff_id: str) -> None:
     """What routing's case.assigned event does to intake's view of a case."""
     async with stack.runtime("intake").uow() as uow:
-        await handlers.apply_case_assigned(uow, assigned_event(case_id, staff_id))
+        await handlers.apply_cases_assigned(uow, [assigned_event(case_id, staff_id)])
         await uow.commit()
 
 

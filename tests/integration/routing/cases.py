@@ -59,7 +59,7 @@ async def submit(world: RoutingWorld, **facts: Any) -> str:
     """Route one case, as the consumer does for a lone event; its id."""
     event = submitted(**facts)
     async with world.runtime.uow() as uow:
-        await handlers.assign_submitted_case(uow, event, world.cache)
+        await handlers.assign_submitted_cases(uow, [event], world.cache)
         await uow.commit()
     return str(event.data["case_id"])
 
