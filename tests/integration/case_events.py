@@ -9,7 +9,9 @@ from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import CaseAssignedV1
 
 
-def submitted(case_id: str, category: str = "市容环境") -> CloudEvent:
+def submitted(
+    case_id: str, category: str = "市容环境", location: dict[str, float] | None = None
+) -> CloudEvent:
     payload = CaseSubmittedV1(
         case_id=case_id,
         case_number=f"GC-{case_id}",
@@ -17,6 +19,7 @@ def submitted(case_id: str, category: str = "市容环境") -> CloudEvent:
         category=category,
         title="垃圾堆放",
         description="小区门口垃圾三天未清运",
+        location=location,  # type: ignore[arg-type]
         submitted_at=datetime.now(UTC),
     )
     return CloudEvent(

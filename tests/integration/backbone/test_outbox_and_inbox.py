@@ -14,6 +14,7 @@ from shared.events.intake import CaseSubmittedV1
 from shared.messaging.relay import OutboxRelay
 from shared.metrics import EVENTS_CONSUMED
 from tests.harness import Stack, eventually, read_topic
+from tests.integration.case_events import submitted
 
 pytestmark = pytest.mark.integration
 
@@ -100,21 +101,7 @@ async def test_relay_killed_after_publish_before_marking_sent_applies_once(stack
 
 
 def _submitted(case_id: str) -> CloudEvent:
-    return CloudEvent(
-        source="/test",
-        type=CaseSubmittedV1.event_type,
-        partitionkey=case_id,
-        data=CaseSubmittedV1(
-            case_id=case_id,
-            case_number=f"GC20261122{abs(hash(case_id)) % 10**7:07d}",
-            kind="report",
-            category="街面秩序",
-            title="占道",
-            description="店外占道经营",
-            location={"lng": 111.5625, "lat": 24.4125},  # type: ignore[arg-type]
-            submitted_at="2026-11-22T08:00:00Z",  # type: ignore[arg-type]
-        ).model_dump(mode="json"),
-    )
+    return submitted(case_id, "街面秩序", location={"lng": 111.5625, "lat": 24.4125})  # grid 1
 
 
 async def test_an_event_twice_in_one_fetched_batch_applies_once(stack: Stack) -> None:

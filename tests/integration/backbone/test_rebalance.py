@@ -11,29 +11,14 @@ from aiokafka import AIOKafkaProducer
 from gridcase.services import BY_NAME
 from shared.events import topics
 from shared.events.envelope import CloudEvent
-from shared.events.intake import CaseSubmittedV1
 from tests.harness import Stack, demo_point, eventually
+from tests.integration.case_events import submitted
 
 pytestmark = pytest.mark.integration
 
 
 def _submitted(n: int) -> CloudEvent:
-    case_id = f"rebalance-{n:04d}"
-    return CloudEvent(
-        source="/test",
-        type=CaseSubmittedV1.event_type,
-        partitionkey=case_id,
-        data=CaseSubmittedV1(
-            case_id=case_id,
-            case_number=f"GC20261122{n:07d}",
-            kind="report",
-            category="市容环境",
-            title=f"第{n}号",
-            description="再均衡测试",
-            location=demo_point(n),  # type: ignore[arg-type]
-            submitted_at="2026-11-22T08:00:00Z",  # type: ignore[arg-type]
-        ).model_dump(mode="json"),
-    )
+    return submitted(f"rebalance-{n:04d}", location=demo_point(n))
 
 
 async def test_replicas_joining_and_leaving_mid_stream_route_every_case_once(
