@@ -19,6 +19,7 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,16 @@ log4j.logger.kafka.request.logger=WARN
 log4j.logger.org.apache.kafka.storage=WARN
 log4j.logger.kafka.log=WARN
 """
+
+
+def random_cluster_id(draw: Callable[[], uuid.UUID] = uuid.uuid4) -> str:
+    """A KRaft cluster id, as ``kafka-storage random-uuid`` makes them: URL-safe base64
+    of a random UUID, never starting with ``-`` (StorageTool would read it as an option;
+    Kafka's own ``Uuid.randomUuid`` draws again for the same reason)."""
+    while True:
+        candidate = base64.urlsafe_b64encode(draw().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 @dataclass
@@ -186,7 +197,7 @@ class LocalKafka:
         config = self._write_config(port, controller_port)
         cluster_id = meta.get("cluster_id")
         if not (self.root / "data" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = random_cluster_id()
             subprocess.run(
                 self._java(
                     lib,
