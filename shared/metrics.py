@@ -45,6 +45,12 @@ EVENT_HANDLING_LATENCY = Histogram(
     ["service", "consumer"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
 )
+CONSUMER_BATCH_EVENTS = Histogram(
+    "gridcase_consumer_batch_events",
+    "Events fetched together and applied in one transaction",
+    ["service", "consumer"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+)
 EVENT_END_TO_END_LATENCY = Histogram(
     "gridcase_event_age_seconds",
     "Age of an event (now minus its CloudEvents time) when a consumer applied it",

@@ -59,6 +59,14 @@ class ConsumerSpec:
     # By event type: applies a run of consecutive events that map to it (and a lone
     # event as a batch of one), with fewer statements than one handler call each.
     batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
+    # How long the broker may hold a fetch to gather more events (0: answer at once).
+    # Views nobody waits on trade that much delay for fewer, larger transactions.
+    gather_ms: int = 0
+
+
+# For consumers that keep a view or a clock up to date: a fifth of a second later,
+# in a fraction of the transactions, under load.
+VIEW_GATHER_MS = 200
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,7 @@ class ServiceRuntime:
                     uow_factory=self.uow,
                     handlers=spec.handlers,
                     batch_handlers=spec.batch_handlers,
+                    gather_ms=spec.gather_ms,
                     max_attempts=self.settings.consumer_max_attempts,
                     retry_backoff_s=self.settings.consumer_retry_backoff_s,
                 )

@@ -7,7 +7,8 @@ For every message:
 2. Open a unit of work, insert ``(consumer, event id)`` into the inbox (a duplicate
    inserts nothing, and the handler is skipped), run the handler, commit. The effect,
    any events it publishes (outbox) and the inbox mark commit together. Normally a
-   partition's whole batch shares one transaction; if anything in it fails, the batch
+   whole fetch (every partition's records, each partition in order) shares one
+   transaction; if anything in it fails, the batch
    is rolled back and replayed one event at a time, so one bad event never blocks or
    taints the others.
 3. On a handler error, roll back and retry with back-off, ``max_attempts`` in all; then
@@ -41,6 +42,7 @@ from shared.logging import get_logger
 from shared.messaging.errors import describe_error
 from shared.messaging.relay import build_producer
 from shared.metrics import (
+    CONSUMER_BATCH_EVENTS,
     EVENT_END_TO_END_LATENCY,
     EVENT_HANDLER_RETRIES,
     EVENT_HANDLING_LATENCY,
@@ -54,6 +56,10 @@ Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
 # in order; one batch handler may serve several event types (a projection's fold).
 BatchHandler = Callable[[UnitOfWork, list[CloudEvent]], Awaitable[None]]
 UowFactory = Callable[..., UnitOfWork]
+
+
+# About a hundred case events: what a gathering consumer asks the broker to wait for.
+GATHER_BYTES = 128 * 1024
 
 
 class PoisonMessage(Exception):
@@ -86,6 +92,7 @@ class EventConsumer:
         uow_factory: UowFactory,
         handlers: dict[str, Handler],
         batch_handlers: dict[str, BatchHandler] | None = None,
+        gather_ms: int = 0,
         max_attempts: int = 5,
         retry_backoff_s: float = 0.2,
         auto_offset_reset: str = "earliest",
@@ -100,6 +107,7 @@ class EventConsumer:
         self._batch_handlers = batch_handlers or {}
         # A type with only a batch handler is handled too: one event is a batch of one.
         self._handled = set(handlers) | set(self._batch_handlers)
+        self._gather_ms = gather_ms
         self._max_attempts = max_attempts
         self._retry_backoff_s = retry_backoff_s
         self._auto_offset_reset = auto_offset_reset
@@ -131,6 +139,10 @@ class EventConsumer:
                 auto_offset_reset=self._auto_offset_reset,
                 isolation_level="read_committed",
                 max_poll_records=500,
+                # With gather_ms the broker answers a fetch once it holds this much, or
+                # after gather_ms: fewer fetches and larger batches for views.
+                fetch_min_bytes=GATHER_BYTES if self._gather_ms else 1,
+                fetch_max_wait_ms=self._gather_ms or 500,
                 # A killed consumer's partitions move to the others after this long
                 # (the broker's minimum), not the 10 s default.
                 session_timeout_ms=6000,
@@ -170,11 +182,11 @@ class EventConsumer:
             if not batches:
                 continue
             # Order matters per key, and a key lives in one partition: each partition's
-            # records are applied strictly in order, in one transaction per partition
-            # batch, partitions one after another. Running partitions concurrently held
-            # hot rows (an officer's load) locked across batches and measured slower.
-            for records in batches.values():
-                await self._process_partition(records, producer)
+            # records are applied strictly in order, partitions one after another, all
+            # in one transaction. A transaction per partition cost a commit for every
+            # few events, and running partitions concurrently held hot rows (an
+            # officer's load) locked across batches; both measured slower.
+            await self._process_fetched(list(batches.values()), producer)
             offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
             try:
                 await consumer.commit(offsets)
@@ -185,14 +197,17 @@ class EventConsumer:
                     "offset_commit_after_rebalance", consumer=self.name, error=describe_error(exc)
                 )
 
-    async def _process_partition(self, records: list[Any], producer: Any) -> None:
+    async def _process_fetched(self, partitions: list[list[Any]], producer: Any) -> None:
+        records = [record for batch in partitions for record in batch]
+        CONSUMER_BATCH_EVENTS.labels(self.service, self.name).observe(len(records))
         if len(records) > 1 and await self._apply_batch(records):
             return
-        for record in records:
-            await self._process(record, producer)
+        for batch in partitions:
+            for record in batch:
+                await self._process(record, producer)
 
     async def _apply_batch(self, records: list[Any]) -> bool:
-        """The usual case: a partition's whole batch in one transaction, one commit.
+        """The usual case: a whole fetch in one transaction, one commit.
 
         Returns False, having changed nothing, if any record fails to parse or apply;
         the caller then goes one by one, with retries and dead letters.

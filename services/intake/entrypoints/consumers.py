@@ -8,7 +8,7 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.routing import CaseAssignedV1, UnitRemovedV1, UnitUpsertedV1
-from shared.runtime import ConsumerSpec, ServiceRuntime
+from shared.runtime import VIEW_GATHER_MS, ConsumerSpec, ServiceRuntime
 
 
 def registry_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
@@ -41,4 +41,5 @@ def case_status_consumer() -> ConsumerSpec:
         name="case-status",
         topics=[topics.CASE],
         batch_handlers={CaseAssignedV1.event_type: handlers.apply_cases_assigned},
+        gather_ms=VIEW_GATHER_MS,
     )

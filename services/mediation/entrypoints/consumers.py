@@ -6,7 +6,7 @@ from services.mediation.service_layer import handlers
 from shared.events import topics
 from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import CaseAssignedV1
-from shared.runtime import ConsumerSpec
+from shared.runtime import VIEW_GATHER_MS, ConsumerSpec
 
 FOLDED = (CaseSubmittedV1.event_type, CaseAssignedV1.event_type)
 
@@ -17,4 +17,5 @@ def case_view_consumer() -> ConsumerSpec:
         topics=[topics.CASE],
         # One handler for both types: a batch's interleaved events fold together.
         batch_handlers=dict.fromkeys(FOLDED, handlers.fold_case_events),
+        gather_ms=VIEW_GATHER_MS,
     )

@@ -141,6 +141,45 @@ async def test_an_event_twice_in_one_fetched_batch_applies_once(stack: Stack) ->
     }
 
 
+async def test_one_fetch_across_partitions_is_applied_in_one_transaction(
+    stack: Stack,
+) -> None:
+    """Events of several partitions fetched together share one transaction (its inbox
+    rows have one ``processed_at``, the transaction's start), not one per partition."""
+    events = [_submitted(f"case-spread-{i}") for i in range(6)]
+    producer = AIOKafkaProducer(bootstrap_servers=stack.settings.kafka_servers())
+    await producer.start()
+    try:
+        for partition, event in enumerate(events):
+            await producer.send_and_wait(
+                stack.topics(topics.CASE),
+                event.to_json_bytes(),
+                key=event.partitionkey.encode(),
+                partition=partition % stack.settings.topic_partitions,
+            )
+    finally:
+        await producer.stop()
+    await stack.start("routing")
+
+    async def all_routed() -> bool:
+        rows = await stack.sql(
+            "SELECT count(*) AS n FROM routing.inbox WHERE event_id = ANY($1)",
+            [e.id for e in events],
+        )
+        return rows[0]["n"] == len(events)
+
+    await eventually(all_routed)
+    [row] = await stack.sql(
+        "SELECT count(DISTINCT processed_at) AS transactions FROM routing.inbox"
+        " WHERE event_id = ANY($1)",
+        [e.id for e in events],
+    )
+    partitions = min(len(events), stack.settings.topic_partitions)
+    assert row["transactions"] < partitions, "a transaction per partition"
+    for event in events:
+        assert await _assignments(stack, event.partitionkey) == 1
+
+
 async def test_same_event_delivered_twice_has_one_effect(stack: Stack) -> None:
     await stack.start("routing")
     await stack.wait_until_consuming()
