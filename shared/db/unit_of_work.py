@@ -3,17 +3,23 @@
 Modelled on cosmicpython's ``unit_of_work.py``: leaving the block without ``commit()``
 rolls back. Events added with ``publish`` are written to the outbox inside the same
 transaction, and a NOTIFY (delivered by PostgreSQL only at commit) wakes the relay.
+
+The inbox and outbox statements take arrays (``unnest``), so each is one prepared
+statement whatever the batch size, and one round trip: a multi-row ``VALUES`` list
+is new SQL for every size, compiled and prepared again on every pooled connection.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Table, insert, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Table, Text, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import TextClause
 
 from shared.db.tables import outbox_channel
 from shared.events.envelope import CloudEvent
@@ -27,6 +33,43 @@ class EventContext:
     def __init__(self, correlation_id: str | None = None, causation_id: str | None = None):
         self.correlation_id = correlation_id
         self.causation_id = causation_id
+
+
+def _texts(*names: str) -> list[Any]:
+    return [bindparam(name, type_=ARRAY(Text)) for name in names]
+
+
+@functools.cache
+def _inbox_insert(inbox: Table) -> TextClause:
+    """Mark events processed; returns the ids that were not marked before."""
+    return text(
+        f"""
+        INSERT INTO {inbox.fullname} (consumer, event_id, event_type)
+        SELECT :consumer, e.event_id, e.event_type
+        FROM unnest(:event_ids, :event_types) AS e(event_id, event_type)
+        ON CONFLICT DO NOTHING
+        RETURNING event_id
+        """
+    ).bindparams(*_texts("event_ids", "event_types"))
+
+
+@functools.cache
+def _outbox_insert(outbox: Table, channel: str) -> TextClause:
+    """Write events to the outbox in the order given, and NOTIFY the relay (delivered
+    at commit), in one statement."""
+    return text(
+        f"""
+        WITH written AS (
+            INSERT INTO {outbox.fullname} (event_id, topic, key, type, envelope)
+            SELECT e.event_id, e.topic, e.key, e.type, e.envelope::jsonb
+            FROM unnest(:event_ids, :topics, :keys, :types, :envelopes)
+                WITH ORDINALITY AS e(event_id, topic, key, type, envelope, n)
+            ORDER BY e.n
+            RETURNING 1
+        )
+        SELECT pg_notify('{channel}', '')
+        """
+    ).bindparams(*_texts("event_ids", "topics", "keys", "types", "envelopes"))
 
 
 class UnitOfWork:
@@ -112,43 +155,34 @@ class UnitOfWork:
 
     async def mark_processed(self, consumer: str, event: CloudEvent) -> bool:
         """Record that ``consumer`` applied ``event``; False if it already had (a duplicate)."""
-        result = await self.connection.execute(
-            pg_insert(self._inbox)
-            .values(consumer=consumer, event_id=event.id, event_type=event.type)
-            .on_conflict_do_nothing()
-            .returning(self._inbox.c.event_id)
-        )
-        return result.first() is not None
+        return bool(await self.mark_all_processed(consumer, [event]))
 
     async def mark_all_processed(self, consumer: str, events: list[CloudEvent]) -> set[str]:
         """``mark_processed`` for many events in one statement: the ids not seen before."""
         result = await self.connection.execute(
-            pg_insert(self._inbox)
-            .values(
-                [{"consumer": consumer, "event_id": e.id, "event_type": e.type} for e in events]
-            )
-            .on_conflict_do_nothing()
-            .returning(self._inbox.c.event_id)
+            _inbox_insert(self._inbox),
+            {
+                "consumer": consumer,
+                "event_ids": [e.id for e in events],
+                "event_types": [e.type for e in events],
+            },
         )
         return {row.event_id for row in result}
 
     async def commit(self) -> None:
         conn = self.connection
         if self._pending:
+            events = [event for _, event in self._pending]
             await conn.execute(
-                insert(self._outbox),
-                [
-                    {
-                        "event_id": event.id,
-                        "topic": topic,
-                        "key": event.partitionkey,
-                        "type": event.type,
-                        "envelope": event.model_dump(mode="json", exclude_none=True),
-                    }
-                    for topic, event in self._pending
-                ],
+                _outbox_insert(self._outbox, outbox_channel(self.schema)),
+                {
+                    "event_ids": [e.id for e in events],
+                    "topics": [topic for topic, _ in self._pending],
+                    "keys": [e.partitionkey for e in events],
+                    "types": [e.type for e in events],
+                    "envelopes": [e.model_dump_json(exclude_none=True) for e in events],
+                },
             )
-            await conn.execute(text(f"NOTIFY {outbox_channel(self.schema)}"))
             self._pending.clear()
         await conn.commit()
         self.committed = True
