@@ -12,8 +12,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Text, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.escalation.adapters.tables import case_categories, clocks
 from services.escalation.domain.calendar import WorkingCalendar
@@ -34,12 +34,7 @@ async def apply_case_events(
     conn = uow.connection
     ids = sorted({str(e.data["case_id"]) for e in events})
     known: dict[str, str] = {
-        row.case_id: row.category
-        for row in await conn.execute(
-            select(case_categories.c.case_id, case_categories.c.category).where(
-                case_categories.c.case_id.in_(ids)
-            )
-        )
+        row.case_id: row.category for row in await conn.execute(_CATEGORIES, {"ids": ids})
     }
     new_categories: list[dict[str, Any]] = []
     new_clocks: list[dict[str, Any]] = []
@@ -56,13 +51,17 @@ async def apply_case_events(
         else:
             raise ValueError(f"escalation does not handle {event.type}")
     if new_categories:
-        await conn.execute(insert(case_categories).values(new_categories).on_conflict_do_nothing())
+        await conn.execute(_ADD_CATEGORY, new_categories)
     if new_clocks:
-        await conn.execute(
-            insert(clocks)
-            .values(new_clocks)
-            .on_conflict_do_nothing(constraint="uq_clocks_case_stage")
-        )
+        await conn.execute(_ADD_CLOCK, new_clocks)
+
+
+# Built once, and run with a list of rows (one prepared statement, pipelined).
+_CATEGORIES = select(case_categories.c.case_id, case_categories.c.category).where(
+    case_categories.c.case_id == any_(bindparam("ids", type_=ARRAY(Text)))
+)
+_ADD_CATEGORY = insert(case_categories).on_conflict_do_nothing()
+_ADD_CLOCK = insert(clocks).on_conflict_do_nothing(constraint="uq_clocks_case_stage")
 
 
 def _accept_clock(

@@ -8,10 +8,11 @@ of events costs a few round trips instead of two per event.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Text, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.case_status import ASSIGNED, SUBMITTED, advanced
@@ -60,12 +61,7 @@ async def fold_case_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     folded per case, and the results upserted."""
     changes = [_change(event) for event in events]
     ids = sorted({case_id for case_id, _, _ in changes})
-    rows = await uow.connection.execute(
-        select(cases.c.case_id, cases.c.status)
-        .where(cases.c.case_id.in_(ids))
-        .order_by(cases.c.case_id)
-        .with_for_update()
-    )
+    rows = await uow.connection.execute(_LOCK_CASES, {"ids": ids})
     status: dict[str, str | None] = {row.case_id: row.status for row in rows}
     folded: dict[str, dict[str, Any]] = {}
     for case_id, moves_to, values in changes:
@@ -75,11 +71,23 @@ async def fold_case_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     for row in folded.values():
         by_shape.setdefault(tuple(sorted(row)), []).append(row)
     for shape, shaped in by_shape.items():
-        stmt = insert(cases).values({k: bindparam(k) for k in shape})
-        await uow.connection.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[cases.c.case_id],
-                set_={k: stmt.excluded[k] for k in shape if k != "case_id"},
-            ),
-            shaped,
-        )
+        await uow.connection.execute(_upsert(shape), shaped)
+
+
+# Built once: the same SQL every time is compiled and prepared once per connection.
+_LOCK_CASES = (
+    select(cases.c.case_id, cases.c.status)
+    .where(cases.c.case_id == any_(bindparam("ids", type_=ARRAY(Text))))
+    .order_by(cases.c.case_id)
+    .with_for_update()
+)
+
+
+@functools.cache
+def _upsert(shape: tuple[str, ...]) -> Insert:
+    """Insert or update the ``shape`` columns of the case view."""
+    stmt = insert(cases).values({k: bindparam(k) for k in shape})
+    return stmt.on_conflict_do_update(
+        index_elements=[cases.c.case_id],
+        set_={k: stmt.excluded[k] for k in shape if k != "case_id"},
+    )
