@@ -301,14 +301,18 @@ class StaffLoads:
     """Locked staff rows with their loads kept current across a batch's decisions."""
 
     def __init__(self, members: list[StaffMember]):
-        # In id order (a replaced member keeps its place), like ``staff_serving``'s rows.
-        self._members = {m.staff_id: m for m in sorted(members, key=lambda m: m.staff_id)}
+        self._members = {m.staff_id: m for m in members}
+        # Who serves each unit (home or covered); a load change keeps a member's units.
+        self._by_unit: dict[str, set[str]] = {}
+        for m in members:
+            for unit in m.units_served:
+                self._by_unit.setdefault(unit, set()).add(m.staff_id)
         self._changed: set[str] = set()
 
     def serving(self, chain: list[str]) -> list[StaffMember]:
         """Like ``staff_serving(chain)``: home or covered unit in the chain, by id."""
-        units = set(chain)
-        return [m for m in self._members.values() if units.intersection(m.units_served)]
+        ids = set().union(*(self._by_unit.get(unit, ()) for unit in chain))
+        return [self._members[i] for i in sorted(ids)]
 
     def add(self, staff_ids: list[str], delta: int) -> None:
         for staff_id in staff_ids:
