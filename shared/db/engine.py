@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -48,4 +49,12 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args=_connect_args(url),
+        # JSONB columns with orjson: the standard library's json was a visible share
+        # of routing's and the relay's time in profiles.
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
     )
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()

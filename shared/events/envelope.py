@@ -52,7 +52,7 @@ class CloudEvent(BaseModel):
 
     @classmethod
     def from_json_bytes(cls, raw: bytes) -> CloudEvent:
-        return cls.model_validate(orjson.loads(raw))
+        return cls.model_validate_json(raw)
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
         return [("content-type", STRUCTURED_CONTENT_TYPE.encode())]

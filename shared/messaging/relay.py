@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from sqlalchemy import Table, text
@@ -85,7 +84,7 @@ class OutboxRelay:
         qualified = f'"{schema}".outbox'
         self._claim_sql = text(
             f"""
-            SELECT o.id, o.topic, o.key, o.envelope
+            SELECT o.id, o.topic, o.key, o.envelope::text AS envelope
             FROM {qualified} o
             WHERE o.sent_at IS NULL
               AND NOT EXISTS (
@@ -184,7 +183,8 @@ class OutboxRelay:
                 futures.append(
                     await producer.send(
                         row.topic,
-                        value=orjson.dumps(row.envelope),
+                        # As stored: parsing and re-encoding would give the same event.
+                        value=row.envelope.encode(),
                         key=row.key.encode(),
                         headers=_HEADERS,
                     )
