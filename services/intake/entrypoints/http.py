@@ -168,7 +168,7 @@ def _store(request: Request) -> BlobStore:
     return store
 
 
-def _officer_or_rate_limited(request: Request) -> None:
+async def _officer_or_rate_limited(request: Request) -> None:
     """Staff with a valid token upload freely; anyone else (residents) is rate-limited."""
     token = bearer_token(request)
     if token:
@@ -177,7 +177,7 @@ def _officer_or_rate_limited(request: Request) -> None:
             return
         except InvalidToken:
             pass
-    rate_limited(request)
+    await rate_limited(request)
 
 
 @router.post("/attachments", tags=["attachments"], status_code=201)

@@ -48,7 +48,7 @@ def _source(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def throttled(request: Request) -> None:
+async def throttled(request: Request) -> None:
     """Login attempts per client address per minute (``GRIDCASE_LOGIN_RATE_PER_MINUTE``)."""
     runtime = _runtime(request)
     limiter = runtime.state.get("login_limiter")
