@@ -119,7 +119,7 @@ async def main(
             recordings = {}
             if profile:
                 RESULTS.mkdir(exist_ok=True)
-                for name in ("intake", "routing"):
+                for name in ("intake", "routing", "mediation", "escalation"):
                     out = RESULTS / f"profile-{name}.raw"
                     recordings[name] = (start_recording(system.pids()[name], seconds, out), out)
             async with Observer(
@@ -243,7 +243,7 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--mix", default="officer=0.5,resident=0.3,dispute=0.2")
-    parser.add_argument("--profile", action="store_true", help="py-spy intake and routing")
+    parser.add_argument("--profile", action="store_true", help="py-spy the four services")
     parser.add_argument("--intake-workers", type=int, default=1, help="intake processes")
     args = parser.parse_args()
     outcome, samples, series = asyncio.run(
