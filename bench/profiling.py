@@ -7,6 +7,7 @@ samples where it was idle in the event loop's poll are left out by py-spy itself
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ def start_recording(pid: int, seconds: float, out: Path, rate: int = 50) -> subp
         [
             py_spy(),
             "record",
+            "--subprocesses",  # uvicorn --workers: the workers are children
             "-d",
             str(int(seconds)),
             "-r",
@@ -42,19 +44,26 @@ def start_recording(pid: int, seconds: float, out: Path, rate: int = 50) -> subp
     )
 
 
+# py-spy's process frames (a quoted command line may itself contain ';').
+_PROCESSES = re.compile(r'^(process \d+:"[^"]*";)*')
+
+
 def summarise(raw: Path, top: int = 15) -> dict[str, object]:
-    """Busy share of the main thread, and the frames it spent that time in:
+    """Busy share of the main threads (all workers together), and the frames they
+    spent that time in:
     ``ours`` is the innermost frame of GridCase code, ``leaf`` the frame on the CPU."""
     ours: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     main = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack.startswith("_run_module_as_main"):
+        # With --subprocesses each stack starts with its process chain; a uvicorn
+        # worker's main thread starts at multiprocessing's spawn_main.
+        frames = _PROCESSES.sub("", stack).split(";")
+        if not frames or not frames[0].startswith(("_run_module_as_main", "<module> (<string>")):
             continue  # other threads: thread-pool workers waiting
         n = int(count)
         main += n
-        frames = stack.split(";")
         mine = [f for f in frames if "services/" in f or "shared/" in f]
         ours[mine[-1] if mine else "(framework and event loop)"] += n
         leaves[frames[-1]] += n

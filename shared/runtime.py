@@ -260,7 +260,15 @@ def create_app(
             if manage_lifecycle:
                 await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        # Oversight is Prometheus and logs; without this FastAPI asks OpenTelemetry on
+        # every request whether anyone is listening (a few percent of intake's time).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.runtime = runtime
     install_problem_handlers(app)
     app.add_middleware(AuditMiddleware, runtime=runtime)
