@@ -26,9 +26,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
@@ -60,6 +62,13 @@ UowFactory = Callable[..., UnitOfWork]
 
 # About a hundred case events: what a gathering consumer asks the broker to wait for.
 GATHER_BYTES = 128 * 1024
+
+
+@dataclass(frozen=True)
+class Unhandled:
+    """An event of a type this consumer has no handler for: only its type is read."""
+
+    type: str
 
 
 class PoisonMessage(Exception):
@@ -218,17 +227,17 @@ class EventConsumer:
             return False
         started = time.perf_counter()
         outcomes = ["ignored"] * len(events)
-        handled = [i for i, e in enumerate(events) if e.type in self._handled]
+        handled = [(i, e) for i, e in enumerate(events) if isinstance(e, CloudEvent)]
         try:
             if handled:
                 async with self._uow_factory() as uow:
                     # One inbox statement for the batch; an event twice in it applies once.
-                    fresh = await uow.mark_all_processed(self.name, [events[i] for i in handled])
+                    fresh = await uow.mark_all_processed(self.name, [e for _, e in handled])
                     to_apply: list[CloudEvent] = []
-                    for i in handled:
-                        if events[i].id in fresh:
-                            fresh.discard(events[i].id)
-                            to_apply.append(events[i])
+                    for i, event in handled:
+                        if event.id in fresh:
+                            fresh.discard(event.id)
+                            to_apply.append(event)
                             outcomes[i] = "applied"
                         else:
                             outcomes[i] = "duplicate"
@@ -252,8 +261,8 @@ class EventConsumer:
             )
             return False
         share = (time.perf_counter() - started) / len(events)
-        for event, outcome in zip(events, outcomes, strict=True):
-            self._observe(event, outcome, share)
+        for item, outcome in zip(events, outcomes, strict=True):
+            self._observe(item, outcome, share)
         return True
 
     def _runs(self, events: list[CloudEvent]) -> list[list[CloudEvent]]:
@@ -276,6 +285,9 @@ class EventConsumer:
             event = self._parse(record)
         except PoisonMessage as exc:
             await self._dead_letter(record, producer, exc, attempts=1, event_type="unparseable")
+            return
+        if isinstance(event, Unhandled):
+            self._observe(event, "ignored", 0.0)  # no effect, so no inbox row either
             return
         attempt = 0
         while True:
@@ -314,26 +326,30 @@ class EventConsumer:
             self._observe(event, outcome, time.perf_counter() - started)
             return
 
-    def _observe(self, event: CloudEvent, outcome: str, seconds: float) -> None:
+    def _observe(self, event: CloudEvent | Unhandled, outcome: str, seconds: float) -> None:
         EVENT_HANDLING_LATENCY.labels(self.service, self.name).observe(seconds)
         EVENTS_CONSUMED.labels(self.service, self.name, event.type, outcome).inc()
-        if outcome == "applied":
+        if isinstance(event, CloudEvent) and outcome == "applied":
             age = (datetime.now(UTC) - event.time).total_seconds()
             EVENT_END_TO_END_LATENCY.labels(self.service, self.name, event.type).observe(
                 max(age, 0)
             )
 
-    def _parse(self, record: ConsumerRecord[Any, Any]) -> CloudEvent:
+    def _parse(self, record: ConsumerRecord[Any, Any]) -> CloudEvent | Unhandled:
+        """The CloudEvent, validated, if this consumer handles its type; otherwise only
+        the type (validating every event on a shared topic was a visible cost)."""
         if record.value is None:
             raise PoisonMessage("empty message value")
         try:
-            return CloudEvent.from_json_bytes(record.value)
+            raw = orjson.loads(record.value)
+            kind = raw.get("type") if isinstance(raw, dict) else None
+            if isinstance(kind, str) and kind not in self._handled:
+                return Unhandled(kind)
+            return CloudEvent.model_validate(raw)
         except (ValidationError, ValueError) as exc:
             raise PoisonMessage(f"not a CloudEvent: {exc}") from exc
 
     async def _apply(self, event: CloudEvent) -> str:
-        if event.type not in self._handled:
-            return "ignored"  # no effect, so nothing to deduplicate: no inbox row
         async with self._uow_factory(context=correlation_of(event)) as uow:
             outcome = await self._apply_in(uow, event)
             await uow.commit()
