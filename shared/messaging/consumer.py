@@ -8,9 +8,9 @@ For every message:
    inserts nothing, and the handler is skipped), run the handler, commit. The effect,
    any events it publishes (outbox) and the inbox mark commit together. Normally a
    whole fetch (every partition's records, each partition in order) shares one
-   transaction; if anything in it fails, the batch
-   is rolled back and replayed one event at a time, so one bad event never blocks or
-   taints the others.
+   transaction; if anything in it fails, the batch is rolled back and replayed one
+   event at a time, so one bad event never blocks or taints the others. Events of
+   types the consumer does not handle are only counted (``ignored``).
 3. On a handler error, roll back and retry with back-off, ``max_attempts`` in all; then
    publish the original message with the error to ``<topic>.dlq`` and move on. A lost
    database connection is not the message's fault: it is retried until the database

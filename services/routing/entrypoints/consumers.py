@@ -9,6 +9,10 @@ from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.runtime import ConsumerSpec, ServiceRuntime
 
+# A case waits up to this long for others to be routed with it: under load, a
+# transaction and an offset commit for many cases instead of one for every few.
+ROUTING_GATHER_MS = 20
+
 
 def routing_cache(runtime: ServiceRuntime) -> handlers.RoutingCache:
     """The process's registry/policy cache (one per runtime, shared by consumers and routes)."""
@@ -26,10 +30,5 @@ def case_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
         name="case-router",
         topics=[topics.CASE],
         batch_handlers={CaseSubmittedV1.event_type: on_submitted_batch},
-        # A case waits up to this long for others to be routed with it: under load,
-        # tens of cases per transaction instead of a fetch and a commit for every few.
         gather_ms=ROUTING_GATHER_MS,
     )
-
-
-ROUTING_GATHER_MS = 20
