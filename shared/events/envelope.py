@@ -50,9 +50,5 @@ class CloudEvent(BaseModel):
     def to_json_bytes(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_none=True))
 
-    @classmethod
-    def from_json_bytes(cls, raw: bytes) -> CloudEvent:
-        return cls.model_validate_json(raw)
-
     def kafka_headers(self) -> list[tuple[str, bytes]]:
         return [("content-type", STRUCTURED_CONTENT_TYPE.encode())]

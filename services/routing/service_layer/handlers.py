@@ -47,8 +47,8 @@ class RegistrySnapshot:
 class RoutingCache:
     """Per-process cache of the registry snapshot and the policy, keyed by version.
 
-    The versions are read once per transaction: a consumer routes a partition's batch
-    of cases in one transaction, and they all see the same registry and policy.
+    The versions are read once per transaction: a consumer routes a fetched batch of
+    cases in one transaction, and they all see the same registry and policy.
     """
 
     def __init__(self) -> None:
