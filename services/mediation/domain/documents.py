@@ -89,6 +89,10 @@ VOLUNTARY_SENTENCE = (
 """The sentence a registration carries: the rules were explained and the party applies
 voluntarily (People's Mediation Law arts. 3, 17, 23–24; registration forms in practice)."""
 
+INITIATIVE_CONSENT_SENTENCE = "人民调解委员会主动调解，已征得各方当事人同意。"
+"""The registration's sentence when the committee starts mediation on its own initiative:
+it may, but not against a party's clear refusal (People's Mediation Law art. 17)."""
+
 _PARTY_LABELS = "甲乙丙丁戊己庚辛壬癸"
 
 
@@ -307,7 +311,8 @@ class Registration:
 
     ``source`` is how it came in (当事人申请, 主动调解, 移送/委托); ``voluntary`` carries the
     sentence that the rules were explained and the party applies voluntarily, or for a
-    committee's own initiative that the parties consented (art. 17).
+    committee's own initiative that the parties consented (art. 17,
+    :data:`INITIATIVE_CONSENT_SENTENCE`).
     """
 
     number: str
@@ -327,7 +332,11 @@ class Registration:
 
 @dataclass(frozen=True)
 class CaseFileCover:
-    """The printed cover of a case file (结案立卷: year, volume number, retention period)."""
+    """The printed cover of a case file (结案立卷: year, volume number, retention period).
+
+    ``result`` is 调解成功 / 部分成功 / 调解不成 / 终止调解 as the ledger keeps it, and
+    ``result_reason`` why, when it did not succeed (art. 26: termination).
+    """
 
     committee: str
     case_name: str
@@ -339,6 +348,7 @@ class CaseFileCover:
     closed_on: date | None
     result: str
     mediators: tuple[str, ...]
+    result_reason: str = ""
     filed_by: str = ""
     filed_on: date | None = None
 

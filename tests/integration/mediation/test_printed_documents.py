@@ -29,6 +29,7 @@ from services.mediation.adapters.documents.specimen import (
 from services.mediation.adapters.documents.views import party_line
 from services.mediation.domain.documents import (
     EFFECT_SENTENCE,
+    INITIATIVE_CONSENT_SENTENCE,
     VOLUNTARY_SENTENCE,
     Agreement,
     DateStyle,
@@ -288,3 +289,39 @@ def test_renders_from_several_threads_keep_each_documents_own_text(tmp_path: Pat
         pdfs = list(pool.map(renderer.agreement, agreements))
     for n, pdf in enumerate(pdfs, start=1):
         assert f"（2026）青调字第{n}号" in pdf_text(pdf, tmp_path)
+
+
+def test_signatures_never_stand_on_a_page_without_the_closing_text_art_29(tmp_path: Path) -> None:
+    """Whatever the length, the page that is signed also carries the agreement's closing
+    text, so a signature page cannot be put under another agreement."""
+    base = specimen_agreement()
+    for count in range(18, 42):
+        terms = tuple(f"第{n}项约定：{base.terms[0]}" for n in range(1, count + 1))
+        pages = pdf_pages(render_agreement_pdf(replace(base, terms=terms)), tmp_path)
+        signing = [p for p in pages if "甲方（张建国）签名或按指印" in p]
+        assert len(signing) == 1
+        assert "本协议书一式三份" in signing[0], count
+        assert "人民调解员（王淑芬）签名" in signing[0], count
+        assert "二〇二六年十二月二日" in signing[0], count
+
+
+def test_case_file_prints_a_committees_own_initiative_and_why_it_ended_arts_17_26(
+    tmp_path: Path,
+) -> None:
+    case_file = specimen_case_file()
+    ended = replace(
+        case_file,
+        cover=replace(case_file.cover, result="终止调解", result_reason="一方明确拒绝继续调解"),
+        registration=replace(
+            case_file.registration, source="主动调解", voluntary=INITIATIVE_CONSENT_SENTENCE
+        ),
+        agreement=None,
+        follow_ups=(),
+    )
+    pages = pdf_pages(render_case_file_pdf(ended), tmp_path)
+    assert "调解结果终止调解（一方明确拒绝继续调解）" in pages[0]
+    whole = "".join(pages)
+    assert "纠纷来源主动调解" in whole
+    assert _squeeze(INITIATIVE_CONSENT_SENTENCE) in whole
+    assert "人民调解协议书" not in whole
+    assert "回访记录" not in whole

@@ -275,7 +275,9 @@ def case_file_view(case_file: CaseFile, style: DateStyle = DateStyle.CHINESE_NUM
             "retention": cover.retention,
             "opened_on": chinese_date(cover.opened_on, style),
             "closed_on": _date(cover.closed_on, style),
-            "result": cover.result,
+            "result": f"{cover.result}（{cover.result_reason}）"
+            if cover.result_reason
+            else cover.result,
             "mediators": "、".join(cover.mediators),
             "filed_by": cover.filed_by,
             "filed_on": _date(cover.filed_on, style),
