@@ -11,7 +11,7 @@ PDF and the print page say exactly the same words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -170,21 +170,30 @@ class Performance:
 
 
 class SignerRole(StrEnum):
-    """Who signs an agreement and how (art. 29)."""
+    """Who signs an agreement (art. 29): each party, the mediator, the committee."""
 
-    PARTY = "party"  # 签名、盖章或者按指印
-    MEDIATOR = "mediator"  # 签名
-    COMMITTEE = "committee"  # 加盖印章
+    PARTY = "party"
+    MEDIATOR = "mediator"
+    COMMITTEE = "committee"
+
+
+class SigningMark(StrEnum):
+    """How a signer marked the agreement (art. 29): a party signs, seals (an organisation)
+    or presses a fingerprint; the mediator signs; the committee seals."""
+
+    SIGNATURE = "签名"
+    SEAL = "盖章"
+    FINGERPRINT = "按指印"
 
 
 @dataclass(frozen=True)
 class Signature:
-    """A signed (or not yet signed) line of the agreement; ``signed_at`` when recorded."""
+    """A recorded signing of the agreement; lines without one print blank."""
 
     role: SignerRole
     name: str
-    signed_at: datetime | None = None
-    by_fingerprint: bool = False
+    signed_at: datetime
+    mark: SigningMark = SigningMark.SIGNATURE
 
 
 # ---------------------------------------------------------------------------------------
@@ -362,4 +371,4 @@ class CaseFile:
     investigations: tuple[InvestigationRecord, ...] = ()
     sessions: tuple[SessionRecord, ...] = ()
     agreement: Agreement | None = None
-    follow_ups: tuple[FollowUpRecord, ...] = field(default_factory=tuple)
+    follow_ups: tuple[FollowUpRecord, ...] = ()

@@ -135,8 +135,10 @@ def test_three_parties_print_four_copies_and_three_signature_lines_art_29(tmp_pa
     text = pdf_text(render_agreement_pdf(agreement), tmp_path)
     assert_in_order(text, agreement_words(agreement))
     assert "一式四份" in text
-    assert text.count("签名或按指印") == 3
-    assert "丙方（王大锤）签名或按指印" in text
+    assert (
+        text.count("（签名、盖章或按指印）") == 3
+    )  # art. 29: each party signs, seals or fingerprints
+    assert "丙方（王大锤）：（签名、盖章或按指印）" in text
     assert "已于" not in text  # nothing signed yet: blank lines only
 
 
@@ -269,7 +271,12 @@ def test_print_page_says_what_the_pdf_says(tmp_path: Path) -> None:
     assert "Noto Serif CJK SC" in page
     page_text, _ = html_text(page)
     assert_in_order(page_text, agreement_words(agreement))
-    signatures = ["甲方（张建国）签名或按指印", "已于二〇二六年十二月二日10时05分签名", "盖章"]
+    signatures = [
+        "甲方（张建国）：（签名、盖章或按指印）已于二〇二六年十二月二日10时05分签名",
+        "乙方（李秀英）：（签名、盖章或按指印）已于二〇二六年十二月二日10时05分按指印",
+        "人民调解员（王淑芬）：（签名）已于二〇二六年十二月二日10时05分签名",
+        "已于二〇二六年十二月二日10时20分盖章",
+    ]
     assert_in_order(page_text, signatures)
     assert_in_order(pdf_text(render_agreement_pdf(agreement), tmp_path), signatures)
 
@@ -298,10 +305,10 @@ def test_signatures_never_stand_on_a_page_without_the_closing_text_art_29(tmp_pa
     for count in range(18, 42):
         terms = tuple(f"第{n}项约定：{base.terms[0]}" for n in range(1, count + 1))
         pages = pdf_pages(render_agreement_pdf(replace(base, terms=terms)), tmp_path)
-        signing = [p for p in pages if "甲方（张建国）签名或按指印" in p]
+        signing = [p for p in pages if "甲方（张建国）：（签名" in p]
         assert len(signing) == 1
         assert "本协议书一式三份" in signing[0], count
-        assert "人民调解员（王淑芬）签名" in signing[0], count
+        assert "人民调解员（王淑芬）：（签名）" in signing[0], count
         assert "二〇二六年十二月二日" in signing[0], count
 
 

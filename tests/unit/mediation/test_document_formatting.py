@@ -27,6 +27,9 @@ from services.mediation.domain.documents import (
     DateStyle,
     PartyDetails,
     Responsibility,
+    Signature,
+    SignerRole,
+    SigningMark,
     age_on,
     chinese_date,
     chinese_datetime,
@@ -179,6 +182,18 @@ def test_agreement_view_records_each_signing_and_leaves_unsigned_lines_blank_art
     assert {s["signed"] for s in unsigned["party_signatures"]} == {""}
     assert unsigned["committee_seal"] == ""
     assert unsigned["date"] == "二〇二六年十二月二日"
+
+
+def test_an_organisation_party_seals_the_agreement_art_29() -> None:
+    a = specimen_agreement(signed=False)
+    sealed = replace(
+        a,
+        signatures=(
+            Signature(SignerRole.PARTY, "李秀英", datetime(2026, 12, 2, 9, 30), SigningMark.SEAL),
+        ),
+    )
+    view = agreement_view(sealed, ARABIC)
+    assert [s["signed"] for s in view["party_signatures"]] == ["", "已于2026年12月2日9时30分盖章"]
 
 
 def test_session_view_names_who_attended_and_whether_it_was_public_arts_20_23() -> None:

@@ -29,6 +29,7 @@ from services.mediation.domain.documents import (
     SessionRecord,
     Signature,
     SignerRole,
+    SigningMark,
 )
 
 COMMITTEE = "兴安街道青山社区人民调解委员会"
@@ -65,9 +66,11 @@ def specimen_agreement(*, signed: bool = True) -> Agreement:
     signatures = (
         (
             Signature(SignerRole.PARTY, "张建国", signed_at),
-            Signature(SignerRole.PARTY, "李秀英", signed_at, by_fingerprint=True),
+            Signature(SignerRole.PARTY, "李秀英", signed_at, SigningMark.FINGERPRINT),
             Signature(SignerRole.MEDIATOR, "王淑芬", signed_at),
-            Signature(SignerRole.COMMITTEE, COMMITTEE, datetime(2026, 12, 2, 10, 20)),
+            Signature(
+                SignerRole.COMMITTEE, COMMITTEE, datetime(2026, 12, 2, 10, 20), SigningMark.SEAL
+            ),
         )
         if signed
         else ()

@@ -97,10 +97,7 @@ def agreement_view(agreement: Agreement, style: DateStyle = DateStyle.CHINESE_NU
 
     def signed(role: SignerRole, name: str) -> str:
         s = agreement.signature_of(role, name)
-        if s is None or s.signed_at is None:
-            return ""
-        how = "盖章" if role is SignerRole.COMMITTEE else "按指印" if s.by_fingerprint else "签名"
-        return f"已于{chinese_datetime(s.signed_at, style)}{how}"
+        return "" if s is None else f"已于{chinese_datetime(s.signed_at, style)}{s.mark}"
 
     performance = agreement.performance
     return {
