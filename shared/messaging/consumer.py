@@ -136,6 +136,8 @@ class EventConsumer:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.assigned = asyncio.Event()
+        # Exposed at 0 from the start, so rates and alerts see the first retry.
+        EVENT_HANDLER_RETRIES.labels(service, name)
 
     async def start(self) -> None:
         self._stopping.clear()

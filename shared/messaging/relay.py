@@ -65,6 +65,7 @@ class OutboxRelay:
         after_publish: Callable[[list[int]], Awaitable[None]] | None = None,
     ):
         self.service = service
+        OUTBOX_PUBLISH_ERRORS.labels(service)  # exposed at 0 from the start
         self._engine = engine
         self._database_url = plain_url(database_url)
         self._outbox = outbox
