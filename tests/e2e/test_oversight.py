@@ -92,14 +92,13 @@ async def system(
     state = tmp_path_factory.mktemp("oversight")
     ports = {name: free_port() for name in SERVICE_NAMES}
     env = _env(stack, state, ports)
+    # The ports and workers the children read from ``env``, for the launcher's own use.
     settings = GridcaseSettings(
-        **{  # the children's settings, as they read them
-            "intake_port": ports["intake"],
-            "routing_port": ports["routing"],
-            "mediation_port": ports["mediation"],
-            "escalation_port": ports["escalation"],
-            "intake_workers": 2,
-        }
+        intake_port=ports["intake"],
+        routing_port=ports["routing"],
+        mediation_port=ports["mediation"],
+        escalation_port=ports["escalation"],
+        intake_workers=2,
     )
     children = ServiceProcesses(env, settings, state / "logs")
     prometheus: PrometheusProcess | None = None
