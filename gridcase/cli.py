@@ -205,7 +205,7 @@ def logs(
         text = json.dumps(line.record, ensure_ascii=False) if as_json else render(line)
         console.print(text, markup=False, highlight=False, soft_wrap=True)
     if not found:
-        console.print(f"no log lines in {state_dir / 'logs'}", style="yellow")
+        console.print(f"no log line about it in {state_dir / 'logs'}", style="yellow")
         raise typer.Exit(1)
 
 
