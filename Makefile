@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: system-packages install up test test-fast lint format typecheck imports check bench contracts clean
+.PHONY: system-packages install up test test-fast lint format typecheck imports prometheus check bench contracts clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Java 17, Maven and python3-venv with apt-get, if missing.
+## Java 17, Maven, python3-venv and Prometheus (with promtool) with apt-get, if missing.
 system-packages:
 	bash scripts/install-system-packages.sh
 
@@ -44,7 +44,17 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-check: lint typecheck imports
+## Prometheus configuration and alert rules: syntax, then every rule's unit tests.
+PROMTOOL ?= promtool
+prometheus:
+	@command -v $(PROMTOOL) >/dev/null 2>&1 || { \
+	  echo "promtool not found: install Debian's prometheus package (make system-packages)" >&2; \
+	  exit 1; }
+	$(PROMTOOL) check config deploy/prometheus/prometheus.yml
+	$(PROMTOOL) check rules deploy/prometheus/rules/*.yml
+	$(PROMTOOL) test rules deploy/prometheus/tests/*.yml
+
+check: lint typecheck imports prometheus
 
 bench: $(STAMP)
 	$(BIN)/python bench/latency.py

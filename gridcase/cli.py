@@ -15,6 +15,7 @@ from rich.console import Console
 from gridcase.auth_cli import audit_app, auth_app
 from gridcase.devstack.stack import Infrastructure
 from gridcase.load_cli import load as load_command
+from gridcase.prometheus_server import DEFAULT_PORT as DEFAULT_PROMETHEUS_PORT
 from gridcase.registry_cli import registry_app
 from shared.settings import GridcaseSettings
 
@@ -94,9 +95,20 @@ def up(
     demo: Annotated[
         bool, typer.Option(help="load the demo district if the registry is empty")
     ] = True,
+    prometheus: Annotated[
+        bool,
+        typer.Option(help="run Prometheus (if installed) scraping every process, rules loaded"),
+    ] = True,
+    prometheus_port: Annotated[
+        int,
+        typer.Option(envvar="GRIDCASE_PROMETHEUS_PORT", help="Prometheus port (another if taken)"),
+    ] = DEFAULT_PROMETHEUS_PORT,
 ) -> None:
-    """Run the whole system locally: infrastructure, migrations, demo data, four services."""
+    """Run the whole system locally: infrastructure, migrations, demo data, four services,
+    and Prometheus."""
+    from gridcase.devstack.ports import free_port
     from gridcase.launcher import ServiceProcesses, wait_ready
+    from gridcase.prometheus_server import PrometheusProcess, find_binary
     from gridcase.services import migrate_all
 
     state_dir = state_dir.resolve()
@@ -114,6 +126,7 @@ def up(
         "GRIDCASE_CORS_ALLOW_ORIGINS", f"http://{settings.host}:{settings.mediation_port}"
     )
     children = ServiceProcesses(env, settings, state_dir / "logs")
+    monitor: PrometheusProcess | None = None
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -128,15 +141,38 @@ def up(
         for name, url in urls.items():
             mark = "[green]ready[/green]" if ready[name] else "[red]not ready[/red]"
             console.print(f"  {name:<11} {url}  (docs {url}/docs)  {mark}")
+        binary = find_binary() if prometheus else None
+        if binary:
+            monitor = PrometheusProcess(
+                binary,
+                state_dir,
+                settings.host,
+                free_port(prometheus_port, settings.host),
+                children.targets,
+            )
+            monitor.start()
+            mark = "[green]ready[/green]" if monitor.wait_ready() else "[red]not ready[/red]"
+            console.print(
+                f"  {'prometheus':<11} {monitor.url}  ({len(children.targets)} service "
+                f"processes, {len(monitor.rules)} rule files)  {mark}"
+            )
+        elif prometheus:
+            console.print(
+                "  prometheus  not installed (bash scripts/install-system-packages.sh); skipped"
+            )
         console.print(f"\n[bold]Dashboard:[/bold] {urls['mediation']}/")
         console.print(f"logs: {state_dir / 'logs'}   Ctrl-C stops everything.")
         while not stopping:
             dead = children.exited()
+            if monitor is not None and monitor.exited():
+                dead.append("prometheus")
             if dead:
                 console.print(f"[red]exited:[/red] {', '.join(dead)}; see the logs; stopping")
                 break
             time.sleep(0.5)
     finally:
+        if monitor is not None:
+            monitor.stop()
         console.print("stopping services…")
         children.stop()
         console.print("stopping infrastructure…")
@@ -145,6 +181,32 @@ def up(
 
 
 app.command(name="load")(load_command)
+
+
+@app.command()
+def logs(
+    case: Annotated[str | None, typer.Option("--case", help="a case id")] = None,
+    correlation: Annotated[
+        str | None, typer.Option("--correlation", help="a correlation (or request) id")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the JSON lines as written")] = False,
+    state_dir: StateDir = Path(".gridcase"),
+) -> None:
+    """Every log line about one case (or one correlation id) in all four services' logs,
+    oldest first."""
+    import json
+
+    from gridcase.case_logs import case_lines, render
+
+    if not case and not correlation:
+        raise typer.BadParameter("give --case or --correlation")
+    found = case_lines(state_dir / "logs", case_id=case, correlation_id=correlation)
+    for line in found:
+        text = json.dumps(line.record, ensure_ascii=False) if as_json else render(line)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    if not found:
+        console.print(f"no log line about it in {state_dir / 'logs'}", style="yellow")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import httpx
 
+from gridcase import worker_metrics
+from gridcase.devstack.ports import free_port
+from gridcase.prometheus_server import ScrapeTarget
 from gridcase.services import SERVICES
 from shared.settings import GridcaseSettings
 
@@ -58,6 +61,7 @@ class ServiceProcesses:
         self.settings = settings
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.targets: list[ScrapeTarget] = []
 
     def start(self, names: list[str] | None = None) -> dict[str, str]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -66,15 +70,26 @@ class ServiceProcesses:
             if names and service.name not in names:
                 continue
             port = self.settings.port_for(service.name)
+            workers = self.settings.intake_workers if service.name == "intake" else 1
+            factory, env = service.factory, self.env
+            host = self.settings.host
+            if workers > 1:
+                # Workers share the service port; each also claims a /metrics port of
+                # its own, so Prometheus sees every worker (gridcase/worker_metrics.py).
+                ports = _distinct_free_ports(workers, host)
+                factory = worker_metrics.FACTORY
+                env = {
+                    **self.env,
+                    worker_metrics.SERVICE_ENV: service.name,
+                    worker_metrics.PORTS_ENV: ",".join(map(str, ports)),
+                }
+                self.targets += [ScrapeTarget(service.name, f"{host}:{p}") for p in ports]
+            else:
+                self.targets.append(ScrapeTarget(service.name, f"{host}:{port}"))
             log = open(self.log_dir / f"{service.name}.log", "ab")  # noqa: SIM115 - child owns it
             self.procs[service.name] = subprocess.Popen(
-                service_command(
-                    service.factory,
-                    self.settings.host,
-                    port,
-                    self.settings.intake_workers if service.name == "intake" else 1,
-                ),
-                env=self.env,
+                service_command(factory, host, port, workers),
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -95,6 +110,16 @@ class ServiceProcesses:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self.procs.clear()
+        self.targets = []
 
     def exited(self) -> list[str]:
         return [name for name, p in self.procs.items() if p.poll() is not None]
+
+
+def _distinct_free_ports(count: int, host: str) -> list[int]:
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port(host=host)
+        if port not in ports:
+            ports.append(port)
+    return ports

@@ -57,3 +57,33 @@ EVENT_END_TO_END_LATENCY = Histogram(
     ["service", "consumer", "type"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+CONSUMER_LAG = Gauge(
+    "gridcase_consumer_lag",
+    "Messages on a consumer's assigned partitions not yet applied (high watermark minus "
+    "position), summed per topic in this process",
+    ["service", "consumer", "topic"],
+)
+DEPENDENCY_UP = Gauge(
+    "gridcase_dependency_up",
+    "1 if the dependency answered the last check (run at each scrape), else 0",
+    ["service", "dependency"],
+)
+
+# Business figures: gauges refreshed by a periodic query in the owning service (never
+# computed per scrape). Labels stop at the street (乡镇/街道, the code's first 9 digits).
+CASES = Gauge(
+    "gridcase_cases",
+    "Cases in mediation's view by street and status (street 'none' before assignment)",
+    ["service", "street", "status"],
+)
+RUNNING_CLOCKS = Gauge(
+    "gridcase_running_clocks",
+    "Running time-limit clocks by street, stage and the last deadline passed "
+    "(on_time, past_due, past_yellow, past_red)",
+    ["service", "street", "stage", "state"],
+)
+FIGURES_REFRESHED = Gauge(
+    "gridcase_figures_refreshed_timestamp_seconds",
+    "When the business gauges were last refreshed (Unix time)",
+    ["service"],
+)

@@ -307,7 +307,10 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, service=runtime.name)
     app.include_router(
-        health_router({"database": runtime.database_ready, "kafka": runtime.kafka_ready})
+        health_router(
+            {"database": runtime.database_ready, "kafka": runtime.kafka_ready},
+            service=runtime.name,
+        )
     )
     for router in routers:
         app.include_router(router)

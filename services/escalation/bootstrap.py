@@ -9,7 +9,12 @@ from fastapi import FastAPI
 from services.escalation.adapters.tables import TABLES
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.http import router
-from shared.runtime import ServiceRuntime, create_app
+from services.escalation.service_layer.figures import (
+    FIGURES_INTERVAL_S,
+    refresh_at_start,
+    refresh_clock_figures,
+)
+from shared.runtime import PeriodicTask, ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
 NAME = "escalation"
@@ -19,6 +24,10 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES)
     runtime.consumer_specs.append(clock_consumer())
+    runtime.on_start.append(refresh_at_start)
+    runtime.periodic.append(
+        PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_clock_figures)
+    )
     return runtime
 
 

@@ -21,10 +21,14 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import TextClause
 
+from shared.case_log import case_fields
 from shared.db.tables import outbox_channel
 from shared.events.envelope import CloudEvent
 from shared.events.payload import Payload
 from shared.events.topics import TopicNames
+from shared.logging import get_logger
+
+_log = get_logger(__name__)
 
 
 class EventContext:
@@ -184,6 +188,10 @@ class UnitOfWork:
                 },
             )
             self._pending.clear()
+            await conn.commit()
+            self.committed = True
+            _log.info("events_recorded", **case_fields(events))
+            return
         await conn.commit()
         self.committed = True
 

@@ -37,6 +37,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from shared.case_log import case_fields, case_of
 from shared.db.unit_of_work import UnitOfWork, correlation_of
 from shared.events.envelope import CloudEvent
 from shared.events.topics import dead_letter
@@ -45,6 +46,7 @@ from shared.messaging.errors import describe_error
 from shared.messaging.relay import build_producer
 from shared.metrics import (
     CONSUMER_BATCH_EVENTS,
+    CONSUMER_LAG,
     EVENT_END_TO_END_LATENCY,
     EVENT_HANDLER_RETRIES,
     EVENT_HANDLING_LATENCY,
@@ -73,6 +75,16 @@ class Unhandled:
 
 class PoisonMessage(Exception):
     """A message that can never be handled (unparseable); dead-lettered at once."""
+
+
+def _case_in(value: bytes | None) -> str | None:
+    """The case a dead-lettered message names, if it is JSON with ``data.case_id``."""
+    try:
+        data = orjson.loads(value or b"").get("data")
+        case_id = data.get("case_id") if isinstance(data, dict) else None
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return case_id if isinstance(case_id, str) else None
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -124,6 +136,8 @@ class EventConsumer:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.assigned = asyncio.Event()
+        # Exposed at 0 from the start, so rates and alerts see the first retry.
+        EVENT_HANDLER_RETRIES.labels(service, name)
 
     async def start(self) -> None:
         self._stopping.clear()
@@ -189,6 +203,7 @@ class EventConsumer:
             if consumer.assignment():
                 self.assigned.set()
             if not batches:
+                await self._record_lag(consumer)
                 continue
             # Order matters per key, and a key lives in one partition: each partition's
             # records are applied strictly in order, partitions one after another, all
@@ -205,6 +220,21 @@ class EventConsumer:
                 log.info(
                     "offset_commit_after_rebalance", consumer=self.name, error=describe_error(exc)
                 )
+            await self._record_lag(consumer)
+
+    async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """``gridcase_consumer_lag`` per topic: what the broker holds beyond our position
+        on the partitions this process owns (the group's lag is the sum over processes).
+        Known from fetch answers, so it costs no request to the broker."""
+        lag = dict.fromkeys(self.topics, 0)
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            with contextlib.suppress(IllegalStateError):
+                lag[tp.topic] = lag.get(tp.topic, 0) + max(high - await consumer.position(tp), 0)
+        for topic, behind in lag.items():
+            CONSUMER_LAG.labels(self.service, self.name, topic).set(behind)
 
     async def _process_fetched(self, partitions: list[list[Any]], producer: Any) -> None:
         records = [record for batch in partitions for record in batch]
@@ -263,6 +293,13 @@ class EventConsumer:
         share = (time.perf_counter() - started) / len(events)
         for item, outcome in zip(events, outcomes, strict=True):
             self._observe(item, outcome, share)
+        applied = [
+            e
+            for e, o in zip(events, outcomes, strict=True)
+            if o == "applied" and isinstance(e, CloudEvent)
+        ]
+        if applied:
+            log.info("events_applied", consumer=self.name, **case_fields(applied))
         return True
 
     def _runs(self, events: list[CloudEvent]) -> list[list[CloudEvent]]:
@@ -324,6 +361,8 @@ class EventConsumer:
                 await asyncio.sleep(self._retry_backoff_s * 2 ** (attempt - 1))
                 continue
             self._observe(event, outcome, time.perf_counter() - started)
+            if outcome == "applied":
+                log.info("events_applied", consumer=self.name, **case_fields([event]))
             return
 
     def _observe(self, event: CloudEvent | Unhandled, outcome: str, seconds: float) -> None:
@@ -368,6 +407,7 @@ class EventConsumer:
             correlation_id=event.correlationid or event.id,
             causation_id=event.id,
             event_type=event.type,
+            case_id=case_of(event),
         ):
             batch_handler = self._batch_handlers.get(event.type)
             if batch_handler is not None:
@@ -406,6 +446,7 @@ class EventConsumer:
         log.error(
             "event_dead_lettered",
             consumer=self.name,
+            case_id=_case_in(record.value),
             topic=record.topic,
             partition=record.partition,
             offset=record.offset,

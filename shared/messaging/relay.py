@@ -65,6 +65,7 @@ class OutboxRelay:
         after_publish: Callable[[list[int]], Awaitable[None]] | None = None,
     ):
         self.service = service
+        OUTBOX_PUBLISH_ERRORS.labels(service)  # exposed at 0 from the start
         self._engine = engine
         self._database_url = plain_url(database_url)
         self._outbox = outbox
@@ -148,11 +149,13 @@ class OutboxRelay:
                 published = await self.publish_once()
                 backoff = 0.2
                 if published >= self._batch_size:
+                    await self._record_backlog()
                     continue  # more waiting: go again at once
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 OUTBOX_PUBLISH_ERRORS.labels(self.service).inc()
+                await self._record_backlog()
                 log.warning("outbox_publish_failed", error=describe_error(exc), retry_in_s=backoff)
                 if isinstance(exc, KafkaError | OSError | TimeoutError):
                     await self._close_producer()
@@ -199,6 +202,12 @@ class OutboxRelay:
         if len(rows) < self._batch_size:
             OUTBOX_BACKLOG.labels(self.service).set(0)
         return len(rows)
+
+    async def _record_backlog(self) -> None:
+        """``gridcase_outbox_backlog`` when rows are left behind: after a failed publish
+        (Kafka away) and after a full batch. An empty claim sets it to 0 without a count."""
+        with contextlib.suppress(Exception):  # the database may be the one that is away
+            OUTBOX_BACKLOG.labels(self.service).set(await self.backlog())
 
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:

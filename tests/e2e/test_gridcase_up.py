@@ -1,7 +1,7 @@
 """The README's first command: `gridcase up` runs everything, Ctrl-C leaves nothing behind.
 
 Starts its own PostgreSQL and Kafka in a temporary state folder (as on a fresh
-machine), four uvicorn processes on free ports, and the demo data.
+machine), four uvicorn processes on free ports, Prometheus, and the demo data.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDCASE_")}
     env.update({f"GRIDCASE_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env["GRIDCASE_STATE_DIR"] = str(state)
+    prometheus_port = free_port()
+    env["GRIDCASE_PROMETHEUS_PORT"] = str(prometheus_port)
+    prometheus = f"http://127.0.0.1:{prometheus_port}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gridcase.cli", "up"],
         env=env,
@@ -65,7 +68,8 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
         text = "".join(output)
         dashboard = f"http://127.0.0.1:{ports['mediation']}/"
         assert dashboard in text, text
-        assert text.count("ready") >= 4, text
+        assert text.count("ready") >= 5, text
+        assert f"prometheus  {prometheus}" in text, text
 
         with httpx.Client(timeout=10) as client:
             page = client.get(dashboard)
@@ -100,6 +104,17 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
             listed = client.get(f"http://127.0.0.1:{ports['mediation']}/cases").json()
             assert case_id in [c["case_id"] for c in listed]
 
+            # Prometheus scrapes the four services and itself, with the rules loaded.
+            for _ in range(60):
+                targets = client.get(f"{prometheus}/api/v1/targets").json()["data"]
+                up = [t for t in targets["activeTargets"] if t["health"] == "up"]
+                if len(up) == 5:
+                    break
+                time.sleep(0.5)
+            assert len(up) == 5, targets
+            rules = client.get(f"{prometheus}/api/v1/rules").json()["data"]["groups"]
+            assert {g["name"] for g in rules} == {"gridcase-operations", "gridcase-business"}
+
         kafka_pid = LocalKafka(state / "kafka").pid()
         postgres_pid = EmbeddedPostgres(state / "postgres").pid()
         assert _alive(kafka_pid) and _alive(postgres_pid)
@@ -109,7 +124,7 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
         output.append(rest or "")
     assert proc.returncode == 0, "".join(output)
     assert "stopped." in "".join(output)
-    for port in ports.values():
+    for port in [*ports.values(), prometheus_port]:
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
     assert not _alive(kafka_pid), "Kafka left running"

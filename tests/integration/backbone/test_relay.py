@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 import orjson
 import pytest
@@ -12,7 +13,7 @@ from shared.events import topics
 from shared.events.intake import CaseSubmittedV1
 from shared.messaging.relay import OutboxRelay
 from shared.runtime import ServiceRuntime
-from tests.harness import Stack, read_topic
+from tests.harness import Stack, eventually, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -89,3 +90,44 @@ async def test_relay_wakes_on_notify_long_before_its_poll_interval(stack: Stack)
         await relay.stop()
     # Reaching Kafka at all within 20 s proves the NOTIFY path: polling alone waits 120 s.
     assert [r.key for r in records] == [b"notify-1"]
+
+
+async def test_outbox_backlog_gauge_counts_what_waits_while_kafka_is_unreachable(
+    stack: Stack,
+) -> None:
+    """The gauge behind GridcaseOutboxBacklogGrowing: it was only ever set to 0, so the
+    alert could not fire while Kafka was away."""
+    from prometheus_client import REGISTRY
+
+    from gridcase.devstack.ports import free_port
+
+    intake = stack.runtime("intake")
+    await intake.start(relay=False, consumers=False)
+    async with intake.uow() as uow:
+        for seq in range(12):
+            uow.publish(topics.CASE, f"away-{seq}", _payload(f"away-{seq}", seq))
+        await uow.commit()
+    assert intake.engine is not None
+    relay = OutboxRelay(
+        service="backlog-probe",
+        engine=intake.engine,
+        database_url=intake.database_url,
+        outbox=intake.tables.outbox,
+        bootstrap=f"127.0.0.1:{free_port()}",  # nothing listens there
+        poll_interval_s=0.2,
+    )
+    await relay.start()
+
+    async def backlog() -> float:
+        return float(
+            REGISTRY.get_sample_value("gridcase_outbox_backlog", {"service": "backlog-probe"}) or 0
+        )
+
+    try:
+        assert await eventually(lambda: _equals(backlog, 12.0), timeout=20)
+    finally:
+        await relay.stop()
+
+
+async def _equals(probe: Callable[[], Awaitable[float]], expected: float) -> bool:
+    return await probe() == expected

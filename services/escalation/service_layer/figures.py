@@ -1,0 +1,41 @@
+"""The business gauges escalation exports: running clocks by street, stage and the last
+deadline passed (so "overdue per street" is a sum over ``state != "on_time"``).
+
+Refreshed by a periodic query (``FIGURES_INTERVAL_S``), never per scrape, and labelled
+down to the street only: never a case or a person.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from services.escalation.adapters.figures import running_clocks_by_street
+from shared.logging import get_logger
+from shared.messaging.errors import describe_error
+from shared.metrics import FIGURES_REFRESHED, RUNNING_CLOCKS
+from shared.runtime import ServiceRuntime
+
+FIGURES_INTERVAL_S = 15.0
+
+log = get_logger(__name__)
+
+
+async def refresh_clock_figures(runtime: ServiceRuntime) -> None:
+    async with runtime.uow() as uow:
+        counts = await running_clocks_by_street(uow.connection, datetime.now(UTC))
+    # Cleared and set with no await between: a scrape never sees half a refresh.
+    RUNNING_CLOCKS.clear()
+    for count in counts:
+        RUNNING_CLOCKS.labels(runtime.name, count.street, count.stage, count.state).set(
+            count.clocks
+        )
+    FIGURES_REFRESHED.labels(runtime.name).set(time.time())
+
+
+async def refresh_at_start(runtime: ServiceRuntime) -> None:
+    """The first refresh, so the gauges exist from start-up; a failure waits for the next."""
+    try:
+        await refresh_clock_figures(runtime)
+    except Exception as exc:
+        log.warning("figures_refresh_failed", error=describe_error(exc))
