@@ -60,6 +60,8 @@ class Recurrence:
     working_day: WorkingDayShift = WorkingDayShift.NONE
 
     def __post_init__(self) -> None:
+        # Accept the stored string ("next") as well as the enum member.
+        object.__setattr__(self, "working_day", WorkingDayShift(self.working_day))
         if self.start.tzinfo is not None:
             raise RecurrenceError("start is local wall time: give it without a time zone")
         if "DTSTART" in self.rule.upper():
@@ -120,15 +122,14 @@ class Recurrence:
     @staticmethod
     def _start_of_idle_run(local: datetime, calendar: WorkingDays) -> datetime:
         """Where to look back from: occurrences on the non-working days just before
-        ``local`` (and on its own day) move forward, possibly past ``local``."""
-        day = local.date()
+        ``local`` (and earlier on its own day) move forward, possibly past ``local``."""
+        day = local.date() - timedelta(days=1)
         for _ in range(_MAX_SHIFT_DAYS):
             if calendar.is_working_day(day):
                 break
             day -= timedelta(days=1)
-        if day == local.date():
-            return local
-        return datetime.combine(day + timedelta(days=1), time.min) - timedelta(microseconds=1)
+        after_last_working_day = datetime.combine(day + timedelta(days=1), time.min)
+        return min(local, after_last_working_day - timedelta(microseconds=1))
 
     def occurrences(
         self, after: datetime, count: int, calendar: WorkingDays | None = None
