@@ -65,16 +65,17 @@ async def _insert_due(url: str, n: int, prefix: str) -> None:
     )
 
 
-async def _insert_future(url: str, n: int) -> None:
+async def _insert_future(url: str, first: int, last: int) -> None:
     """Pending rows due over the next year: the open deadlines of a busy district."""
     await _sql(
         url,
         f"INSERT INTO {TABLE} (kind, dedupe_key, scheduled_for, due_at, payload) "
         "SELECT $1, 'future-' || g, t, t, jsonb_build_object('case_id', 'c-' || g) "
-        "FROM generate_series(1, $2) g, "
+        "FROM generate_series($2::int, $3::int) g, "
         "LATERAL (SELECT now() + interval '1 hour' + (g % 525600) * interval '1 minute') AS d(t)",
         jobs_app.EFFECT,
-        n,
+        first,
+        last,
     )
     await _sql(url, f"VACUUM ANALYZE {TABLE}")
 
@@ -132,6 +133,17 @@ async def baseline_rate(url: str, jobs: int, rounds: int) -> list[float]:
     return rates
 
 
+async def interleaved(url: str, jobs: int, rounds: int) -> tuple[list[float], list[float]]:
+    """Baseline and scheduler rounds taking turns, so a busy moment of a shared machine
+    weighs on both."""
+    base: list[float] = []
+    fired: list[float] = []
+    for _ in range(rounds):
+        base += await baseline_rate(url, jobs, 1)
+        fired += await fire_rate(url, jobs, 1)
+    return base, fired
+
+
 async def sweep_cost(url: str, repeats: int) -> dict[str, Any]:
     """One claim (100 due rows among the pending) and one next-due lookup, timed."""
     engine = create_engine(url, pool_size=2)
@@ -140,6 +152,8 @@ async def sweep_cost(url: str, repeats: int) -> dict[str, Any]:
     claims, lookups = [], []
     try:
         params = {"now": datetime.now(UTC), "limit": BATCH}
+        next_due = text(f"SELECT min(due_at) FROM {TABLE} WHERE state = 'pending'")
+        explain = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
         async with engine.connect() as conn:
             for _ in range(repeats):
                 async with conn.begin():
@@ -148,15 +162,15 @@ async def sweep_cost(url: str, repeats: int) -> dict[str, Any]:
                     claims.append(time.perf_counter() - started)
                     assert len(rows) == BATCH
                     await conn.rollback()
-                started = time.perf_counter()
-                await scheduler.next_due()
-                lookups.append(time.perf_counter() - started)
+                async with conn.begin():
+                    started = time.perf_counter()
+                    await conn.execute(next_due)
+                    lookups.append(time.perf_counter() - started)
+                    await conn.rollback()
             async with conn.begin():
-                explain = text(
-                    "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
-                    + scheduler.claim_statement.text
-                )
-                plan = (await conn.execute(explain, params)).all()
+                claim_sql = scheduler.claim_statement.text
+                plan = (await conn.execute(text(explain + claim_sql), params)).all()
+                next_due_plan = (await conn.execute(text(explain + next_due.text))).all()
                 await conn.rollback()
         await scheduler.run_due()  # fire them, so the next size starts clean
         await _clear_fired(url)
@@ -166,6 +180,7 @@ async def sweep_cost(url: str, repeats: int) -> dict[str, Any]:
         "claim_ms_median": statistics.median(claims) * 1000,
         "next_due_ms_median": statistics.median(lookups) * 1000,
         "claim_plan": [row[0] for row in plan],
+        "next_due_plan": [row[0] for row in next_due_plan],
     }
 
 
@@ -174,22 +189,23 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     url = await infra.create_database()
     try:
         await jobs_app.create_schema(url)
-        base = await baseline_rate(url, args.jobs, args.rounds)
-        empty = await fire_rate(url, args.jobs, args.rounds)
+        base, empty = await interleaved(url, args.jobs, args.rounds)
         sizes: list[dict[str, Any]] = []
         inserted = 0
         for size in args.sizes:
-            await _insert_future(url, size - inserted)
+            await _insert_future(url, inserted + 1, size)
             inserted = size
             pending = (await _sql(url, f"SELECT count(*) AS n FROM {TABLE}"))[0]["n"]
             cost = await sweep_cost(url, args.repeats)
-            rates = await fire_rate(url, args.jobs, max(1, args.rounds // 2))
+            size_base, rates = await interleaved(url, args.jobs, max(2, args.rounds // 2))
             sizes.append(
                 {
                     "pending_not_due": pending,
                     **cost,
                     "fired_per_s_median": statistics.median(rates),
                     "fired_per_s_runs": rates,
+                    "baseline_writes_per_s_median": statistics.median(size_base),
+                    "ratio_to_baseline": statistics.median(rates) / statistics.median(size_base),
                 }
             )
     finally:
@@ -219,9 +235,11 @@ def _print(report: dict[str, Any]) -> None:
         print(
             f"{size['pending_not_due']:>9,} pending: claim {size['claim_ms_median']:.2f} ms, "
             f"next-due {size['next_due_ms_median']:.2f} ms, "
-            f"fired/s {size['fired_per_s_median']:.0f}"
+            f"fired/s {size['fired_per_s_median']:.0f} "
+            f"(baseline {size['baseline_writes_per_s_median']:.0f}, "
+            f"ratio {size['ratio_to_baseline']:.2f})"
         )
-        for line in size["claim_plan"]:
+        for line in size["claim_plan"] + size["next_due_plan"]:
             print(f"    {line}")
 
 

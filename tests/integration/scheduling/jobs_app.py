@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import ClassVar
 
 import asyncpg
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, Table, Text, func, insert
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, Table, Text, func, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock
@@ -37,6 +37,7 @@ from shared.scheduling import (
 SCHEMA = "jobs_app"
 EFFECT = "test.effect"
 FAILING = "test.failing"
+KILLS_CONNECTION = "test.kills-connection"
 
 metadata = MetaData(schema=SCHEMA)
 outbox = outbox_table(metadata)
@@ -112,6 +113,11 @@ async def failing_handler(uow: UnitOfWork, job: ScheduledJob) -> None:
         raise RuntimeError(f"job {job.id} failed on attempt {job.attempts + 1}")
 
 
+async def connection_killing_handler(uow: UnitOfWork, job: ScheduledJob) -> None:
+    """Ends its own database session: the whole transaction is lost, not a savepoint."""
+    await uow.connection.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+
 def build_scheduler(
     engine: AsyncEngine,
     database_url: str | None,
@@ -129,7 +135,11 @@ def build_scheduler(
         service="jobs_app",
         schema=SCHEMA,
         uow_factory=lambda: uow_factory(engine),
-        handlers={EFFECT: effect_handler(fired_by, delay_s), FAILING: failing_handler},
+        handlers={
+            EFFECT: effect_handler(fired_by, delay_s),
+            FAILING: failing_handler,
+            KILLS_CONNECTION: connection_killing_handler,
+        },
         database_url=database_url,
         clock=clock,
         calendar=calendar,

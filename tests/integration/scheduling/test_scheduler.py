@@ -303,6 +303,56 @@ async def test_a_failing_handler_is_retried_with_back_off_then_marked_failed(
     assert (await scheduler.run_due()).claimed == 0, "a failed job is not retried forever"
 
 
+async def test_a_job_that_breaks_the_connection_is_isolated_and_charged(
+    jobs_db: JobsDb,
+) -> None:
+    """No savepoint survives a lost session: the batch fails whole, the sweeper falls
+    back to one job per transaction, the others fire and the culprit alone is charged."""
+    clock = ManualClock(T0)
+    async with jobs_db.uow() as uow:
+        await schedule(uow, jobs_app.KILLS_CONNECTION, T0, dedupe_key="culprit")
+        for i in range(5):
+            await schedule(uow, jobs_app.EFFECT, T0, dedupe_key=f"innocent-{i}")
+        await uow.commit()
+    scheduler = jobs_app.build_scheduler(
+        jobs_db.engine, None, clock=clock, max_attempts=2, retry_backoff_s=60
+    )
+    await scheduler.start()
+    try:
+
+        async def culprit_charged() -> bool:
+            rows = await jobs_db.sql(
+                "SELECT attempts FROM jobs_app.scheduled_jobs WHERE dedupe_key = 'culprit'"
+            )
+            return bool(rows[0]["attempts"] == 1)
+
+        await eventually(culprit_charged, timeout=20)
+        await eventually(lambda: _fired_count(jobs_db, 5), timeout=20)
+        clock.advance(timedelta(seconds=60))
+        scheduler.wake()
+
+        async def culprit_failed() -> bool:
+            return (await _states(jobs_db))[JobState.FAILED] == 1
+
+        await eventually(culprit_failed, timeout=20)
+    finally:
+        await scheduler.stop()
+    culprit = (
+        await jobs_db.sql(
+            "SELECT state, attempts, last_error FROM jobs_app.scheduled_jobs "
+            "WHERE dedupe_key = 'culprit'"
+        )
+    )[0]
+    assert (culprit["state"], culprit["attempts"]) == (JobState.FAILED, 2)
+    assert culprit["last_error"]
+    effects = await jobs_db.sql("SELECT count(*) AS n FROM jobs_app.effects")
+    assert effects[0]["n"] == 5
+
+
+async def _fired_count(db: JobsDb, n: int) -> bool:
+    return (await _states(db))[JobState.FIRED] == n
+
+
 async def test_cancel_and_reschedule_move_or_withdraw_a_pending_deadline(
     jobs_db: JobsDb,
 ) -> None:
