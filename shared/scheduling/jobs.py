@@ -49,16 +49,28 @@ def _aware(instant: datetime, name: str) -> datetime:
 
 
 @functools.cache
-def _insert(schema: str) -> TextClause:
-    """Insert unless the same deadline (or a pending occurrence of the same series) is
-    there already, and tell the sweeper (delivered at commit) to look at its timer."""
+def _insert(schema: str, *, revive_cancelled: bool) -> TextClause:
+    """Insert unless the same deadline is there already, and tell the sweeper (delivered
+    at commit) to look at its timer. A one-off deadline that was cancelled comes back
+    with its new due time (a paused clock resumed); a recurring occurrence never
+    conflicts with anything but itself or its series' pending one, and then is skipped."""
+    table = qualified_table(schema)
+    on_conflict = (
+        f"""ON CONFLICT (kind, dedupe_key) DO UPDATE
+            SET state = '{JobState.PENDING}', due_at = EXCLUDED.due_at,
+                scheduled_for = EXCLUDED.scheduled_for, payload = EXCLUDED.payload,
+                attempts = 0, last_error = NULL
+            WHERE j.state = '{JobState.CANCELLED}'"""
+        if revive_cancelled
+        else "ON CONFLICT DO NOTHING"
+    )
     return text(
         f"""
         WITH inserted AS (
-            INSERT INTO {qualified_table(schema)}
+            INSERT INTO {table} AS j
                 (kind, dedupe_key, series_key, scheduled_for, due_at, payload, recurrence)
             VALUES (:kind, :dedupe_key, :series_key, :due_at, :due_at, :payload, :recurrence)
-            ON CONFLICT DO NOTHING
+            {on_conflict}
             RETURNING id
         )
         SELECT (SELECT id FROM inserted) AS id, pg_notify('{scheduler_channel(schema)}', '')
@@ -101,8 +113,9 @@ async def schedule(
     *,
     dedupe_key: str | None = None,
 ) -> int | None:
-    """Schedule a one-off job; returns its id, or None when ``dedupe_key`` was already
-    scheduled for ``kind`` (whatever its state: a fired deadline does not fire twice)."""
+    """Schedule a one-off job; returns its id, or None when ``dedupe_key`` is already
+    pending, fired or failed for ``kind`` (a fired deadline does not fire twice). A
+    cancelled one is scheduled again with this due time and payload."""
     return await _insert_row(
         uow, kind, _aware(due_at, "due_at"), payload, dedupe_key, series_key=None, recurrence=None
     )
@@ -171,7 +184,7 @@ async def _insert_row(
     recurrence: Recurrence | None,
 ) -> int | None:
     result = await uow.connection.execute(
-        _insert(uow.schema),
+        _insert(uow.schema, revive_cancelled=series_key is None and dedupe_key is not None),
         {
             "kind": kind,
             "dedupe_key": dedupe_key,

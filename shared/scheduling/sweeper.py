@@ -185,6 +185,7 @@ class Scheduler(Generic[U]):
         started = time.perf_counter()
         now = self.clock.now()
         limit = limit or self._batch_size
+        self._claimed = []
         outcome = await self._sweep_together(now, limit)
         if outcome is None:  # a job failed and took the batch down: again, each job alone
             outcome = await self._sweep_each_alone(now, limit)

@@ -380,6 +380,11 @@ async def test_cancel_and_reschedule_move_or_withdraw_a_pending_deadline(
         assert await cancel(uow, jobs_app.EFFECT, "extended") == 0, "fired stays fired"
         assert not await reschedule(uow, jobs_app.EFFECT, "extended", T0)
         await uow.commit()
+    async with jobs_db.uow() as uow:  # a paused clock resumed: the same key comes back
+        assert await schedule(uow, jobs_app.EFFECT, T0 + timedelta(hours=4), dedupe_key="withdrawn")
+        await uow.commit()
+    clock.advance(timedelta(hours=1))
+    assert (await scheduler.run_due()).fired == 1
     async with jobs_db.uow() as uow:  # a cancel rolled back with its unit of work
         await schedule(uow, jobs_app.EFFECT, T0 + timedelta(days=1), dedupe_key="kept")
         await uow.commit()
