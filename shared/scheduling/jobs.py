@@ -136,15 +136,45 @@ async def schedule_recurring(
     first = recurrence.next_after(_aware(after, "after"), calendar)
     if first is None:
         return None
-    return await _insert_row(
-        uow,
-        kind,
-        first,
-        payload,
-        occurrence_key(series_key, first),
-        series_key=series_key,
-        recurrence=recurrence,
+    key = occurrence_key(series_key, first)
+    inserted = await _insert_row(
+        uow, kind, first, payload, key, series_key=series_key, recurrence=recurrence
     )
+    if inserted is not None:
+        return inserted
+    # That occurrence may have been cancelled with its series: a series set up again
+    # gets it back (a fired occurrence stays fired).
+    revived = await uow.connection.execute(
+        _revive_occurrence(uow.schema),
+        {
+            "kind": kind,
+            "key": key,
+            "series_key": series_key,
+            "payload": payload or {},
+            "recurrence": recurrence.to_data(),
+        },
+    )
+    job_id = revived.scalar_one_or_none()
+    return int(job_id) if job_id is not None else None
+
+
+@functools.cache
+def _revive_occurrence(schema: str) -> TextClause:
+    table = qualified_table(schema)
+    return text(
+        f"""
+        UPDATE {table} AS j
+        SET state = '{JobState.PENDING}', due_at = j.scheduled_for, payload = :payload,
+            recurrence = :recurrence, attempts = 0, last_error = NULL
+        WHERE j.kind = :kind AND j.dedupe_key = :key AND j.state = '{JobState.CANCELLED}'
+          AND NOT EXISTS (
+            SELECT 1 FROM {table} p
+            WHERE p.kind = :kind AND p.series_key = :series_key
+              AND p.state = '{JobState.PENDING}'
+          )
+        RETURNING j.id
+        """
+    ).bindparams(bindparam("payload", type_=JSONB), bindparam("recurrence", type_=JSONB))
 
 
 def occurrence_key(series_key: str, occurrence: datetime) -> str:

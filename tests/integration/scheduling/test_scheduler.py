@@ -458,5 +458,21 @@ async def test_a_monthly_recurrence_across_a_month_end_and_a_tiaoxiu_day(
     async with jobs_db.uow() as uow:  # the series is withdrawn by its key
         assert await cancel(uow, jobs_app.EFFECT, "month-end") == 1
         await uow.commit()
+    async with jobs_db.uow() as uow:  # set up again, it gets its occurrence back
+        revived = await schedule_recurring(
+            uow,
+            jobs_app.EFFECT,
+            month_end,
+            series_key="month-end",
+            after=clock.now(),
+            calendar=calendar,
+        )
+        assert revived is not None
+        assert await _states(jobs_db) == Counter({JobState.FIRED: 5, JobState.CANCELLED: 1})
+        await uow.commit()
+    assert await _states(jobs_db) == Counter({JobState.FIRED: 5, JobState.PENDING: 1})
+    async with jobs_db.uow() as uow:
+        assert await cancel(uow, jobs_app.EFFECT, "month-end") == 1
+        await uow.commit()
     clock.set(datetime(2026, 12, 31, 12, 0, tzinfo=SHANGHAI))
     assert (await scheduler.run_due()).claimed == 0
