@@ -185,7 +185,7 @@ OPERATIONS: list[tuple[str, list[Chart]]] = [
                 "s",
                 [
                     (
-                        f"max by (service) (gridcase_scheduler_oldest_due_seconds{{{SVC}}})",
+                        f"max by (service) (gridcase_scheduler_oldest_due_lag_seconds{{{SVC}}})",
                         "{{service}}",
                     )
                 ],

@@ -11,8 +11,9 @@ is new SQL for every size, compiled and prepared again on every pooled connectio
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
 from typing import Any, Self
 
@@ -198,6 +199,21 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.connection.rollback()
         self._pending.clear()
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Work that may fail on its own: if the block raises, its statements and the
+        events it queued with ``publish`` are undone, and the rest of the unit stands
+        (the scheduler runs each due job in one, so a failing job spares its batch)."""
+        queued = len(self._pending)
+        nested = await self.connection.begin_nested()
+        try:
+            yield
+        except BaseException:
+            await nested.rollback()
+            del self._pending[queued:]
+            raise
+        await nested.commit()
 
 
 def correlation_of(event: CloudEvent) -> EventContext:

@@ -42,7 +42,7 @@ TARGET_LABELS = {"job", "instance", "service"}
 # Metrics the scheduler adds (gridcase_scheduler_*, labelled by service); until that
 # work is merged they may be absent, and are checked like the others once present.
 AWAITING_SCHEDULER = {
-    "gridcase_scheduler_oldest_due_seconds",
+    "gridcase_scheduler_oldest_due_lag_seconds",
     "gridcase_scheduler_jobs_fired_total",
     "gridcase_scheduler_jobs_failed_total",
 }
