@@ -12,7 +12,7 @@ from services.routing.adapters.repository import RoutingRepository
 from services.routing.bootstrap import build_runtime
 from services.routing.service_layer.identity import create_demo_accounts
 from services.routing.service_layer.registry import ChangeReport, import_staff, import_units
-from shared.runtime import ServiceRuntime
+from services.routing.state import RoutingRuntime
 from shared.settings import Environment, GridcaseSettings
 
 # Every demo staff member signs in with their staff id and this password (development
@@ -21,7 +21,7 @@ DEMO_PASSWORD = "gridcase-demo"  # noqa: S105 - a documented demo credential
 
 
 async def load_demo_district(
-    runtime: ServiceRuntime, district: DemoDistrict | None = None
+    runtime: RoutingRuntime, district: DemoDistrict | None = None
 ) -> tuple[ChangeReport, ChangeReport]:
     """Import the demo tree, then its staff (two all-or-nothing imports)."""
     district = district or generate()

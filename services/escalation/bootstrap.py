@@ -16,13 +16,13 @@ NAME = "escalation"
 MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 
 
-def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
-    runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES)
+def build_runtime(settings: GridcaseSettings) -> ServiceRuntime[None]:
+    runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES, state=None)
     runtime.consumer_specs.append(clock_consumer())
     return runtime
 
 
-def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
+def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
         [router],

@@ -10,7 +10,7 @@ from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import CaseAssignedV1
-from shared.runtime import VIEW_GATHER_MS, ConsumerSpec
+from shared.messaging.specs import VIEW_GATHER_MS, ConsumerSpec
 
 HANDLED = (CaseSubmittedV1.event_type, CaseAssignedV1.event_type)
 

@@ -38,7 +38,7 @@ async def case_clocks(
 ) -> list[ClockOut]:
     """The case's clocks. Clocks know the case's unit, not its handler: mediators,
     police and legal advisers see the clocks of their committee's unit."""
-    runtime: ServiceRuntime = request.app.state.runtime
+    runtime: ServiceRuntime[None] = request.app.state.runtime
     async with runtime.uow() as uow:
         rows = (
             await uow.connection.execute(

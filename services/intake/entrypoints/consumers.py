@@ -8,23 +8,19 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.routing import CaseAssignedV1, UnitRemovedV1, UnitUpsertedV1
-from shared.runtime import VIEW_GATHER_MS, ConsumerSpec, ServiceRuntime
+from shared.messaging.specs import VIEW_GATHER_MS, ConsumerSpec
 
 
-def registry_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
+def registry_consumer(reference: ReferenceCache) -> ConsumerSpec:
     """Event-carried state transfer: intake keeps its own copy of units and boundaries."""
-
-    def cache() -> ReferenceCache:
-        reference: ReferenceCache = runtime.state["reference"]
-        return reference
 
     async def on_upserted(uow: UnitOfWork, event: CloudEvent) -> None:
         await handlers.apply_unit_upserted(uow, event)
-        cache().invalidate()
+        reference.invalidate()
 
     async def on_removed(uow: UnitOfWork, event: CloudEvent) -> None:
         await handlers.apply_unit_removed(uow, event)
-        cache().invalidate()
+        reference.invalidate()
 
     return ConsumerSpec(
         name="registry-mirror",

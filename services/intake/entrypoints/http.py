@@ -164,8 +164,7 @@ async def put_category(
 
 
 def _store(request: Request) -> BlobStore:
-    store: BlobStore = runtime_of(request).state["blobs"]
-    return store
+    return runtime_of(request).state.blobs
 
 
 async def _officer_or_rate_limited(request: Request) -> None:

@@ -18,35 +18,31 @@ from services.intake.service_layer.accepting import DuplicatePolicy
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from services.intake.service_layer.reference import ReferenceCache
+from services.intake.state import IntakeRuntime
 from shared.db.unit_of_work import EventContext, UnitOfWork
 from shared.http.problems import FieldError, Problem
-from shared.http.ratelimit import RateLimiter
-from shared.runtime import ServiceRuntime
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def runtime_of(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def runtime_of(request: Request) -> IntakeRuntime:
+    runtime: IntakeRuntime = request.app.state.runtime
     return runtime
 
 
-def config_of(runtime: ServiceRuntime) -> IntakeConfig:
-    config: IntakeConfig = runtime.state["config"]
-    return config
+def config_of(runtime: IntakeRuntime) -> IntakeConfig:
+    return runtime.state.config
 
 
-def reference_cache(runtime: ServiceRuntime) -> ReferenceCache:
-    cache: ReferenceCache = runtime.state["reference"]
-    return cache
+def reference_cache(runtime: IntakeRuntime) -> ReferenceCache:
+    return runtime.state.reference
 
 
-def submission_batcher(runtime: ServiceRuntime) -> SubmissionBatcher | None:
-    batcher: SubmissionBatcher | None = runtime.state.get("submission_batcher")
-    return batcher
+def submission_batcher(runtime: IntakeRuntime) -> SubmissionBatcher | None:
+    return runtime.state.submission_batcher
 
 
-def duplicate_policy(runtime: ServiceRuntime) -> DuplicatePolicy:
+def duplicate_policy(runtime: IntakeRuntime) -> DuplicatePolicy:
     config = config_of(runtime)
     return DuplicatePolicy(config.duplicate_radius_m, timedelta(hours=config.duplicate_window_h))
 
@@ -130,8 +126,7 @@ async def rate_limited(request: Request) -> None:
     ``async`` although it never waits: FastAPI runs a plain ``def`` dependency in a
     worker thread, and that hand-off cost more than the check (found by profiling).
     """
-    runtime = runtime_of(request)
-    limiter: RateLimiter = runtime.state["rate_limiter"]
+    limiter = runtime_of(request).state.rate_limiter
     client = request.client.host if request.client else "unknown"
     wait = limiter.allow(client)
     if wait > 0:

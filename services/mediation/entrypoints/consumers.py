@@ -6,7 +6,7 @@ from services.mediation.service_layer import handlers
 from shared.events import topics
 from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import CaseAssignedV1
-from shared.runtime import VIEW_GATHER_MS, ConsumerSpec
+from shared.messaging.specs import VIEW_GATHER_MS, ConsumerSpec
 
 FOLDED = (CaseSubmittedV1.event_type, CaseAssignedV1.event_type)
 

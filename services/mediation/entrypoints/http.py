@@ -71,7 +71,7 @@ async def list_cases(
     principal: Principal = Depends(READERS),
 ) -> list[CaseOut]:
     """Most recently submitted cases in the caller's jurisdiction first."""
-    runtime: ServiceRuntime = request.app.state.runtime
+    runtime: ServiceRuntime[None] = request.app.state.runtime
     query = (
         select(cases)
         .where(_visible(principal))
@@ -90,7 +90,7 @@ async def get_case(
     case_id: str, request: Request, principal: Principal = Depends(READERS)
 ) -> CaseOut:
     """One case; outside the caller's jurisdiction it is not found (404)."""
-    runtime: ServiceRuntime = request.app.state.runtime
+    runtime: ServiceRuntime[None] = request.app.state.runtime
     async with runtime.uow() as uow:
         row = (
             await uow.connection.execute(

@@ -28,15 +28,14 @@ from services.routing.domain.policy import PolicyInvalid
 from services.routing.domain.registry import Issue, RegistryRejected, chain_of
 from services.routing.domain.routing import locate
 from services.routing.domain.tree_validation import DEFAULT_TOLERANCE
-from services.routing.entrypoints.consumers import routing_cache
 from services.routing.service_layer import policy as policy_handlers
 from services.routing.service_layer import registry as registry_handlers
+from services.routing.state import RoutingRuntime
 from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
 from shared.http.problems import FieldError, Problem, not_found
-from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["registry"])
 
@@ -50,8 +49,8 @@ STAFF_READERS = Access(*roles.OPERATORS, roles.ADMIN)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def _runtime(request: Request) -> RoutingRuntime:
+    runtime: RoutingRuntime = request.app.state.runtime
     return runtime
 
 
@@ -178,7 +177,7 @@ async def locate_point(
     """Which unit owns a WGS84 point: its grid, or the locality backstop (属地兜底)."""
     runtime = _runtime(request)
     async with runtime.uow() as uow:
-        snapshot, _ = await routing_cache(runtime).current(RoutingRepository(uow.connection))
+        snapshot, _ = await runtime.state.routing_cache.current(RoutingRepository(uow.connection))
     location = locate(
         snapshot.index, snapshot.units, point=(lng, lat), grid_code=None, district=snapshot.district
     )

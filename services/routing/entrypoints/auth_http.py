@@ -14,11 +14,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.service_layer import identity
+from services.routing.state import RoutingRuntime
 from shared.auth.policy import PUBLIC
 from shared.auth.tokens import unauthorised
 from shared.http.problems import Problem
-from shared.http.ratelimit import RateLimiter
-from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/auth", tags=["identity"], dependencies=[Depends(PUBLIC)])
 
@@ -39,8 +38,8 @@ class ClientTokenIn(BaseModel):
     api_key: str = Field(min_length=1, max_length=200)
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def _runtime(request: Request) -> RoutingRuntime:
+    runtime: RoutingRuntime = request.app.state.runtime
     return runtime
 
 
@@ -51,12 +50,7 @@ def _source(request: Request) -> str:
 async def throttled(request: Request) -> None:
     """Login attempts per client address per minute (``GRIDCASE_LOGIN_RATE_PER_MINUTE``)."""
     runtime = _runtime(request)
-    limiter = runtime.state.get("login_limiter")
-    if limiter is None:
-        limiter = runtime.state["login_limiter"] = RateLimiter(
-            runtime.settings.login_rate_per_minute
-        )
-    wait = limiter.allow(_source(request))
+    wait = runtime.state.login_limiter.allow(_source(request))
     if wait > 0:
         raise Problem(
             429,

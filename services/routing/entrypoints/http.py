@@ -9,14 +9,13 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.adapters.repository import RoutingRepository
-from services.routing.entrypoints.consumers import routing_cache
 from services.routing.service_layer import handlers
+from services.routing.state import RoutingRuntime
 from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
 from shared.http.problems import Problem, not_found
-from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["routing"])
 
@@ -66,8 +65,8 @@ class Reassigned(BaseModel):
     assignment_id: str
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def _runtime(request: Request) -> RoutingRuntime:
+    runtime: RoutingRuntime = request.app.state.runtime
     return runtime
 
 
@@ -94,7 +93,7 @@ async def _reassign(request: Request, principal: Principal, case_id: str, call: 
         async with runtime.uow(_context(request)) as uow:
             if not await RoutingRepository(uow.connection).case_visible(case_id, principal):
                 raise handlers.CaseNotRouted(case_id)
-            assignment_id = await call(uow, routing_cache(runtime))
+            assignment_id = await call(uow, runtime.state.routing_cache)
     except handlers.CaseNotRouted as exc:
         raise not_found("routed case", "已分派案件") from exc
     except handlers.ReassignmentRefused as exc:

@@ -85,7 +85,7 @@ async def test_lockout_after_repeated_failures_and_login_rate_limit(stack: Stack
         assert bad.status_code == 401
     locked = await routing.post("/auth/login", json={"username": "chenjing", "password": PASSWORD})
     assert locked.status_code == 423  # even the right password, until the lock expires
-    stack.runtime("routing").state["login_limiter"] = RateLimiter(per_minute=2)
+    stack.runtime("routing").state.login_limiter = RateLimiter(per_minute=2)
     statuses = [
         (await routing.post("/auth/login", json={"username": "x", "password": "y"})).status_code
         for _ in range(3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from typing import Any
 
 import orjson
 import pytest
@@ -29,7 +30,7 @@ def _payload(case_id: str, seq: int) -> CaseSubmittedV1:
     )
 
 
-def _relay(runtime: ServiceRuntime, stack: Stack, **kwargs: object) -> OutboxRelay:
+def _relay(runtime: ServiceRuntime[Any], stack: Stack, **kwargs: object) -> OutboxRelay:
     assert runtime.engine is not None
     return OutboxRelay(
         service=runtime.name,

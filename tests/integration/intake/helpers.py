@@ -86,7 +86,7 @@ async def seed_mirror(stack: Stack) -> None:
         async with runtime.uow() as uow:
             await handlers.apply_unit_upserted(uow, as_event(unit, unit.code))
             await uow.commit()
-    runtime.state["reference"].invalidate()
+    runtime.state.reference.invalidate()
 
 
 async def assign(stack: Stack, case_id: str, staff_id: str) -> None:
