@@ -10,10 +10,10 @@ import pytest
 from services.intake.bootstrap import build_app, build_runtime
 from services.intake.service_layer import handlers
 from tests.harness import Stack, eventually
+from tests.integration.case_events import assigned as assigned_event
 from tests.integration.intake.helpers import (
     IN_GRID_2,
     assign,
-    assigned_event,
     count,
     officer_headers,
     report,
@@ -234,7 +234,7 @@ async def test_registry_events_over_kafka_fill_the_mirror(stack: Stack) -> None:
         return await count(stack, "registry_units") == 7 and 7
 
     await eventually(mirrored)
-    stack.runtime("intake").state["reference"].invalidate()
+    stack.runtime("intake").state.reference.invalidate()
     refused = await stack.client("intake", "district_operator").post(
         "/reports", json=report(location={"lng": 113.0, "lat": 23.0})
     )
