@@ -34,9 +34,8 @@ def create_account(
     async def work(runtime: RoutingRuntime) -> None:
         async with runtime.uow() as uow:
             await identity.create_account(
-                uow.connection, username, password, staff_id=staff_id, is_admin=admin
+                uow, username, password, staff_id=staff_id, is_admin=admin
             )
-            await uow.commit()
 
     _run(state_dir, work)
     console.print(f"account [bold]{username}[/bold] ready")
@@ -55,8 +54,7 @@ def create_api_key(
 
     async def work(runtime: RoutingRuntime) -> str:
         async with runtime.uow() as uow:
-            key = await identity.create_api_key(uow.connection, client, scope, unit or [])
-            await uow.commit()
+            key = await identity.create_api_key(uow, client, scope, unit or [])
         return key
 
     console.print(_run(state_dir, work))
@@ -66,8 +64,7 @@ def create_api_key(
 def revoke_api_key(key_id: str, state_dir: StateDir = Path(".gridcase")) -> None:
     async def work(runtime: RoutingRuntime) -> bool:
         async with runtime.uow() as uow:
-            done = await identity.revoke_api_key(uow.connection, key_id)
-            await uow.commit()
+            done = await identity.revoke_api_key(uow, key_id)
         return done
 
     console.print("revoked" if _run(state_dir, work) else "no such active key")

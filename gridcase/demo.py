@@ -45,8 +45,7 @@ async def seed_demo_data(settings: GridcaseSettings) -> bool:
             await load_demo_district(runtime)
         if settings.environment == Environment.DEVELOPMENT:
             async with runtime.uow() as uow:
-                await create_demo_accounts(uow.connection, DEMO_PASSWORD)
-                await uow.commit()
+                await create_demo_accounts(uow, DEMO_PASSWORD)
         return not loaded
     finally:
         await runtime.stop()

@@ -7,6 +7,7 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
+from shared.messaging.received import Received
 from shared.messaging.specs import ConsumerSpec
 
 # A case waits up to this long for others to be routed with it: under load, a
@@ -16,7 +17,8 @@ ROUTING_GATHER_MS = 20
 
 def case_consumer(cache: handlers.RoutingCache) -> ConsumerSpec:
     async def on_submitted_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-        await handlers.assign_submitted_cases(uow, events, cache)
+        submitted = [Received.read(CaseSubmittedV1, event) for event in events]
+        await handlers.assign_submitted_cases(uow, submitted, cache)
 
     return ConsumerSpec(
         name="case-router",

@@ -9,6 +9,8 @@ import pytest
 
 from services.intake.bootstrap import build_app, build_runtime
 from services.intake.service_layer import handlers
+from shared.events.routing import CaseAssignedV1
+from shared.messaging.received import read_payload
 from tests.harness import Stack, eventually
 from tests.integration.case_events import assigned as assigned_event
 from tests.integration.intake.helpers import (
@@ -197,9 +199,9 @@ async def test_assignments_applied_together_keep_their_order(
         await handlers.apply_cases_assigned(
             uow,
             [
-                assigned_event(case_id, "go-002"),
-                assigned_event("not-intakes-case", "go-009"),
-                assigned_event(case_id, "go-003"),
+                read_payload(CaseAssignedV1, assigned_event(case_id, "go-002")),
+                read_payload(CaseAssignedV1, assigned_event("not-intakes-case", "go-009")),
+                read_payload(CaseAssignedV1, assigned_event(case_id, "go-003")),
             ],
         )
         await uow.commit()
