@@ -14,13 +14,14 @@ from fastapi.responses import JSONResponse
 from services.intake.config import IntakeConfig
 from services.intake.domain.refusals import IdempotencyConflict, SubmissionRefused
 from services.intake.domain.validation import Reference
+from services.intake.entrypoints.problems import IDEMPOTENCY_KEY_INVALID, IDEMPOTENCY_KEY_REUSED
 from services.intake.service_layer.accepting import DuplicatePolicy
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from services.intake.service_layer.reference import ReferenceCache
 from services.intake.state import IntakeRuntime
 from shared.db.unit_of_work import EventContext, UnitOfWork
-from shared.http.problems import FieldError, Problem
+from shared.http.problems import RATE_LIMITED, VALIDATION, FieldError, Problem
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -70,11 +71,7 @@ def idempotency_claim(request: Request, scope: str, body: Any) -> IdempotencyCla
     if key is None:
         return None
     if not 1 <= len(key) <= 128 or not key.isascii() or not key.isprintable():
-        raise Problem(
-            400,
-            "idempotency-key",
-            "Bad Idempotency-Key",
-            "Idempotency-Key 无效",
+        raise IDEMPOTENCY_KEY_INVALID(
             "Use 1 to 128 printable ASCII characters, e.g. a UUID.",
             "请使用 1 至 128 个可打印 ASCII 字符，例如 UUID。",
         )
@@ -86,11 +83,7 @@ def idempotency_claim(request: Request, scope: str, body: Any) -> IdempotencyCla
 
 def refused(exc: SubmissionRefused) -> Problem:
     errors = [FieldError(i.pointer, i.code, i.en, i.zh) for i in exc.issues]
-    return Problem(
-        422,
-        "validation",
-        "The request is not valid",
-        "请求内容有误",
+    return VALIDATION(
         "; ".join(i.en for i in exc.issues),
         "；".join(i.zh for i in exc.issues),
         errors=errors,
@@ -98,11 +91,7 @@ def refused(exc: SubmissionRefused) -> Problem:
 
 
 def conflict(_: IdempotencyConflict) -> Problem:
-    return Problem(
-        422,
-        "idempotency-key-reused",
-        "Idempotency-Key reused with a different request",
-        "Idempotency-Key 已用于其他请求",
+    return IDEMPOTENCY_KEY_REUSED(
         "This key was already used with a different body; use a new key for a new request.",
         "该幂等键已用于内容不同的请求；新请求请使用新的键。",
     )
@@ -130,11 +119,7 @@ async def rate_limited(request: Request) -> None:
     client = request.client.host if request.client else "unknown"
     wait = limiter.allow(client)
     if wait > 0:
-        raise Problem(
-            429,
-            "rate-limited",
-            "Too many requests",
-            "请求过于频繁",
+        raise RATE_LIMITED(
             "Too many submissions from this address; try again later.",
             "该地址提交过于频繁，请稍后再试。",
             headers={"Retry-After": str(max(1, round(wait)))},

@@ -28,6 +28,7 @@ from services.routing.domain.policy import PolicyInvalid
 from services.routing.domain.registry import Issue, RegistryRejected, chain_of
 from services.routing.domain.routing import locate
 from services.routing.domain.tree_validation import DEFAULT_TOLERANCE
+from services.routing.entrypoints.problems import REGISTRY_REJECTED
 from services.routing.service_layer import policy as policy_handlers
 from services.routing.service_layer import registry as registry_handlers
 from services.routing.state import RoutingRuntime
@@ -35,7 +36,13 @@ from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
-from shared.http.problems import FieldError, Problem, not_found
+from shared.http.problems import (
+    REQUEST_TOO_LARGE,
+    VALIDATION,
+    FieldError,
+    Problem,
+    not_found,
+)
 
 router = APIRouter(tags=["registry"])
 
@@ -59,11 +66,7 @@ def _context(request: Request) -> EventContext:
 
 
 def rejected(issues: list[Issue]) -> Problem:
-    return Problem(
-        422,
-        "registry-rejected",
-        "The registry change was rejected; nothing was changed",
-        "登记册变更被拒绝，未做任何修改",
+    return REGISTRY_REJECTED(
         f"{len(issues)} problem(s) found.",
         f"发现 {len(issues)} 处问题。",
         errors=[FieldError(i.where, i.problem, i.en, i.zh) for i in issues],
@@ -74,7 +77,7 @@ def rejected(issues: list[Issue]) -> Problem:
 async def _body(request: Request) -> bytes:
     raw = await request.body()
     if len(raw) > MAX_IMPORT_BYTES:
-        raise Problem(413, "http-413", "Request too large", "请求内容过大")
+        raise REQUEST_TOO_LARGE()
     return raw
 
 
@@ -335,11 +338,9 @@ async def put_policy(body: PolicyIn, request: Request) -> dict[str, Any]:
         async with _runtime(request).uow(_context(request)) as uow:
             policy = await policy_handlers.publish_policy(uow, body.rules, body.note)
     except PolicyInvalid as exc:
-        raise Problem(
-            422,
-            "validation",
-            "The routing policy is not valid",
-            "分派策略有误",
+        raise VALIDATION(
+            "The routing policy is not valid.",
+            "分派策略有误。",
             errors=[FieldError(p, "policy", en, zh) for p, en, zh in exc.problems],
         ) from exc
     return policy.as_dict()

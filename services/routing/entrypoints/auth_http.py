@@ -13,11 +13,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.routing.entrypoints.problems import ACCOUNT_LOCKED
 from services.routing.service_layer import identity
 from services.routing.state import RoutingRuntime
 from shared.auth.policy import PUBLIC
 from shared.auth.tokens import unauthorised
-from shared.http.problems import Problem
+from shared.http.problems import RATE_LIMITED, Problem
 
 router = APIRouter(prefix="/auth", tags=["identity"], dependencies=[Depends(PUBLIC)])
 
@@ -52,11 +53,7 @@ async def throttled(request: Request) -> None:
     runtime = _runtime(request)
     wait = runtime.state.login_limiter.allow(_source(request))
     if wait > 0:
-        raise Problem(
-            429,
-            "rate-limited",
-            "Too many requests",
-            "请求过于频繁",
+        raise RATE_LIMITED(
             "Too many sign-in attempts from this address; try again later.",
             "该地址登录尝试过于频繁，请稍后再试。",
             headers={"Retry-After": str(max(1, round(wait)))},
@@ -77,11 +74,7 @@ async def login(body: LoginIn, request: Request) -> dict[str, Any]:
                 uow, runtime.settings, body.username, body.password, _source(request)
             )
     except identity.AccountLocked as exc:
-        raise Problem(
-            423,
-            "account-locked",
-            "Account locked",
-            "账户已锁定",
+        raise ACCOUNT_LOCKED(
             f"Too many failed sign-ins; locked until {exc.until.isoformat()}.",
             f"登录失败次数过多，锁定至 {exc.until.isoformat()}。",
         ) from None

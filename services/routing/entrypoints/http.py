@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.adapters.repository import RoutingRepository
+from services.routing.entrypoints.problems import REASSIGNMENT_REFUSED
 from services.routing.service_layer import handlers
 from services.routing.state import RoutingRuntime
 from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
-from shared.http.problems import Problem, not_found
+from shared.http.problems import FORBIDDEN, not_found
 
 router = APIRouter(tags=["routing"])
 
@@ -97,9 +98,7 @@ async def _reassign(request: Request, principal: Principal, case_id: str, call: 
     except handlers.CaseNotRouted as exc:
         raise not_found("routed case", "已分派案件") from exc
     except handlers.ReassignmentRefused as exc:
-        raise Problem(
-            409, "reassignment-refused", "Reassignment refused", "无法改派", exc.en, exc.zh
-        ) from exc
+        raise REASSIGNMENT_REFUSED(exc.en, exc.zh) from exc
     return Reassigned(case_id=case_id, assignment_id=assignment_id)
 
 
@@ -116,11 +115,7 @@ async def reject(
         principal.role not in roles.OPERATORS | {roles.ADMIN}
         and body.staff_id != principal.staff_id
     ):
-        raise Problem(
-            403,
-            "forbidden",
-            "Forbidden",
-            "无权访问",
+        raise FORBIDDEN(
             "Only you can send back your own case.",
             "只能回退本人承办的案件。",
         )
