@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from services.routing.adapters.demo_district import DemoDistrict, generate
+from gridcase.demo_district import DemoDistrict, generate
 from services.routing.adapters.registry_files import read_staff, read_units_geojson
 from services.routing.adapters.repository import RoutingRepository
 from services.routing.bootstrap import build_runtime

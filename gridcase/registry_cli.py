@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.table import Table
 
 from gridcase.devstack.stack import Infrastructure
-from services.routing.adapters.demo_district import generate
 from services.routing.adapters.registry_files import (
     read_staff,
     read_units,
@@ -180,6 +179,8 @@ def demo(
 ) -> None:
     """Generate the demo district (八步区: 6 streets, 30 communities, ~300 grids, staff)
     and import it, or write it to files."""
+    from gridcase.demo_district import generate  # Faker: a development tool
+
     district = generate(seed)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

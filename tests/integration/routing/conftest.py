@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest_asyncio
 
 from gridcase.demo import load_demo_district
-from services.routing.adapters.demo_district import DemoDistrict, generate
+from gridcase.demo_district import DemoDistrict, generate
 from services.routing.service_layer.handlers import RoutingCache
 from services.routing.state import RoutingRuntime
 from tests.harness import Stack, TestInfra
