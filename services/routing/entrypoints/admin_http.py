@@ -8,12 +8,14 @@ the pointer; ``problems``: the same with both languages and the unit code).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.routing.adapters import queries
 from services.routing.adapters.registry_files import (
     read_staff,
     read_units,
@@ -23,7 +25,7 @@ from services.routing.adapters.registry_files import (
     units_to_csv,
     units_to_geojson,
 )
-from services.routing.adapters.repository import RoutingRepository, staff_in_jurisdiction
+from services.routing.adapters.repository import RoutingRepository
 from services.routing.domain.policy import PolicyInvalid
 from services.routing.domain.registry import Issue, RegistryRejected, chain_of
 from services.routing.domain.routing import locate
@@ -110,7 +112,7 @@ async def import_units(
 async def export_units(request: Request, format: Literal["geojson", "csv"] = "geojson") -> Response:
     """The whole tree as a GeoJSON FeatureCollection or CSV (re-importable as is)."""
     async with _runtime(request).uow() as uow:
-        units = (await RoutingRepository(uow.connection).all_units()).values()
+        units = (await queries.all_units(uow.connection)).values()
     if format == "csv":
         return PlainTextResponse(units_to_csv(units), media_type="text/csv; charset=utf-8")
     return JSONResponse(units_to_geojson(units), media_type="application/geo+json")
@@ -134,7 +136,7 @@ async def list_units(
 ) -> list[UnitOut]:
     """Units, optionally everything under a code (a prefix) and of one level."""
     async with _runtime(request).uow() as uow:
-        units = (await RoutingRepository(uow.connection).all_units()).values()
+        units = (await queries.all_units(uow.connection)).values()
     out = [
         UnitOut(**(u.as_row() if with_boundary else u.as_row() | {"boundary": None}))
         for u in sorted(units, key=lambda u: u.code)
@@ -146,7 +148,7 @@ async def list_units(
 @router.get("/units/{code}", response_model=UnitOut, dependencies=[Depends(TREE_READERS)])
 async def get_unit(code: str, request: Request) -> UnitOut:
     async with _runtime(request).uow() as uow:
-        units = await RoutingRepository(uow.connection).all_units()
+        units = await queries.all_units(uow.connection)
     if code not in units:
         raise not_found("unit", "单位")
     return UnitOut(**units[code].as_row())
@@ -275,8 +277,7 @@ async def list_staff(
 ) -> Response:
     """Staff whose home unit is under the caller's units."""
     async with _runtime(request).uow() as uow:
-        repository = RoutingRepository(uow.connection)
-        members = list((await repository.all_staff(staff_in_jurisdiction(principal))).values())
+        members = await queries.staff_visible_to(uow.connection, principal)
     members = [
         m
         for m in members
@@ -324,11 +325,8 @@ async def get_policy(request: Request) -> dict[str, Any]:
 @router.get("/admin/routing-policy/versions", dependencies=[Depends(ADMIN)])
 async def policy_versions(request: Request) -> list[dict[str, Any]]:
     async with _runtime(request).uow() as uow:
-        rows = await RoutingRepository(uow.connection).policy_history()
-    return [
-        {"version": r.version, "note": r.note, "created_at": r.created_at, "rules": r.rules}
-        for r in rows
-    ]
+        versions = await queries.policy_versions(uow.connection)
+    return [asdict(v) for v in versions]
 
 
 @router.put("/admin/routing-policy", dependencies=[Depends(ADMIN)])

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.routing.adapters import queries
 from services.routing.adapters.repository import RoutingRepository
 from services.routing.entrypoints.problems import REASSIGNMENT_REFUSED
 from services.routing.service_layer import handlers
@@ -82,10 +83,10 @@ async def case_routing(
     """Every routing decision for the case, oldest first, each with its reasons; 404
     when the case is not in the caller's jurisdiction."""
     async with _runtime(request).uow() as uow:
-        rows = await handlers.routing_of(uow, case_id, principal)
-    if not rows:
+        decisions = await queries.decisions_of_case(uow.connection, case_id, principal)
+    if not decisions:
         raise not_found("case routing", "案件分派记录")
-    return [AssignmentOut.model_validate(r, from_attributes=True) for r in rows]
+    return [AssignmentOut.model_validate(d, from_attributes=True) for d in decisions]
 
 
 async def _reassign(request: Request, principal: Principal, case_id: str, call: Any) -> Reassigned:

@@ -20,7 +20,6 @@ from services.routing.domain.registry import OrgUnit, chain_of
 from services.routing.domain.routing import Decision, Location, decide, locate
 from services.routing.domain.spatial import AreaIndex
 from services.routing.domain.staff import StaffMember
-from shared.auth.tokens import Principal
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.intake import CaseSubmittedV1
@@ -411,10 +410,6 @@ async def escalate(uow: UnitOfWork, cache: RoutingCache, case_id: str, reason: s
     )
     await uow.commit()
     return assignment_id
-
-
-async def routing_of(uow: UnitOfWork, case_id: str, principal: Principal) -> list[Any]:
-    return await RoutingRepository(uow.connection).assignments_of(case_id, principal)
 
 
 __all__ = [
