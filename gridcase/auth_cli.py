@@ -12,8 +12,8 @@ from rich.console import Console
 
 from gridcase.registry_cli import StateDir, _run
 from services.routing.service_layer import identity
+from services.routing.state import RoutingRuntime
 from shared.auth.tokens import mint_token
-from shared.runtime import ServiceRuntime
 from shared.settings import Environment, GridcaseSettings
 
 auth_app = typer.Typer(help="Staff accounts, API keys, development tokens.", no_args_is_help=True)
@@ -31,12 +31,11 @@ def create_account(
 ) -> None:
     """Add an account (or reset its password and unlock it)."""
 
-    async def work(runtime: ServiceRuntime) -> None:
+    async def work(runtime: RoutingRuntime) -> None:
         async with runtime.uow() as uow:
             await identity.create_account(
-                uow.connection, username, password, staff_id=staff_id, is_admin=admin
+                uow, username, password, staff_id=staff_id, is_admin=admin
             )
-            await uow.commit()
 
     _run(state_dir, work)
     console.print(f"account [bold]{username}[/bold] ready")
@@ -53,10 +52,9 @@ def create_api_key(
 ) -> None:
     """A key for a machine client; printed once, exchanged at routing's POST /auth/token."""
 
-    async def work(runtime: ServiceRuntime) -> str:
+    async def work(runtime: RoutingRuntime) -> str:
         async with runtime.uow() as uow:
-            key = await identity.create_api_key(uow.connection, client, scope, unit or [])
-            await uow.commit()
+            key = await identity.create_api_key(uow, client, scope, unit or [])
         return key
 
     console.print(_run(state_dir, work))
@@ -64,10 +62,9 @@ def create_api_key(
 
 @auth_app.command("revoke-api-key")
 def revoke_api_key(key_id: str, state_dir: StateDir = Path(".gridcase")) -> None:
-    async def work(runtime: ServiceRuntime) -> bool:
+    async def work(runtime: RoutingRuntime) -> bool:
         async with runtime.uow() as uow:
-            done = await identity.revoke_api_key(uow.connection, key_id)
-            await uow.commit()
+            done = await identity.revoke_api_key(uow, key_id)
         return done
 
     console.print("revoked" if _run(state_dir, work) else "no such active key")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 
-from services.routing.adapters.demo_district import DemoDistrict, generate
+from gridcase.demo_district import DemoDistrict, generate
 from services.routing.adapters.registry_files import read_staff, read_units_geojson
 from services.routing.adapters.repository import RoutingRepository
 from services.routing.bootstrap import build_runtime
 from services.routing.service_layer.identity import create_demo_accounts
 from services.routing.service_layer.registry import ChangeReport, import_staff, import_units
-from shared.runtime import ServiceRuntime
+from services.routing.state import RoutingRuntime
 from shared.settings import Environment, GridcaseSettings
 
 # Every demo staff member signs in with their staff id and this password (development
@@ -21,7 +21,7 @@ DEMO_PASSWORD = "gridcase-demo"  # noqa: S105 - a documented demo credential
 
 
 async def load_demo_district(
-    runtime: ServiceRuntime, district: DemoDistrict | None = None
+    runtime: RoutingRuntime, district: DemoDistrict | None = None
 ) -> tuple[ChangeReport, ChangeReport]:
     """Import the demo tree, then its staff (two all-or-nothing imports)."""
     district = district or generate()
@@ -45,8 +45,7 @@ async def seed_demo_data(settings: GridcaseSettings) -> bool:
             await load_demo_district(runtime)
         if settings.environment == Environment.DEVELOPMENT:
             async with runtime.uow() as uow:
-                await create_demo_accounts(uow.connection, DEMO_PASSWORD)
-                await uow.commit()
+                await create_demo_accounts(uow, DEMO_PASSWORD)
         return not loaded
     finally:
         await runtime.stop()

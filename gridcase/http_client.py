@@ -70,7 +70,8 @@ class _Connection(asyncio.Protocol):
         assert self._transport is not None and self.reusable
         self.reusable = False
         self._body = []
-        answer = self._answer = self._loop.create_future()
+        answer: asyncio.Future[Response] = self._loop.create_future()
+        self._answer = answer
         timer = self._loop.call_later(timeout, self._fail, f"no answer within {timeout:g} s")
         self._transport.write(data)
         try:

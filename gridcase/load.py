@@ -123,7 +123,7 @@ class Territory:
     @classmethod
     def demo(cls) -> Territory:
         """The demo district `gridcase up` loads (same generator, same seed)."""
-        from services.routing.adapters.demo_district import generate
+        from gridcase.demo_district import generate
 
         district = generate()
         return cls.from_units(district.units, district.staff)

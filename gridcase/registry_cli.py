@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.table import Table
 
 from gridcase.devstack.stack import Infrastructure
-from services.routing.adapters.demo_district import generate
 from services.routing.adapters.registry_files import (
     read_staff,
     read_units,
@@ -35,7 +34,7 @@ from services.routing.bootstrap import build_runtime
 from services.routing.domain.registry import Issue, RegistryRejected
 from services.routing.domain.tree_validation import DEFAULT_TOLERANCE
 from services.routing.service_layer import registry as handlers
-from shared.runtime import ServiceRuntime
+from services.routing.state import RoutingRuntime
 from shared.settings import GridcaseSettings
 
 registry_app = typer.Typer(
@@ -51,7 +50,7 @@ StateDir = Annotated[
 ]
 
 
-def _run(state_dir: Path, work: Callable[[ServiceRuntime], Awaitable[T]]) -> T:
+def _run(state_dir: Path, work: Callable[[RoutingRuntime], Awaitable[T]]) -> T:
     """Run ``work`` against the routing database (local servers started if needed)."""
     import os
 
@@ -96,7 +95,7 @@ def import_units(
     """Import units from a GeoJSON FeatureCollection or CSV; all-or-nothing."""
     drafts, parse_issues = read_units(file.read_bytes(), _format(file, fmt))
 
-    async def work(runtime: ServiceRuntime) -> handlers.ChangeReport:
+    async def work(runtime: RoutingRuntime) -> handlers.ChangeReport:
         async with runtime.uow() as uow:
             return await handlers.import_units(
                 uow, drafts, replace=replace, tolerance=tolerance, parse_issues=parse_issues
@@ -123,7 +122,7 @@ def import_staff(
     fmt = "csv" if file.suffix.lower() == ".csv" else "json"
     members, parse_issues = read_staff(file.read_bytes(), fmt)
 
-    async def work(runtime: ServiceRuntime) -> handlers.ChangeReport:
+    async def work(runtime: RoutingRuntime) -> handlers.ChangeReport:
         async with runtime.uow() as uow:
             return await handlers.import_staff(
                 uow, members, replace=replace, parse_issues=parse_issues
@@ -149,7 +148,7 @@ def export(
 ) -> None:
     """Export the tree (GeoJSON or CSV) or the staff list (JSON or CSV)."""
 
-    async def work(runtime: ServiceRuntime) -> str:
+    async def work(runtime: RoutingRuntime) -> str:
         async with runtime.uow() as uow:
             repo = RoutingRepository(uow.connection)
             if staff:
@@ -180,6 +179,8 @@ def demo(
 ) -> None:
     """Generate the demo district (八步区: 6 streets, 30 communities, ~300 grids, staff)
     and import it, or write it to files."""
+    from gridcase.demo_district import generate  # Faker: a development tool
+
     district = generate(seed)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -194,7 +195,7 @@ def demo(
 
     from gridcase.demo import load_demo_district
 
-    async def work(runtime: ServiceRuntime) -> Any:
+    async def work(runtime: RoutingRuntime) -> Any:
         return await load_demo_district(runtime, district)
 
     try:
@@ -213,7 +214,7 @@ def coverage(state_dir: StateDir = Path(".gridcase")) -> None:
     """Grids without an officer, communities without police or a legal adviser, and
     mediation committees with fewer than three members."""
 
-    async def work(runtime: ServiceRuntime) -> Any:
+    async def work(runtime: RoutingRuntime) -> Any:
         async with runtime.uow() as uow:
             return await handlers.coverage_report(uow)
 

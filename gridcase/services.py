@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -22,7 +23,7 @@ from shared.settings import GridcaseSettings
 class ServiceEntry:
     name: str
     migrations: Path
-    build_runtime: Callable[[GridcaseSettings], ServiceRuntime]
+    build_runtime: Callable[[GridcaseSettings], ServiceRuntime[Any]]
     build_app: Callable[..., FastAPI]
 
     @property

@@ -1,119 +1,75 @@
-"""What every service process runs: engine, outbox relay, consumers, and the HTTP app.
+"""A service process's lifecycle: engine, outbox relay, consumers, periodic tasks, and
+the HTTP app whose lifespan starts and stops them.
 
-A service's ``bootstrap.py`` builds a ``ServiceRuntime`` with its own tables, handlers
-and routers. Nothing connects until ``start()`` (called by the app's lifespan), so
-importing a service never touches the network.
+A service's ``bootstrap.py`` builds a ``ServiceRuntime`` with its own tables, consumer
+specs, routers and state object. Nothing connects until ``start()`` (called by the
+app's lifespan), so importing a service never touches the network.
+
+The runtime is generic in the service's state: what its routes and consumers share in
+one process (caches, limiters, the group-commit writer) as one typed object, e.g.
+``ServiceRuntime[IntakeState]``; a service with nothing to share uses ``None``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import MetaData, Table, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import audit
 from shared.audit import AuditEntry
 from shared.db.engine import create_engine
-from shared.db.tables import inbox_table, outbox_table
+from shared.db.metadata import ServiceMetadata
 from shared.db.unit_of_work import EventContext, UnitOfWork
 from shared.events.topics import TopicNames
+from shared.gc_tuning import tune_gc
 from shared.http.audit import AuditMiddleware
 from shared.http.guards import BodyGuardMiddleware
 from shared.http.health import health_router
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.logging import configure_logging, get_logger
-from shared.messaging.consumer import BatchHandler, EventConsumer, Handler
-from shared.messaging.errors import describe_error
+from shared.messaging.consumer import EventConsumer
 from shared.messaging.kafka_admin import ensure_topics, kafka_reachable
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.specs import ConsumerSpec
+from shared.periodic import PeriodicTask, repeat
 from shared.settings import GridcaseSettings
 
 log = get_logger(__name__)
 
-
-class ServiceMetadata:
-    """A service's SQLAlchemy metadata with its outbox and inbox already in it."""
-
-    def __init__(self, schema: str):
-        self.schema = schema
-        self.metadata = MetaData(schema=schema)
-        self.outbox: Table = outbox_table(self.metadata)
-        self.inbox: Table = inbox_table(self.metadata)
-        self.audit_log, self.audit_purges = audit.audit_tables(self.metadata)
+StateT = TypeVar("StateT")
 
 
 @dataclass
-class ConsumerSpec:
-    name: str
-    topics: list[str]
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    # By event type: applies a run of consecutive events that map to it (and a lone
-    # event as a batch of one), with fewer statements than one handler call each.
-    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
-    # How long the broker may hold a fetch to gather more events (0: answer at once).
-    # Views nobody waits on trade that much delay for fewer, larger transactions.
-    gather_ms: int = 0
-
-
-# For consumers that keep a view or a clock up to date: a fifth of a second later,
-# in a fraction of the transactions, under load.
-VIEW_GATHER_MS = 200
-
-
-def tune_gc(gen0_threshold: int) -> None:
-    """Collect garbage less often in a running service.
-
-    Everything built at start-up (modules, routes, models, the registry) is frozen out
-    of the collector's sight, and young collections run every ``gen0_threshold``
-    allocations instead of 700. A request or an event batch allocates thousands of
-    short-lived objects, and each collection also walked the start-up heap: at 500
-    reports/s offered, intake accepted 429/s with Python's defaults and 454–478/s
-    with this, for the same memory.
-    """
-    if gen0_threshold <= 0:
-        return
-    gc.freeze()
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(gen0_threshold, gen1, gen2)
-
-
-@dataclass(frozen=True)
-class PeriodicTask:
-    """Work a service repeats while it runs (purges, clock sweeps); failures are logged
-    and retried at the next tick, never allowed to stop the service."""
-
-    name: str
-    interval_s: float
-    run: Callable[[ServiceRuntime], Awaitable[Any]]
-
-
-@dataclass
-class ServiceRuntime:
-    """One service's live parts. ``uow()`` opens a unit of work bound to them."""
+class ServiceRuntime(Generic[StateT]):
+    """One service's live parts. ``uow()`` opens a unit of work bound to them;
+    ``state`` is the service's own typed state object."""
 
     name: str
     settings: GridcaseSettings
     tables: ServiceMetadata
+    state: StateT
     uow_class: type[UnitOfWork] = UnitOfWork
     consumer_specs: list[ConsumerSpec] = field(default_factory=list)
-    on_start: list[Callable[[ServiceRuntime], Any]] = field(default_factory=list)
-    periodic: list[PeriodicTask] = field(default_factory=list)
+    # Awaited in order at start, once the engine exists, before the relay and consumers.
+    on_start: list[Callable[[ServiceRuntime[StateT]], Awaitable[object]]] = field(
+        default_factory=list
+    )
+    periodic: list[PeriodicTask[ServiceRuntime[StateT]]] = field(default_factory=list)
     _periodic_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     engine: AsyncEngine | None = None
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     audit_writer: audit.AuditWriter | None = None
-    state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def topics(self) -> TopicNames:
@@ -151,9 +107,7 @@ class ServiceRuntime:
         self.audit_writer.start()
         bootstrap = self.settings.kafka_servers()
         for hook in self.on_start:
-            result = hook(self)
-            if hasattr(result, "__await__"):
-                await result
+            await hook(self)
         if relay:
             self.relay = OutboxRelay(
                 service=self.name,
@@ -190,21 +144,14 @@ class ServiceRuntime:
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
-        for task in [*self.periodic, PeriodicTask("purge-audit-log", 86400.0, _purge_audit)]:
+        purge: PeriodicTask[ServiceRuntime[StateT]] = PeriodicTask(
+            "purge-audit-log", 86400.0, _purge_audit
+        )
+        for task in [*self.periodic, purge]:
             self._periodic_tasks.append(
-                asyncio.create_task(self._repeat(task), name=f"{self.name}-{task.name}")
+                asyncio.create_task(repeat(task, self), name=f"{self.name}-{task.name}")
             )
         log.info("service_started", service=self.name)
-
-    async def _repeat(self, task: PeriodicTask) -> None:
-        while True:
-            await asyncio.sleep(task.interval_s)
-            try:
-                await task.run(self)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("periodic_task_failed", task=task.name, error=describe_error(exc))
 
     async def stop(self) -> None:
         for periodic in self._periodic_tasks:
@@ -237,7 +184,7 @@ class ServiceRuntime:
         return await kafka_reachable(self.settings.kafka_servers())
 
 
-async def _purge_audit(runtime: ServiceRuntime) -> None:
+async def _purge_audit(runtime: ServiceRuntime[StateT]) -> None:
     """Drop audit rows past the retention period (never under six months, see settings)."""
     assert runtime.engine is not None
     async with runtime.engine.begin() as conn:
@@ -250,7 +197,7 @@ async def _purge_audit(runtime: ServiceRuntime) -> None:
 
 
 def create_app(
-    runtime: ServiceRuntime,
+    runtime: ServiceRuntime[StateT],
     routers: list[APIRouter],
     *,
     title: str,

@@ -65,7 +65,7 @@ class GridcaseSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_retry_backoff_s: float = 0.2
     # Allocations between young-generation collections in a service process (Python's
-    # default is 700); 0 keeps Python's defaults. See shared.runtime.tune_gc.
+    # default is 700); 0 keeps Python's defaults. See shared.gc_tuning.tune_gc.
     gc_gen0_threshold: int = Field(default=20000, ge=0)
 
     # Distinct ports for the four services when started by ``gridcase up``.

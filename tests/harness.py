@@ -104,7 +104,7 @@ async def eventually(
 ) -> T:
     """Poll ``probe`` until it returns something truthy; fail after ``timeout``."""
     deadline = time.monotonic() + timeout
-    last: Any = None
+    last: T | None = None
     while time.monotonic() < deadline:
         last = await probe()
         if last:
@@ -120,7 +120,7 @@ class Stack:
     infra: TestInfra
     settings: GridcaseSettings
     database_url: str
-    runtimes: dict[str, ServiceRuntime] = field(default_factory=dict)
+    runtimes: dict[str, ServiceRuntime[Any]] = field(default_factory=dict)
     _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
     _apps: dict[str, Any] = field(default_factory=dict)
 
@@ -160,7 +160,7 @@ class Stack:
 
         return TopicNames(self.settings.topic_prefix)
 
-    def runtime(self, name: str) -> ServiceRuntime:
+    def runtime(self, name: str) -> ServiceRuntime[Any]:
         if name not in self.runtimes:
             self.runtimes[name] = BY_NAME[name].build_runtime(self.settings)
         return self.runtimes[name]

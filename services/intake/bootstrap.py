@@ -12,29 +12,32 @@ from services.intake.adapters.tables import SCHEMA, TABLES
 from services.intake.config import IntakeConfig
 from services.intake.entrypoints import http, mobile, open311, public
 from services.intake.entrypoints.consumers import case_status_consumer, registry_consumer
-from services.intake.entrypoints.support import RateLimiter, duplicate_policy
+from services.intake.entrypoints.support import duplicate_policy
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import purge_expired
 from services.intake.service_layer.personal_data import scrub_sent_restricted
 from services.intake.service_layer.reference import ReferenceCache
+from services.intake.state import IntakeRuntime, IntakeState
 from shared.events import topics
+from shared.http.ratelimit import RateLimiter
+from shared.periodic import PeriodicTask
 from shared.privacy.crypto import KeyRing
-from shared.runtime import PeriodicTask, ServiceRuntime, create_app
+from shared.runtime import create_app
 from shared.settings import GridcaseSettings
 
 NAME = "intake"
 MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 
 
-async def _purge_old_idempotency_keys(runtime: ServiceRuntime) -> None:
+async def _purge_old_idempotency_keys(runtime: IntakeRuntime) -> None:
     """Drop keys past their time to live (they are kept ≥ 72 h): at start, then hourly."""
-    config: IntakeConfig = runtime.state["config"]
+    ttl = timedelta(hours=runtime.state.config.idempotency_ttl_h)
     async with runtime.uow() as uow:
-        await purge_expired(uow.connection, timedelta(hours=config.idempotency_ttl_h))
+        await purge_expired(uow.connection, ttl)
         await uow.commit()
 
 
-async def _scrub_restricted_outbox(runtime: ServiceRuntime) -> None:
+async def _scrub_restricted_outbox(runtime: IntakeRuntime) -> None:
     """Published restricted events (parties in full) leave the outbox: every minute."""
     async with runtime.uow() as uow:
         await scrub_sent_restricted(
@@ -43,43 +46,42 @@ async def _scrub_restricted_outbox(runtime: ServiceRuntime) -> None:
         await uow.commit()
 
 
-def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None) -> ServiceRuntime:
+def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None) -> IntakeRuntime:
     assert TABLES.schema == SCHEMA
     config = config or IntakeConfig()
-    runtime = ServiceRuntime(
+    attachments_dir = Path(config.attachments_dir or Path(settings.state_dir) / "attachments")
+    state = IntakeState(
+        config=config,
+        reference=ReferenceCache(config.area_cache_s),
+        rate_limiter=RateLimiter(config.resident_rate_per_minute),
+        blobs=LocalBlobStore(attachments_dir),
+        pii_keys=KeyRing.parse(settings.pii_keys),
+    )
+    runtime = IntakeRuntime(
         name=NAME,
         settings=settings,
         tables=TABLES,
+        state=state,
         on_start=[_purge_old_idempotency_keys, _scrub_restricted_outbox],
         periodic=[
             PeriodicTask("purge-idempotency-keys", 3600.0, _purge_old_idempotency_keys),
             PeriodicTask("scrub-restricted-outbox", 60.0, _scrub_restricted_outbox),
         ],
     )
-    runtime.consumer_specs = [registry_consumer(runtime), case_status_consumer()]
-    reference = ReferenceCache(config.area_cache_s)
-    attachments_dir = Path(config.attachments_dir or Path(settings.state_dir) / "attachments")
-    runtime.state.update(
-        config=config,
-        reference=reference,
-        rate_limiter=RateLimiter(config.resident_rate_per_minute),
-        blobs=LocalBlobStore(attachments_dir),
-        # Parties' and reporters' personal data is encrypted with these before storage.
-        pii_keys=KeyRing.parse(settings.pii_keys),
-    )
+    runtime.consumer_specs = [registry_consumer(state.reference), case_status_consumer()]
     if config.group_commit_max:
-        runtime.state["submission_batcher"] = SubmissionBatcher(
+        state.submission_batcher = SubmissionBatcher(
             runtime.uow,
-            reference,
+            state.reference,
             lambda: duplicate_policy(runtime),
-            lambda: runtime.state["pii_keys"],
+            lambda: state.pii_keys,
             max_batch=config.group_commit_max,
         )
     return runtime
 
 
-def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
-    config: IntakeConfig = runtime.state["config"]
+def build_app(runtime: IntakeRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
+    config = runtime.state.config
     app = create_app(
         runtime,
         [http.router, mobile.router, public.router, open311.router],

@@ -14,15 +14,16 @@ from services.mediation.service_layer.figures import (
     refresh_at_start,
     refresh_case_figures,
 )
-from shared.runtime import PeriodicTask, ServiceRuntime, create_app
+from shared.periodic import PeriodicTask
+from shared.runtime import ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
 NAME = "mediation"
 MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 
 
-def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
-    runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES)
+def build_runtime(settings: GridcaseSettings) -> ServiceRuntime[None]:
+    runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES, state=None)
     runtime.consumer_specs.append(case_view_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
@@ -31,7 +32,7 @@ def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
     return runtime
 
 
-def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
+def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
         [router],

@@ -11,20 +11,27 @@ from services.routing.entrypoints.admin_http import router as admin_router
 from services.routing.entrypoints.auth_http import router as auth_router
 from services.routing.entrypoints.consumers import case_consumer
 from services.routing.entrypoints.http import router
-from shared.runtime import ServiceRuntime, create_app
+from services.routing.service_layer.handlers import RoutingCache
+from services.routing.state import RoutingRuntime, RoutingState
+from shared.http.ratelimit import RateLimiter
+from shared.runtime import create_app
 from shared.settings import GridcaseSettings
 
 NAME = "routing"
 MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 
 
-def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
-    runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES)
-    runtime.consumer_specs.append(case_consumer(runtime))
+def build_runtime(settings: GridcaseSettings) -> RoutingRuntime:
+    state = RoutingState(
+        routing_cache=RoutingCache(),
+        login_limiter=RateLimiter(settings.login_rate_per_minute),
+    )
+    runtime = RoutingRuntime(name=NAME, settings=settings, tables=TABLES, state=state)
+    runtime.consumer_specs.append(case_consumer(state.routing_cache))
     return runtime
 
 
-def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
+def build_app(runtime: RoutingRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
         [router, admin_router, auth_router],

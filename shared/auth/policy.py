@@ -15,7 +15,7 @@ from fastapi import Request
 
 from shared.auth.roles import CLIENT
 from shared.auth.tokens import Principal, current_principal
-from shared.http.problems import Problem
+from shared.http.problems import FORBIDDEN
 
 
 class Access:
@@ -49,11 +49,7 @@ class Access:
             return None
         principal = current_principal(request)
         if not self.allows(principal):
-            raise Problem(
-                403,
-                "forbidden",
-                "Forbidden",
-                "无权访问",
+            raise FORBIDDEN(
                 "Your role may not use this endpoint.",
                 "您的角色无权使用此接口。",
             )

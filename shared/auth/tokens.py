@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from fastapi import Request
 
-from shared.http.problems import Problem
+from shared.http.problems import UNAUTHORISED, Problem
 
 ALGORITHM = "HS256"
 ISSUER = "gridcase"
@@ -129,15 +129,7 @@ _verified = VerifiedTokens()
 
 
 def unauthorised(en: str, zh: str) -> Problem:
-    return Problem(
-        401,
-        "unauthorised",
-        "Authentication required",
-        "需要登录",
-        en,
-        zh,
-        headers={"WWW-Authenticate": 'Bearer realm="gridcase"'},
-    )
+    return UNAUTHORISED(en, zh, headers={"WWW-Authenticate": 'Bearer realm="gridcase"'})
 
 
 def bearer_token(request: Request) -> str | None:

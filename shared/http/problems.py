@@ -3,6 +3,12 @@
 Every error a service returns is ``application/problem+json`` with ``type``, ``title``,
 ``status``, ``detail`` and, for invalid input, ``errors``: one entry per field with a
 JSON pointer into the request and a message in the chosen language.
+
+Each kind of error is a named ``ProblemType`` (its URI slug, status, and title in both
+languages, the same for every occurrence), declared once and registered here; the
+shared ones are below, a service's own beside its routes. Raise an occurrence by
+calling the type with what differs: ``RATE_LIMITED("Too many…", "过于频繁…",
+headers=…)``.
 """
 
 from __future__ import annotations
@@ -55,24 +61,93 @@ class FieldError:
         }
 
 
-@dataclass
-class Problem(Exception):
-    """Raise from a handler or route to answer with a problem document."""
+@dataclass(frozen=True)
+class ProblemType:
+    """A kind of error. Call it to make an occurrence (a ``Problem`` to raise)."""
 
-    status: int
     slug: str
+    status: int
     title_en: str
     title_zh: str
+
+    @property
+    def uri(self) -> str:
+        return TYPE_BASE + self.slug
+
+    def __call__(
+        self,
+        detail_en: str = "",
+        detail_zh: str = "",
+        *,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Problem:
+        return Problem(self, detail_en, detail_zh, errors or [], extra or {}, headers or {})
+
+
+# Every declared problem type by slug: one meaning per URI across the four services.
+REGISTRY: dict[str, ProblemType] = {}
+
+
+def problem_type(slug: str, status: int, title_en: str, title_zh: str) -> ProblemType:
+    """Declare (and register) a problem type; a slug is declared once."""
+    declared = ProblemType(slug, status, title_en, title_zh)
+    if REGISTRY.setdefault(slug, declared) != declared:
+        raise ValueError(f"problem type {slug!r} is already declared differently")
+    return declared
+
+
+VALIDATION = problem_type("validation", 422, "The request is not valid", "请求内容有误")
+NOT_FOUND = problem_type("not-found", 404, "Not found", "未找到")
+UNAUTHORISED = problem_type("unauthorised", 401, "Authentication required", "需要登录")
+FORBIDDEN = problem_type("forbidden", 403, "Forbidden", "无权访问")
+RATE_LIMITED = problem_type("rate-limited", 429, "Too many requests", "请求过于频繁")
+INTERNAL = problem_type("internal", 500, "Internal error", "内部错误")
+# What the framework answers before any route (unknown path, wrong method, body limits).
+HTTP_ERRORS: dict[int, ProblemType] = {
+    status: problem_type(f"http-{status}", status, en, zh)
+    for status, en, zh in [
+        (400, "Bad request", "请求有误"),
+        (401, "Authentication required", "需要登录"),
+        (403, "Forbidden", "无权访问"),
+        (404, "Not found", "未找到"),
+        (405, "Method not allowed", "不支持该请求方法"),
+        (413, "Request too large", "请求内容过大"),
+        (415, "Unsupported media type", "不支持的内容类型"),
+        (429, "Too many requests", "请求过于频繁"),
+    ]
+}
+REQUEST_TOO_LARGE = HTTP_ERRORS[413]
+
+
+@dataclass
+class Problem(Exception):
+    """An occurrence of a ``ProblemType``: raise it from a route to answer with it."""
+
+    type: ProblemType
     detail_en: str = ""
     detail_zh: str = ""
     errors: list[FieldError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def status(self) -> int:
+        return self.type.status
+
+    @property
+    def title_en(self) -> str:
+        return self.type.title_en
+
+    @property
+    def title_zh(self) -> str:
+        return self.type.title_zh
+
     def to_response(self, request: Request) -> JSONResponse:
         zh = prefers_chinese(request)
         body: dict[str, Any] = {
-            "type": TYPE_BASE + self.slug,
+            "type": self.type.uri,
             "title": self.title_zh if zh else self.title_en,
             "status": self.status,
             "detail": (self.detail_zh if zh else self.detail_en)
@@ -87,9 +162,8 @@ class Problem(Exception):
 
 
 def not_found(what_en: str, what_zh: str) -> Problem:
-    return Problem(
-        404, "not-found", "Not found", "未找到", f"No such {what_en}.", f"{what_zh}不存在。"
-    )
+    """``NOT_FOUND`` for a named kind of thing (also what is outside one's jurisdiction)."""
+    return NOT_FOUND(f"No such {what_en}.", f"{what_zh}不存在。")
 
 
 # pydantic error type -> (English, Chinese) message templates.
@@ -147,11 +221,7 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
             else:
                 en = message
         field_errors.append(FieldError(_pointer(tuple(err.get("loc", ()))), kind, en, zh))
-    return Problem(
-        422,
-        "validation",
-        "The request is not valid",
-        "请求内容有误",
+    return VALIDATION(
         f"{len(field_errors)} field(s) need correcting.",
         f"有 {len(field_errors)} 处需要更正。",
         errors=field_errors,
@@ -169,42 +239,22 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {
-            400: ("Bad request", "请求有误"),
-            401: ("Authentication required", "需要登录"),
-            403: ("Forbidden", "无权访问"),
-            404: ("Not found", "未找到"),
-            405: ("Method not allowed", "不支持该请求方法"),
-            413: ("Request too large", "请求内容过大"),
-            415: ("Unsupported media type", "不支持的内容类型"),
-            429: ("Too many requests", "请求过于频繁"),
-        }
-        en, zh = titles.get(exc.status_code, ("Error", "错误"))
+        kind = HTTP_ERRORS.get(exc.status_code) or ProblemType(
+            f"http-{exc.status_code}", exc.status_code, "Error", "错误"
+        )
         detail = (
             exc.detail
-            if isinstance(exc.detail, str) and exc.detail not in (en, "Not Found")
+            if isinstance(exc.detail, str) and exc.detail not in (kind.title_en, "Not Found")
             else ""
         )
-        return Problem(
-            exc.status_code,
-            "http-" + str(exc.status_code),
-            en,
-            zh,
-            detail,
-            detail,
-            headers=dict(exc.headers or {}),
-        ).to_response(request)
+        return kind(detail, detail, headers=dict(exc.headers or {})).to_response(request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         from shared.logging import get_logger
 
         get_logger(__name__).exception("unhandled_error", path=request.url.path)
-        return Problem(
-            500,
-            "internal",
-            "Internal error",
-            "内部错误",
+        return INTERNAL(
             "The error was logged; nothing was half-stored.",
             "错误已记录，未保存不完整的数据。",
         ).to_response(request)

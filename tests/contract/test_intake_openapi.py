@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 import pytest
 import schemathesis
@@ -85,7 +86,7 @@ def _fuzz(base: str) -> list[str]:
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        def run(case: schemathesis.Case) -> None:
+        def run(case: schemathesis.Case[Any]) -> None:
             response = case.call(base_url=base, headers=headers, timeout=30)
             calls[0] += 1
             if response.status_code >= 500:

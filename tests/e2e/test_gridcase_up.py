@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from gridcase.demo import DEMO_PASSWORD
+from gridcase.demo_district import DISTRICT_CODE
 from gridcase.devstack.kafka import LocalKafka
 from gridcase.devstack.ports import free_port
 from gridcase.devstack.postgres import EmbeddedPostgres
-from services.routing.adapters.demo_district import DISTRICT_CODE
 
 DEMO_DISTRICT_OPERATOR = f"op-{DISTRICT_CODE}-1"
 

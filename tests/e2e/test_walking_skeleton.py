@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import httpx
 import orjson
@@ -32,7 +33,7 @@ async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
     case_id = response.json()["case_id"]
     assert response.json()["case_number"].startswith("GC")
 
-    async def assigned_view() -> dict | None:
+    async def assigned_view() -> dict[str, Any] | None:
         r = await stack.client("mediation", "district_operator").get(f"/cases/{case_id}")
         return r.json() if r.status_code == 200 and r.json()["status"] == "assigned" else None
 
@@ -49,7 +50,7 @@ async def test_report_is_routed_viewed_and_clocked(stack: Stack) -> None:
     assert decision["explanation"]["located_by"] == "point-in-grid"
     assert decision["explanation"]["candidates"][0]["staff_id"] == "go-002"
 
-    async def clocks() -> list | None:
+    async def clocks() -> list[Any] | None:
         r: httpx.Response = await stack.client("escalation", "district_operator").get(
             f"/cases/{case_id}/clocks"
         )
@@ -78,7 +79,7 @@ async def test_point_outside_every_grid_falls_back_to_the_district(stack: Stack)
     )
     case_id = response.json()["case_id"]
 
-    async def routed() -> list | None:
+    async def routed() -> list[Any] | None:
         r = await stack.client("routing", "district_operator").get(f"/cases/{case_id}/routing")
         return r.json() if r.status_code == 200 else None
 
@@ -103,7 +104,7 @@ async def test_a_clients_correlation_id_follows_the_case_through_every_hop(stack
     assert response.headers["x-correlation-id"] == "phone-batch-42"
     case_id = response.json()["case_id"]
 
-    async def both_events() -> list | None:
+    async def both_events() -> list[Any] | None:
         rows = await stack.sql(
             "SELECT type, envelope FROM intake.outbox WHERE key = $1 "
             "UNION ALL SELECT type, envelope FROM routing.outbox WHERE key = $1",

@@ -1,4 +1,4 @@
-"""Escalation's case-stream consumer."""
+"""Escalation's case-stream consumer: reads each event into its payload model."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import CaseAssignedV1
-from shared.runtime import VIEW_GATHER_MS, ConsumerSpec
+from shared.messaging.received import read_payload
+from shared.messaging.specs import VIEW_GATHER_MS, ConsumerSpec
 
 HANDLED = (CaseSubmittedV1.event_type, CaseAssignedV1.event_type)
+
+
+def read_case_event(event: CloudEvent) -> CaseSubmittedV1 | CaseAssignedV1:
+    if event.type == CaseSubmittedV1.event_type:
+        return read_payload(CaseSubmittedV1, event)
+    return read_payload(CaseAssignedV1, event)
 
 
 def clock_consumer() -> ConsumerSpec:
@@ -20,7 +27,9 @@ def clock_consumer() -> ConsumerSpec:
     limits = load_limits()
 
     async def apply_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-        await handlers.apply_case_events(uow, events, calendar, limits)
+        await handlers.apply_case_events(
+            uow, [read_case_event(e) for e in events], calendar, limits
+        )
 
     return ConsumerSpec(
         name="case-clocks",

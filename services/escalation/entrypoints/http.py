@@ -6,12 +6,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from services.escalation.adapters.tables import clocks
+from services.escalation.adapters import queries
 from shared.auth import roles
 from shared.auth.policy import Access
-from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 from shared.http.problems import not_found
 from shared.runtime import ServiceRuntime
@@ -38,17 +36,9 @@ async def case_clocks(
 ) -> list[ClockOut]:
     """The case's clocks. Clocks know the case's unit, not its handler: mediators,
     police and legal advisers see the clocks of their committee's unit."""
-    runtime: ServiceRuntime = request.app.state.runtime
+    runtime: ServiceRuntime[None] = request.app.state.runtime
     async with runtime.uow() as uow:
-        rows = (
-            await uow.connection.execute(
-                select(clocks)
-                .where(
-                    clocks.c.case_id == case_id, jurisdiction(principal, unit=clocks.c.unit_code)
-                )
-                .order_by(clocks.c.started_at)
-            )
-        ).all()
-    if not rows:
+        views = await queries.clocks_of_case(uow.connection, principal, case_id)
+    if not views:
         raise not_found("clock for this case", "该案件的时限")
-    return [ClockOut.model_validate(r, from_attributes=True) for r in rows]
+    return [ClockOut.model_validate(v, from_attributes=True) for v in views]

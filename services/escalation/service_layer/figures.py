@@ -21,7 +21,7 @@ FIGURES_INTERVAL_S = 15.0
 log = get_logger(__name__)
 
 
-async def refresh_clock_figures(runtime: ServiceRuntime) -> None:
+async def refresh_clock_figures(runtime: ServiceRuntime[None]) -> None:
     async with runtime.uow() as uow:
         counts = await running_clocks_by_street(uow.connection, datetime.now(UTC))
     # Cleared and set with no await between: a scrape never sees half a refresh.
@@ -33,7 +33,7 @@ async def refresh_clock_figures(runtime: ServiceRuntime) -> None:
     FIGURES_REFRESHED.labels(runtime.name).set(time.time())
 
 
-async def refresh_at_start(runtime: ServiceRuntime) -> None:
+async def refresh_at_start(runtime: ServiceRuntime[None]) -> None:
     """The first refresh, so the gauges exist from start-up; a failure waits for the next."""
     try:
         await refresh_clock_figures(runtime)

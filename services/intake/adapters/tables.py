@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from shared.runtime import ServiceMetadata
+from shared.db.metadata import ServiceMetadata
 
 SCHEMA = "intake"
 TABLES = ServiceMetadata(SCHEMA)

@@ -8,23 +8,20 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.routing import CaseAssignedV1, UnitRemovedV1, UnitUpsertedV1
-from shared.runtime import VIEW_GATHER_MS, ConsumerSpec, ServiceRuntime
+from shared.messaging.received import read_payload
+from shared.messaging.specs import VIEW_GATHER_MS, ConsumerSpec
 
 
-def registry_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
+def registry_consumer(reference: ReferenceCache) -> ConsumerSpec:
     """Event-carried state transfer: intake keeps its own copy of units and boundaries."""
 
-    def cache() -> ReferenceCache:
-        reference: ReferenceCache = runtime.state["reference"]
-        return reference
-
     async def on_upserted(uow: UnitOfWork, event: CloudEvent) -> None:
-        await handlers.apply_unit_upserted(uow, event)
-        cache().invalidate()
+        await handlers.apply_unit_upserted(uow, read_payload(UnitUpsertedV1, event))
+        reference.invalidate()
 
     async def on_removed(uow: UnitOfWork, event: CloudEvent) -> None:
-        await handlers.apply_unit_removed(uow, event)
-        cache().invalidate()
+        await handlers.apply_unit_removed(uow, read_payload(UnitRemovedV1, event))
+        reference.invalidate()
 
     return ConsumerSpec(
         name="registry-mirror",
@@ -36,10 +33,14 @@ def registry_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
     )
 
 
+async def _on_assigned(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+    await handlers.apply_cases_assigned(uow, [read_payload(CaseAssignedV1, e) for e in events])
+
+
 def case_status_consumer() -> ConsumerSpec:
     return ConsumerSpec(
         name="case-status",
         topics=[topics.CASE],
-        batch_handlers={CaseAssignedV1.event_type: handlers.apply_cases_assigned},
+        batch_handlers={CaseAssignedV1.event_type: _on_assigned},
         gather_ms=VIEW_GATHER_MS,
     )

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from services.intake.adapters.storage import BlobStore
 from services.intake.domain.commands import Reporter
 from services.intake.domain.media import AttachmentRefused, check_attachment
+from services.intake.entrypoints.problems import ATTACHMENT_REFUSED
 from services.intake.entrypoints.schemas import CategoryIn, SubmissionIn
 from services.intake.entrypoints.submitting import dump, personal_data_keys, respond, submit
 from services.intake.entrypoints.support import (
@@ -27,7 +28,7 @@ from services.intake.service_layer import handlers, personal_data, queries
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
-from shared.http.problems import Problem, not_found
+from shared.http.problems import FORBIDDEN, VALIDATION, not_found
 
 router = APIRouter(tags=["reports"])
 
@@ -105,11 +106,7 @@ async def get_full_parties(
                 source=client.host if client else "-",
             )
     except personal_data.MayNotSeeFull:
-        raise Problem(
-            403,
-            "forbidden",
-            "Forbidden",
-            "无权访问",
+        raise FORBIDDEN(
             "Your role may not see personal data in full.",
             "您的角色无权查看完整个人信息。",
         ) from None
@@ -149,11 +146,7 @@ async def put_category(
 ) -> Response:
     """Add or change a category (street and district centres). ``active: false`` retires one."""
     if not 1 <= len(code) <= 64 or not code.isprintable():
-        raise Problem(
-            422,
-            "validation",
-            "The request is not valid",
-            "请求内容有误",
+        raise VALIDATION(
             "Bad category code.",
             "类别编码无效。",
         )
@@ -164,8 +157,7 @@ async def put_category(
 
 
 def _store(request: Request) -> BlobStore:
-    store: BlobStore = runtime_of(request).state["blobs"]
-    return store
+    return runtime_of(request).state.blobs
 
 
 async def _officer_or_rate_limited(request: Request) -> None:
@@ -196,10 +188,7 @@ async def upload_attachment(
     try:
         media = check_attachment(content)
     except AttachmentRefused as exc:
-        status = 413 if exc.code == "too-large" else 415
-        raise Problem(
-            status, "attachment-" + exc.code, "Attachment refused", "附件被拒绝", exc.en, exc.zh
-        ) from None
+        raise ATTACHMENT_REFUSED[exc.code](exc.en, exc.zh) from None
     digest = await _store(request).put(content)
     async with uow_for(request) as uow:
         await handlers.register_attachment(uow, digest, media, len(content))

@@ -29,8 +29,7 @@ from shared.privacy.crypto import KeyRing
 
 
 def personal_data_keys(request: Request) -> KeyRing:
-    keys: KeyRing = runtime_of(request).state["pii_keys"]
-    return keys
+    return runtime_of(request).state.pii_keys
 
 
 @contextlib.contextmanager

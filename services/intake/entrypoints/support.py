@@ -14,39 +14,36 @@ from fastapi.responses import JSONResponse
 from services.intake.config import IntakeConfig
 from services.intake.domain.refusals import IdempotencyConflict, SubmissionRefused
 from services.intake.domain.validation import Reference
+from services.intake.entrypoints.problems import IDEMPOTENCY_KEY_INVALID, IDEMPOTENCY_KEY_REUSED
 from services.intake.service_layer.accepting import DuplicatePolicy
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from services.intake.service_layer.reference import ReferenceCache
+from services.intake.state import IntakeRuntime
 from shared.db.unit_of_work import EventContext, UnitOfWork
-from shared.http.problems import FieldError, Problem
-from shared.http.ratelimit import RateLimiter
-from shared.runtime import ServiceRuntime
+from shared.http.problems import RATE_LIMITED, VALIDATION, FieldError, Problem
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def runtime_of(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def runtime_of(request: Request) -> IntakeRuntime:
+    runtime: IntakeRuntime = request.app.state.runtime
     return runtime
 
 
-def config_of(runtime: ServiceRuntime) -> IntakeConfig:
-    config: IntakeConfig = runtime.state["config"]
-    return config
+def config_of(runtime: IntakeRuntime) -> IntakeConfig:
+    return runtime.state.config
 
 
-def reference_cache(runtime: ServiceRuntime) -> ReferenceCache:
-    cache: ReferenceCache = runtime.state["reference"]
-    return cache
+def reference_cache(runtime: IntakeRuntime) -> ReferenceCache:
+    return runtime.state.reference
 
 
-def submission_batcher(runtime: ServiceRuntime) -> SubmissionBatcher | None:
-    batcher: SubmissionBatcher | None = runtime.state.get("submission_batcher")
-    return batcher
+def submission_batcher(runtime: IntakeRuntime) -> SubmissionBatcher | None:
+    return runtime.state.submission_batcher
 
 
-def duplicate_policy(runtime: ServiceRuntime) -> DuplicatePolicy:
+def duplicate_policy(runtime: IntakeRuntime) -> DuplicatePolicy:
     config = config_of(runtime)
     return DuplicatePolicy(config.duplicate_radius_m, timedelta(hours=config.duplicate_window_h))
 
@@ -74,11 +71,7 @@ def idempotency_claim(request: Request, scope: str, body: Any) -> IdempotencyCla
     if key is None:
         return None
     if not 1 <= len(key) <= 128 or not key.isascii() or not key.isprintable():
-        raise Problem(
-            400,
-            "idempotency-key",
-            "Bad Idempotency-Key",
-            "Idempotency-Key 无效",
+        raise IDEMPOTENCY_KEY_INVALID(
             "Use 1 to 128 printable ASCII characters, e.g. a UUID.",
             "请使用 1 至 128 个可打印 ASCII 字符，例如 UUID。",
         )
@@ -90,11 +83,7 @@ def idempotency_claim(request: Request, scope: str, body: Any) -> IdempotencyCla
 
 def refused(exc: SubmissionRefused) -> Problem:
     errors = [FieldError(i.pointer, i.code, i.en, i.zh) for i in exc.issues]
-    return Problem(
-        422,
-        "validation",
-        "The request is not valid",
-        "请求内容有误",
+    return VALIDATION(
         "; ".join(i.en for i in exc.issues),
         "；".join(i.zh for i in exc.issues),
         errors=errors,
@@ -102,11 +91,7 @@ def refused(exc: SubmissionRefused) -> Problem:
 
 
 def conflict(_: IdempotencyConflict) -> Problem:
-    return Problem(
-        422,
-        "idempotency-key-reused",
-        "Idempotency-Key reused with a different request",
-        "Idempotency-Key 已用于其他请求",
+    return IDEMPOTENCY_KEY_REUSED(
         "This key was already used with a different body; use a new key for a new request.",
         "该幂等键已用于内容不同的请求；新请求请使用新的键。",
     )
@@ -130,16 +115,11 @@ async def rate_limited(request: Request) -> None:
     ``async`` although it never waits: FastAPI runs a plain ``def`` dependency in a
     worker thread, and that hand-off cost more than the check (found by profiling).
     """
-    runtime = runtime_of(request)
-    limiter: RateLimiter = runtime.state["rate_limiter"]
+    limiter = runtime_of(request).state.rate_limiter
     client = request.client.host if request.client else "unknown"
     wait = limiter.allow(client)
     if wait > 0:
-        raise Problem(
-            429,
-            "rate-limited",
-            "Too many requests",
-            "请求过于频繁",
+        raise RATE_LIMITED(
             "Too many submissions from this address; try again later.",
             "该地址提交过于频繁，请稍后再试。",
             headers={"Retry-After": str(max(1, round(wait)))},

@@ -45,7 +45,6 @@ from services.intake.service_layer.accepting import (
 )
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from shared.db.unit_of_work import UnitOfWork
-from shared.events.envelope import CloudEvent
 from shared.events.routing import CaseAssignedV1, UnitRemovedV1, UnitUpsertedV1
 from shared.privacy.crypto import KeyRing
 
@@ -242,9 +241,8 @@ async def update_category(
 # --- consumers ---------------------------------------------------------------------
 
 
-async def apply_unit_upserted(uow: UnitOfWork, event: CloudEvent) -> None:
+async def apply_unit_upserted(uow: UnitOfWork, unit: UnitUpsertedV1) -> None:
     """Mirror one unit; an older change arriving late never overwrites a newer one."""
-    unit = UnitUpsertedV1.model_validate(event.data)
     values = {
         "name": unit.name,
         "level": unit.level,
@@ -262,8 +260,7 @@ async def apply_unit_upserted(uow: UnitOfWork, event: CloudEvent) -> None:
     )
 
 
-async def apply_unit_removed(uow: UnitOfWork, event: CloudEvent) -> None:
-    removed = UnitRemovedV1.model_validate(event.data)
+async def apply_unit_removed(uow: UnitOfWork, removed: UnitRemovedV1) -> None:
     await uow.connection.execute(
         delete(registry_units).where(
             and_(
@@ -296,13 +293,12 @@ _ASSIGN = (
 )
 
 
-async def apply_cases_assigned(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+async def apply_cases_assigned(uow: UnitOfWork, assignments: list[CaseAssignedV1]) -> None:
     """Keep each case's assignee for to-do lists and tracking, and remember the previous
     one: a run of events, in order, in one round trip."""
     now = datetime.now(UTC)
     rows = []
-    for event in events:
-        assigned = CaseAssignedV1.model_validate(event.data)
+    for assigned in assignments:
         rows.append(
             {
                 "b_case_id": assigned.case_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Table, Text, func
 
-from shared.runtime import ServiceMetadata
+from shared.db.metadata import ServiceMetadata
 
 SCHEMA = "mediation"
 TABLES = ServiceMetadata(SCHEMA)

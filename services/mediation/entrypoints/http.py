@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from services.mediation.adapters.tables import cases
+from services.mediation.adapters import queries
+from services.mediation.adapters.queries import CaseView
 from services.mediation.domain.case_status import LABELS_ZH
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
-from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 from shared.http.problems import not_found
 from shared.runtime import ServiceRuntime
@@ -23,10 +23,6 @@ from shared.runtime import ServiceRuntime
 router = APIRouter(tags=["cases"])
 DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
 READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
-
-
-def _visible(principal: Principal) -> Any:
-    return jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
 
 
 class CaseOut(BaseModel):
@@ -46,10 +42,8 @@ class CaseOut(BaseModel):
     assigned_at: datetime | None
 
 
-def _case_out(row: Any) -> CaseOut:
-    data = dict(row._mapping)
-    data["status_label"] = LABELS_ZH.get(row.status, row.status)
-    return CaseOut.model_validate(data)
+def _case_out(view: CaseView) -> CaseOut:
+    return CaseOut(**asdict(view), status_label=LABELS_ZH.get(view.status, view.status))
 
 
 @router.get(
@@ -71,18 +65,10 @@ async def list_cases(
     principal: Principal = Depends(READERS),
 ) -> list[CaseOut]:
     """Most recently submitted cases in the caller's jurisdiction first."""
-    runtime: ServiceRuntime = request.app.state.runtime
-    query = (
-        select(cases)
-        .where(_visible(principal))
-        .order_by(cases.c.submitted_at.desc().nulls_last())
-        .limit(limit)
-    )
-    if status is not None:
-        query = query.where(cases.c.status == status)
+    runtime: ServiceRuntime[None] = request.app.state.runtime
     async with runtime.uow() as uow:
-        rows = (await uow.connection.execute(query)).all()
-    return [_case_out(r) for r in rows]
+        views = await queries.recent_cases(uow.connection, principal, status, limit)
+    return [_case_out(v) for v in views]
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
@@ -90,13 +76,9 @@ async def get_case(
     case_id: str, request: Request, principal: Principal = Depends(READERS)
 ) -> CaseOut:
     """One case; outside the caller's jurisdiction it is not found (404)."""
-    runtime: ServiceRuntime = request.app.state.runtime
+    runtime: ServiceRuntime[None] = request.app.state.runtime
     async with runtime.uow() as uow:
-        row = (
-            await uow.connection.execute(
-                select(cases).where(cases.c.case_id == case_id, _visible(principal))
-            )
-        ).first()
-    if row is None:
+        view = await queries.case(uow.connection, principal, case_id)
+    if view is None:
         raise not_found("case", "案件")
-    return _case_out(row)
+    return _case_out(view)

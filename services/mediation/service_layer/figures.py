@@ -19,7 +19,7 @@ FIGURES_INTERVAL_S = 15.0
 log = get_logger(__name__)
 
 
-async def refresh_case_figures(runtime: ServiceRuntime) -> None:
+async def refresh_case_figures(runtime: ServiceRuntime[None]) -> None:
     async with runtime.uow() as uow:
         counts = await cases_by_street_and_status(uow.connection)
     # Cleared and set with no await between: a scrape never sees half a refresh, and a
@@ -30,7 +30,7 @@ async def refresh_case_figures(runtime: ServiceRuntime) -> None:
     FIGURES_REFRESHED.labels(runtime.name).set(time.time())
 
 
-async def refresh_at_start(runtime: ServiceRuntime) -> None:
+async def refresh_at_start(runtime: ServiceRuntime[None]) -> None:
     """The first refresh, so the gauges exist from start-up; a failure waits for the next."""
     try:
         await refresh_case_figures(runtime)

@@ -8,86 +8,57 @@ of events costs a few round trips instead of two per event.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from sqlalchemy import Text, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
-
-from services.mediation.adapters.tables import cases
+from services.mediation.adapters.repository import CaseViewRepository
 from services.mediation.domain.case_status import ASSIGNED, SUBMITTED, advanced
 from shared.db.unit_of_work import UnitOfWork
-from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import CaseAssignedV1
+from shared.messaging.received import Received
+
+CaseEvent = Received[CaseSubmittedV1] | Received[CaseAssignedV1]
 
 
-def _change(event: CloudEvent) -> tuple[str, str, dict[str, Any]]:
+def _change(event: CaseEvent) -> tuple[str, str, dict[str, Any]]:
     """The case an event is about, the status it moves to, and the columns it sets."""
-    if event.type == CaseSubmittedV1.event_type:
-        submitted = CaseSubmittedV1.model_validate(event.data)
+    payload = event.payload
+    if isinstance(payload, CaseSubmittedV1):
         return (
-            submitted.case_id,
+            payload.case_id,
             SUBMITTED,
             {
-                "case_number": submitted.case_number,
-                "kind": submitted.kind,
-                "category": submitted.category,
-                "title": submitted.title,
-                "submitted_at": submitted.submitted_at,
+                "case_number": payload.case_number,
+                "kind": payload.kind,
+                "category": payload.category,
+                "title": payload.title,
+                "submitted_at": payload.submitted_at,
                 "updated_at": event.time,
             },
         )
-    if event.type == CaseAssignedV1.event_type:
-        assigned = CaseAssignedV1.model_validate(event.data)
-        return (
-            assigned.case_id,
-            ASSIGNED,
-            {
-                "unit_code": assigned.unit_code,
-                "unit_name": assigned.unit_name,
-                "assignee_id": assigned.assignee_id,
-                "assignee_name": assigned.assignee_name,
-                "assignee_role": assigned.assignee_role,
-                "assigned_at": assigned.assigned_at,
-                "updated_at": event.time,
-            },
-        )
-    raise ValueError(f"mediation's case view does not fold {event.type}")
+    return (
+        payload.case_id,
+        ASSIGNED,
+        {
+            "unit_code": payload.unit_code,
+            "unit_name": payload.unit_name,
+            "assignee_id": payload.assignee_id,
+            "assignee_name": payload.assignee_name,
+            "assignee_role": payload.assignee_role,
+            "assigned_at": payload.assigned_at,
+            "updated_at": event.time,
+        },
+    )
 
 
-async def fold_case_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+async def fold_case_events(uow: UnitOfWork, events: list[CaseEvent]) -> None:
     """Apply case events in order: the cases' rows are locked and read once, the events
     folded per case, and the results upserted."""
+    repo = CaseViewRepository(uow.connection)
     changes = [_change(event) for event in events]
-    ids = sorted({case_id for case_id, _, _ in changes})
-    rows = await uow.connection.execute(_LOCK_CASES, {"ids": ids})
-    status: dict[str, str | None] = {row.case_id: row.status for row in rows}
+    status = await repo.lock_statuses(list({case_id for case_id, _, _ in changes}))
     folded: dict[str, dict[str, Any]] = {}
     for case_id, moves_to, values in changes:
         status[case_id] = advanced(status.get(case_id), moves_to)
         folded.setdefault(case_id, {"case_id": case_id}).update(values, status=status[case_id])
-    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in folded.values():
-        by_shape.setdefault(tuple(sorted(row)), []).append(row)
-    for shape, shaped in by_shape.items():
-        await uow.connection.execute(_upsert(shape), shaped)
-
-
-# Built once: the same SQL every time is compiled and prepared once per connection.
-_LOCK_CASES = (
-    select(cases.c.case_id, cases.c.status)
-    .where(cases.c.case_id == any_(bindparam("ids", type_=ARRAY(Text))))
-    .order_by(cases.c.case_id)
-    .with_for_update()
-)
-
-
-@functools.cache
-def _upsert(shape: tuple[str, ...]) -> Insert:
-    """Insert or update the ``shape`` columns of the case view."""
-    stmt = insert(cases).values({k: bindparam(k) for k in shape})
-    return stmt.on_conflict_do_update(
-        index_elements=[cases.c.case_id],
-        set_={k: stmt.excluded[k] for k in shape if k != "case_id"},
-    )
+    await repo.upsert(list(folded.values()))

@@ -109,11 +109,8 @@ class RoutingRepository:
             await self.conn.execute(delete(units).where(units.c.code.in_(codes)))
 
     # --- staff ----------------------------------------------------------------------
-    async def all_staff(self, where: ColumnElement[bool] | None = None) -> dict[str, StaffMember]:
-        query = select(staff).order_by(staff.c.staff_id)
-        if where is not None:
-            query = query.where(where)
-        rows = (await self.conn.execute(query)).all()
+    async def all_staff(self) -> dict[str, StaffMember]:
+        rows = (await self.conn.execute(select(staff).order_by(staff.c.staff_id))).all()
         return {r.staff_id: staff_from_row(r) for r in rows}
 
     async def staff_serving(self, codes: list[str], *, lock: bool = False) -> list[StaffMember]:
@@ -190,11 +187,6 @@ class RoutingRepository:
         ).one()
         return parse_rules(row.rules, row.version)
 
-    async def policy_history(self) -> list[Any]:
-        return list(
-            (await self.conn.execute(select(policies).order_by(policies.c.version.desc()))).all()
-        )
-
     async def add_policy(self, rules: list[dict[str, Any]], note: str | None) -> int:
         """The next version; the table lock keeps two editors from taking the same number."""
         await self.conn.execute(
@@ -228,19 +220,6 @@ class RoutingRepository:
         if lock:
             query = query.with_for_update()
         return (await self.conn.execute(query)).first()
-
-    async def assignments_of(self, case_id: str, principal: Principal) -> list[Any]:
-        """The case's decisions, if its current assignment is in ``principal``'s
-        jurisdiction; none otherwise (the caller answers 404)."""
-        return list(
-            (
-                await self.conn.execute(
-                    select(assignments)
-                    .where(assignments.c.case_id == case_id, case_in_jurisdiction(principal))
-                    .order_by(assignments.c.assigned_at)
-                )
-            ).all()
-        )
 
     async def case_visible(self, case_id: str, principal: Principal) -> bool:
         return bool(
@@ -287,8 +266,3 @@ def case_in_jurisdiction(principal: Principal) -> ColumnElement[bool]:
             jurisdiction(principal, unit=current.c.unit_code, assignee=current.c.assignee_id),
         )
     )
-
-
-def staff_in_jurisdiction(principal: Principal) -> ColumnElement[bool]:
-    """Staff whose home unit is under the caller's units (centre operators, admins)."""
-    return jurisdiction(principal, unit=staff.c.unit_code)

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from shared.runtime import ServiceMetadata
+from shared.db.metadata import ServiceMetadata
 
 SCHEMA = "routing"
 TABLES = ServiceMetadata(SCHEMA)

@@ -8,12 +8,14 @@ the pointer; ``problems``: the same with both languages and the unit code).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.routing.adapters import queries
 from services.routing.adapters.registry_files import (
     read_staff,
     read_units,
@@ -23,20 +25,26 @@ from services.routing.adapters.registry_files import (
     units_to_csv,
     units_to_geojson,
 )
-from services.routing.adapters.repository import RoutingRepository, staff_in_jurisdiction
+from services.routing.adapters.repository import RoutingRepository
 from services.routing.domain.policy import PolicyInvalid
 from services.routing.domain.registry import Issue, RegistryRejected, chain_of
 from services.routing.domain.routing import locate
 from services.routing.domain.tree_validation import DEFAULT_TOLERANCE
-from services.routing.entrypoints.consumers import routing_cache
+from services.routing.entrypoints.problems import REGISTRY_REJECTED
 from services.routing.service_layer import policy as policy_handlers
 from services.routing.service_layer import registry as registry_handlers
+from services.routing.state import RoutingRuntime
 from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
-from shared.http.problems import FieldError, Problem, not_found
-from shared.runtime import ServiceRuntime
+from shared.http.problems import (
+    REQUEST_TOO_LARGE,
+    VALIDATION,
+    FieldError,
+    Problem,
+    not_found,
+)
 
 router = APIRouter(tags=["registry"])
 
@@ -50,8 +58,8 @@ STAFF_READERS = Access(*roles.OPERATORS, roles.ADMIN)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def _runtime(request: Request) -> RoutingRuntime:
+    runtime: RoutingRuntime = request.app.state.runtime
     return runtime
 
 
@@ -60,11 +68,7 @@ def _context(request: Request) -> EventContext:
 
 
 def rejected(issues: list[Issue]) -> Problem:
-    return Problem(
-        422,
-        "registry-rejected",
-        "The registry change was rejected; nothing was changed",
-        "登记册变更被拒绝，未做任何修改",
+    return REGISTRY_REJECTED(
         f"{len(issues)} problem(s) found.",
         f"发现 {len(issues)} 处问题。",
         errors=[FieldError(i.where, i.problem, i.en, i.zh) for i in issues],
@@ -75,7 +79,7 @@ def rejected(issues: list[Issue]) -> Problem:
 async def _body(request: Request) -> bytes:
     raw = await request.body()
     if len(raw) > MAX_IMPORT_BYTES:
-        raise Problem(413, "http-413", "Request too large", "请求内容过大")
+        raise REQUEST_TOO_LARGE()
     return raw
 
 
@@ -108,7 +112,7 @@ async def import_units(
 async def export_units(request: Request, format: Literal["geojson", "csv"] = "geojson") -> Response:
     """The whole tree as a GeoJSON FeatureCollection or CSV (re-importable as is)."""
     async with _runtime(request).uow() as uow:
-        units = (await RoutingRepository(uow.connection).all_units()).values()
+        units = (await queries.all_units(uow.connection)).values()
     if format == "csv":
         return PlainTextResponse(units_to_csv(units), media_type="text/csv; charset=utf-8")
     return JSONResponse(units_to_geojson(units), media_type="application/geo+json")
@@ -132,7 +136,7 @@ async def list_units(
 ) -> list[UnitOut]:
     """Units, optionally everything under a code (a prefix) and of one level."""
     async with _runtime(request).uow() as uow:
-        units = (await RoutingRepository(uow.connection).all_units()).values()
+        units = (await queries.all_units(uow.connection)).values()
     out = [
         UnitOut(**(u.as_row() if with_boundary else u.as_row() | {"boundary": None}))
         for u in sorted(units, key=lambda u: u.code)
@@ -144,7 +148,7 @@ async def list_units(
 @router.get("/units/{code}", response_model=UnitOut, dependencies=[Depends(TREE_READERS)])
 async def get_unit(code: str, request: Request) -> UnitOut:
     async with _runtime(request).uow() as uow:
-        units = await RoutingRepository(uow.connection).all_units()
+        units = await queries.all_units(uow.connection)
     if code not in units:
         raise not_found("unit", "单位")
     return UnitOut(**units[code].as_row())
@@ -178,7 +182,7 @@ async def locate_point(
     """Which unit owns a WGS84 point: its grid, or the locality backstop (属地兜底)."""
     runtime = _runtime(request)
     async with runtime.uow() as uow:
-        snapshot, _ = await routing_cache(runtime).current(RoutingRepository(uow.connection))
+        snapshot, _ = await runtime.state.routing_cache.current(RoutingRepository(uow.connection))
     location = locate(
         snapshot.index, snapshot.units, point=(lng, lat), grid_code=None, district=snapshot.district
     )
@@ -273,8 +277,7 @@ async def list_staff(
 ) -> Response:
     """Staff whose home unit is under the caller's units."""
     async with _runtime(request).uow() as uow:
-        repository = RoutingRepository(uow.connection)
-        members = list((await repository.all_staff(staff_in_jurisdiction(principal))).values())
+        members = await queries.staff_visible_to(uow.connection, principal)
     members = [
         m
         for m in members
@@ -322,11 +325,8 @@ async def get_policy(request: Request) -> dict[str, Any]:
 @router.get("/admin/routing-policy/versions", dependencies=[Depends(ADMIN)])
 async def policy_versions(request: Request) -> list[dict[str, Any]]:
     async with _runtime(request).uow() as uow:
-        rows = await RoutingRepository(uow.connection).policy_history()
-    return [
-        {"version": r.version, "note": r.note, "created_at": r.created_at, "rules": r.rules}
-        for r in rows
-    ]
+        versions = await queries.policy_versions(uow.connection)
+    return [asdict(v) for v in versions]
 
 
 @router.put("/admin/routing-policy", dependencies=[Depends(ADMIN)])
@@ -336,11 +336,9 @@ async def put_policy(body: PolicyIn, request: Request) -> dict[str, Any]:
         async with _runtime(request).uow(_context(request)) as uow:
             policy = await policy_handlers.publish_policy(uow, body.rules, body.note)
     except PolicyInvalid as exc:
-        raise Problem(
-            422,
-            "validation",
-            "The routing policy is not valid",
-            "分派策略有误",
+        raise VALIDATION(
+            "The routing policy is not valid.",
+            "分派策略有误。",
             errors=[FieldError(p, "policy", en, zh) for p, en, zh in exc.problems],
         ) from exc
     return policy.as_dict()

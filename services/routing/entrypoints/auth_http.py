@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.routing.entrypoints.problems import ACCOUNT_LOCKED
 from services.routing.service_layer import identity
+from services.routing.state import RoutingRuntime
 from shared.auth.policy import PUBLIC
 from shared.auth.tokens import unauthorised
-from shared.http.problems import Problem
-from shared.http.ratelimit import RateLimiter
-from shared.runtime import ServiceRuntime
+from shared.http.problems import RATE_LIMITED, Problem
 
 router = APIRouter(prefix="/auth", tags=["identity"], dependencies=[Depends(PUBLIC)])
 
@@ -39,8 +39,8 @@ class ClientTokenIn(BaseModel):
     api_key: str = Field(min_length=1, max_length=200)
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def _runtime(request: Request) -> RoutingRuntime:
+    runtime: RoutingRuntime = request.app.state.runtime
     return runtime
 
 
@@ -51,18 +51,9 @@ def _source(request: Request) -> str:
 async def throttled(request: Request) -> None:
     """Login attempts per client address per minute (``GRIDCASE_LOGIN_RATE_PER_MINUTE``)."""
     runtime = _runtime(request)
-    limiter = runtime.state.get("login_limiter")
-    if limiter is None:
-        limiter = runtime.state["login_limiter"] = RateLimiter(
-            runtime.settings.login_rate_per_minute
-        )
-    wait = limiter.allow(_source(request))
+    wait = runtime.state.login_limiter.allow(_source(request))
     if wait > 0:
-        raise Problem(
-            429,
-            "rate-limited",
-            "Too many requests",
-            "请求过于频繁",
+        raise RATE_LIMITED(
             "Too many sign-in attempts from this address; try again later.",
             "该地址登录尝试过于频繁，请稍后再试。",
             headers={"Retry-After": str(max(1, round(wait)))},
@@ -83,11 +74,7 @@ async def login(body: LoginIn, request: Request) -> dict[str, Any]:
                 uow, runtime.settings, body.username, body.password, _source(request)
             )
     except identity.AccountLocked as exc:
-        raise Problem(
-            423,
-            "account-locked",
-            "Account locked",
-            "账户已锁定",
+        raise ACCOUNT_LOCKED(
             f"Too many failed sign-ins; locked until {exc.until.isoformat()}.",
             f"登录失败次数过多，锁定至 {exc.until.isoformat()}。",
         ) from None

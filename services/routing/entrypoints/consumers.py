@@ -7,24 +7,18 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
-from shared.runtime import ConsumerSpec, ServiceRuntime
+from shared.messaging.received import Received
+from shared.messaging.specs import ConsumerSpec
 
 # A case waits up to this long for others to be routed with it: under load, a
 # transaction and an offset commit for many cases instead of one for every few.
 ROUTING_GATHER_MS = 20
 
 
-def routing_cache(runtime: ServiceRuntime) -> handlers.RoutingCache:
-    """The process's registry/policy cache (one per runtime, shared by consumers and routes)."""
-    cache = runtime.state.get("routing_cache")
-    if cache is None:
-        cache = runtime.state["routing_cache"] = handlers.RoutingCache()
-    return cache
-
-
-def case_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
+def case_consumer(cache: handlers.RoutingCache) -> ConsumerSpec:
     async def on_submitted_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-        await handlers.assign_submitted_cases(uow, events, routing_cache(runtime))
+        submitted = [Received.read(CaseSubmittedV1, event) for event in events]
+        await handlers.assign_submitted_cases(uow, submitted, cache)
 
     return ConsumerSpec(
         name="case-router",

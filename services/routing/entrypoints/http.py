@@ -8,15 +8,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.routing.adapters import queries
 from services.routing.adapters.repository import RoutingRepository
-from services.routing.entrypoints.consumers import routing_cache
+from services.routing.entrypoints.problems import REASSIGNMENT_REFUSED
 from services.routing.service_layer import handlers
+from services.routing.state import RoutingRuntime
 from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
-from shared.http.problems import Problem, not_found
-from shared.runtime import ServiceRuntime
+from shared.http.problems import FORBIDDEN, not_found
 
 router = APIRouter(tags=["routing"])
 
@@ -66,8 +67,8 @@ class Reassigned(BaseModel):
     assignment_id: str
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def _runtime(request: Request) -> RoutingRuntime:
+    runtime: RoutingRuntime = request.app.state.runtime
     return runtime
 
 
@@ -82,10 +83,10 @@ async def case_routing(
     """Every routing decision for the case, oldest first, each with its reasons; 404
     when the case is not in the caller's jurisdiction."""
     async with _runtime(request).uow() as uow:
-        rows = await handlers.routing_of(uow, case_id, principal)
-    if not rows:
+        decisions = await queries.decisions_of_case(uow.connection, case_id, principal)
+    if not decisions:
         raise not_found("case routing", "案件分派记录")
-    return [AssignmentOut.model_validate(r, from_attributes=True) for r in rows]
+    return [AssignmentOut.model_validate(d, from_attributes=True) for d in decisions]
 
 
 async def _reassign(request: Request, principal: Principal, case_id: str, call: Any) -> Reassigned:
@@ -94,13 +95,11 @@ async def _reassign(request: Request, principal: Principal, case_id: str, call: 
         async with runtime.uow(_context(request)) as uow:
             if not await RoutingRepository(uow.connection).case_visible(case_id, principal):
                 raise handlers.CaseNotRouted(case_id)
-            assignment_id = await call(uow, routing_cache(runtime))
+            assignment_id = await call(uow, runtime.state.routing_cache)
     except handlers.CaseNotRouted as exc:
         raise not_found("routed case", "已分派案件") from exc
     except handlers.ReassignmentRefused as exc:
-        raise Problem(
-            409, "reassignment-refused", "Reassignment refused", "无法改派", exc.en, exc.zh
-        ) from exc
+        raise REASSIGNMENT_REFUSED(exc.en, exc.zh) from exc
     return Reassigned(case_id=case_id, assignment_id=assignment_id)
 
 
@@ -117,11 +116,7 @@ async def reject(
         principal.role not in roles.OPERATORS | {roles.ADMIN}
         and body.staff_id != principal.staff_id
     ):
-        raise Problem(
-            403,
-            "forbidden",
-            "Forbidden",
-            "无权访问",
+        raise FORBIDDEN(
             "Only you can send back your own case.",
             "只能回退本人承办的案件。",
         )

@@ -20,12 +20,11 @@ from services.routing.domain.registry import OrgUnit, chain_of
 from services.routing.domain.routing import Decision, Location, decide, locate
 from services.routing.domain.spatial import AreaIndex
 from services.routing.domain.staff import StaffMember
-from shared.auth.tokens import Principal
-from shared.db.unit_of_work import UnitOfWork, correlation_of
+from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
-from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.events.routing import AssignmentTrigger, Candidate, CaseAssignedV1, Participant
+from shared.messaging.received import Received
 
 
 @dataclass(frozen=True)
@@ -254,7 +253,7 @@ def _routing_facts(case: CaseSubmittedV1) -> dict[str, Any]:
 
 
 async def assign_submitted_cases(
-    uow: UnitOfWork, events: list[CloudEvent], cache: RoutingCache
+    uow: UnitOfWork, events: list[Received[CaseSubmittedV1]], cache: RoutingCache
 ) -> None:
     """First routing of cases, in order, with one statement per step for all of them;
     a replayed ``case.submitted`` routes nothing twice.
@@ -265,11 +264,10 @@ async def assign_submitted_cases(
     for the first time has no exclusions: those come from rejecting or recusing.
     """
     repo = RoutingRepository(uow.connection)
-    cases = [CaseSubmittedV1.model_validate(e.data) for e in events]
-    stored = await repo.remember_cases([_routing_facts(c) for c in cases])
+    stored = await repo.remember_cases([_routing_facts(e.payload) for e in events])
     if not stored:
         return  # all replays
-    contexts = {c.case_id: correlation_of(e) for c, e in zip(cases, events, strict=True)}
+    contexts = {e.payload.case_id: e.caused() for e in events}
     snapshot, policy = await cache.current(repo)
     placed = [(case, _place(snapshot, policy, case)) for case in stored]
     staff = StaffLoads(
@@ -412,10 +410,6 @@ async def escalate(uow: UnitOfWork, cache: RoutingCache, case_id: str, reason: s
     )
     await uow.commit()
     return assignment_id
-
-
-async def routing_of(uow: UnitOfWork, case_id: str, principal: Principal) -> list[Any]:
-    return await RoutingRepository(uow.connection).assignments_of(case_id, principal)
 
 
 __all__ = [

@@ -20,10 +20,8 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.adapters.tables import TABLES, accounts, api_keys, refresh_tokens, staff
+from services.routing.adapters.accounts import Account, AccountRepository
 from services.routing.domain.staff import CENTRE_OPERATOR
 from shared import audit
 from shared.auth import roles
@@ -73,44 +71,37 @@ def _sha256(value: str) -> str:
 
 
 async def _audit(
-    conn: AsyncConnection, actor: str, role: str, action: str, source: str, result: str
+    repo: AccountRepository, actor: str, role: str, action: str, source: str, result: str
 ) -> None:
-    await audit.append(
-        conn,
-        TABLES.audit_log,
-        TABLES.audit_purges,
-        audit.AuditEntry(actor, role, action, actor, source, result),
-    )
+    await repo.audit(audit.AuditEntry(actor, role, action, actor, source, result))
 
 
-async def _role_and_units(conn: AsyncConnection, account: Any) -> tuple[str, list[str]]:
+async def _role_and_units(repo: AccountRepository, account: Account) -> tuple[str, list[str]]:
     """What the account's token carries, read from the staff registry now."""
     if account.is_admin:
         return roles.ADMIN, []
-    member = (await conn.execute(select(staff).where(staff.c.staff_id == account.staff_id))).first()
+    member = await repo.staff_standing(account.staff_id)
     if member is None or not member.on_duty:
         raise LoginRefused("no active staff record")
     role = (
         roles.operator_role_for(member.unit_code) if member.role == CENTRE_OPERATOR else member.role
     )
-    return role, [member.unit_code, *(member.covers or [])]
+    return role, [member.unit_code, *member.covers]
 
 
 async def _issue(
-    conn: AsyncConnection, settings: GridcaseSettings, account: Any, family_id: str
+    repo: AccountRepository, settings: GridcaseSettings, account: Account, family_id: str
 ) -> Tokens:
-    role, units = await _role_and_units(conn, account)
+    role, units = await _role_and_units(repo, account)
     subject = account.staff_id or account.username
     ttl = timedelta(minutes=settings.access_ttl_minutes)
     access = mint_token(settings.secret_key, subject, role, units, ttl=ttl)
     refresh = secrets.token_urlsafe(32)
-    await conn.execute(
-        refresh_tokens.insert().values(
-            token_hash=_sha256(refresh),
-            username=account.username,
-            family_id=family_id,
-            expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_ttl_days),
-        )
+    await repo.add_refresh_token(
+        _sha256(refresh),
+        account.username,
+        family_id,
+        datetime.now(UTC) + timedelta(days=settings.refresh_ttl_days),
     )
     return Tokens(access, refresh, int(ttl.total_seconds()), role, units)
 
@@ -122,47 +113,34 @@ async def login(
 
     Commits in every case, so that failures count even though the caller answers 401.
     """
-    conn = uow.connection
-    account = (
-        await conn.execute(
-            select(accounts).where(accounts.c.username == username).with_for_update()
-        )
-    ).first()
+    repo = AccountRepository(uow.connection)
+    account = await repo.account(username, lock=True)
     now = datetime.now(UTC)
     if account is None:
         _verify(_DUMMY_HASH, password)
-        await _audit(conn, username, "-", "auth.login", source, "unknown-user")
+        await _audit(repo, username, "-", "auth.login", source, "unknown-user")
         await uow.commit()
         raise LoginRefused("unknown user")
     if account.locked_until is not None and account.locked_until > now:
-        await _audit(conn, username, "-", "auth.login", source, "locked")
+        await _audit(repo, username, "-", "auth.login", source, "locked")
         await uow.commit()
         raise AccountLocked(account.locked_until)
     if account.disabled or not _verify(account.password_hash, password):
         failures = account.failed_logins + 1
         locked = failures >= settings.login_max_failures
-        await conn.execute(
-            update(accounts)
-            .where(accounts.c.username == username)
-            .values(
-                failed_logins=0 if locked else failures,
-                locked_until=now + timedelta(minutes=settings.login_lockout_minutes)
-                if locked
-                else None,
-            )
+        await repo.record_failures(
+            username,
+            0 if locked else failures,
+            now + timedelta(minutes=settings.login_lockout_minutes) if locked else None,
         )
         await _audit(
-            conn, username, "-", "auth.login", source, "locked-now" if locked else "bad-password"
+            repo, username, "-", "auth.login", source, "locked-now" if locked else "bad-password"
         )
         await uow.commit()
         raise LoginRefused("bad password")
-    await conn.execute(
-        update(accounts)
-        .where(accounts.c.username == username)
-        .values(failed_logins=0, locked_until=None)
-    )
-    tokens = await _issue(conn, settings, account, uuid.uuid4().hex)
-    await _audit(conn, username, tokens.role, "auth.login", source, "ok")
+    await repo.record_failures(username, 0, None)
+    tokens = await _issue(repo, settings, account, uuid.uuid4().hex)
+    await _audit(repo, username, tokens.role, "auth.login", source, "ok")
     await uow.commit()
     return tokens
 
@@ -177,59 +155,35 @@ def _verify(password_hash: str, password: str) -> bool:
 async def refresh(uow: UnitOfWork, settings: GridcaseSettings, token: str, source: str) -> Tokens:
     """Rotate: the presented token is used up and a new one issued in its family.
     Presenting a used token again revokes the family: a copy is in someone's hands."""
-    conn = uow.connection
+    repo = AccountRepository(uow.connection)
     now = datetime.now(UTC)
-    row = (
-        await conn.execute(
-            select(refresh_tokens)
-            .where(refresh_tokens.c.token_hash == _sha256(token))
-            .with_for_update()
-        )
-    ).first()
+    row = await repo.refresh_token(_sha256(token), lock=True)
     if row is None:
         raise LoginRefused("unknown refresh token")
     if row.used_at is not None and row.revoked_at is None:
-        await _revoke_family(conn, row.family_id, now)
-        await _audit(conn, row.username, "-", "auth.refresh", source, "reuse-revoked-family")
+        await repo.revoke_family(row.family_id, now)
+        await _audit(repo, row.username, "-", "auth.refresh", source, "reuse-revoked-family")
         await uow.commit()
         raise LoginRefused("refresh token reused")
     if row.revoked_at is not None or row.used_at is not None or row.expires_at <= now:
         raise LoginRefused("refresh token revoked or expired")
-    account = (
-        await conn.execute(select(accounts).where(accounts.c.username == row.username))
-    ).first()
+    account = await repo.account(row.username)
     if account is None or account.disabled:
         raise LoginRefused("account disabled")
-    await conn.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.token_hash == row.token_hash)
-        .values(used_at=now)
-    )
-    tokens = await _issue(conn, settings, account, row.family_id)
-    await _audit(conn, row.username, tokens.role, "auth.refresh", source, "ok")
+    await repo.mark_refresh_token_used(row.token_hash, now)
+    tokens = await _issue(repo, settings, account, row.family_id)
+    await _audit(repo, row.username, tokens.role, "auth.refresh", source, "ok")
     await uow.commit()
     return tokens
 
 
-async def _revoke_family(conn: AsyncConnection, family_id: str, now: datetime) -> None:
-    await conn.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-
-
 async def logout(uow: UnitOfWork, token: str, source: str) -> None:
     """Revoke the token's whole family (this device's session)."""
-    conn = uow.connection
-    row = (
-        await conn.execute(
-            select(refresh_tokens).where(refresh_tokens.c.token_hash == _sha256(token))
-        )
-    ).first()
+    repo = AccountRepository(uow.connection)
+    row = await repo.refresh_token(_sha256(token))
     if row is not None:
-        await _revoke_family(conn, row.family_id, datetime.now(UTC))
-        await _audit(conn, row.username, "-", "auth.logout", source, "ok")
+        await repo.revoke_family(row.family_id, datetime.now(UTC))
+        await _audit(repo, row.username, "-", "auth.logout", source, "ok")
     await uow.commit()
 
 
@@ -237,15 +191,15 @@ async def client_token(
     uow: UnitOfWork, settings: GridcaseSettings, api_key: str, source: str
 ) -> Tokens:
     """Client credentials: an API key for a short-lived access token with its scopes."""
-    conn = uow.connection
+    repo = AccountRepository(uow.connection)
     key_id, _, secret = api_key.removeprefix(API_KEY_PREFIX).partition(".")
-    row = (await conn.execute(select(api_keys).where(api_keys.c.key_id == key_id))).first()
+    row = await repo.api_key(key_id)
     if (
         row is None
         or row.revoked_at is not None
         or not hmac.compare_digest(row.secret_hash, _sha256(secret))
     ):
-        await _audit(conn, key_id[:40] or "-", roles.CLIENT, "auth.client-token", source, "refused")
+        await _audit(repo, key_id[:40] or "-", roles.CLIENT, "auth.client-token", source, "refused")
         await uow.commit()
         raise LoginRefused("bad api key")
     ttl = timedelta(minutes=settings.access_ttl_minutes)
@@ -253,20 +207,20 @@ async def client_token(
         settings.secret_key,
         f"client:{row.key_id}",
         roles.CLIENT,
-        list(row.unit_codes),
+        row.unit_codes,
         ttl=ttl,
-        scopes=list(row.scopes),
+        scopes=row.scopes,
     )
-    await _audit(conn, f"client:{row.key_id}", roles.CLIENT, "auth.client-token", source, "ok")
+    await _audit(repo, f"client:{row.key_id}", roles.CLIENT, "auth.client-token", source, "ok")
     await uow.commit()
-    return Tokens(access, None, int(ttl.total_seconds()), roles.CLIENT, list(row.unit_codes))
+    return Tokens(access, None, int(ttl.total_seconds()), roles.CLIENT, row.unit_codes)
 
 
-# --- administration (the CLI and the demo) --------------------------------------------
+# --- administration (the CLI and the demo); each commits its unit of work ------------
 
 
 async def create_account(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     username: str,
     password: str,
     *,
@@ -278,25 +232,21 @@ async def create_account(
         raise ValueError("a staff account names its staff_id")
     if len(password) < 10:
         raise ValueError("passwords have at least 10 characters")
-    from sqlalchemy.dialects.postgresql import insert
-
-    values = {
-        "username": username,
-        "staff_id": staff_id,
-        "is_admin": is_admin,
-        "password_hash": HASHER.hash(password),
-        "failed_logins": 0,
-        "locked_until": None,
-    }
-    await conn.execute(
-        insert(accounts)
-        .values(**values)
-        .on_conflict_do_update(index_elements=[accounts.c.username], set_=values)
+    await AccountRepository(uow.connection).upsert_account(
+        {
+            "username": username,
+            "staff_id": staff_id,
+            "is_admin": is_admin,
+            "password_hash": HASHER.hash(password),
+            "failed_logins": 0,
+            "locked_until": None,
+        }
     )
+    await uow.commit()
 
 
 async def create_api_key(
-    conn: AsyncConnection, client_name: str, scopes: list[str], unit_codes: list[str]
+    uow: UnitOfWork, client_name: str, scopes: list[str], unit_codes: list[str]
 ) -> str:
     """A new API key; the secret is shown once and only its hash is kept."""
     unknown = set(scopes) - roles.SCOPES
@@ -304,40 +254,31 @@ async def create_api_key(
         raise ValueError(f"scopes must be among {sorted(roles.SCOPES)}")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    await conn.execute(
-        api_keys.insert().values(
-            key_id=key_id,
-            client_name=client_name,
-            secret_hash=_sha256(secret),
-            scopes=scopes,
-            unit_codes=unit_codes,
-        )
+    await AccountRepository(uow.connection).add_api_key(
+        key_id, client_name, _sha256(secret), scopes, unit_codes
     )
+    await uow.commit()
     return f"{API_KEY_PREFIX}{key_id}.{secret}"
 
 
-async def revoke_api_key(conn: AsyncConnection, key_id: str) -> bool:
-    result = await conn.execute(
-        update(api_keys)
-        .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-    return bool(result.rowcount)
+async def revoke_api_key(uow: UnitOfWork, key_id: str) -> bool:
+    revoked = await AccountRepository(uow.connection).revoke_api_key(key_id, datetime.now(UTC))
+    await uow.commit()
+    return revoked
 
 
-async def create_demo_accounts(conn: AsyncConnection, password: str) -> int:
+async def create_demo_accounts(uow: UnitOfWork, password: str) -> int:
     """One account per staff member (username = staff id) and ``admin``, all with the
     same demo password; hashed once, since argon2 is slow on purpose."""
-    from sqlalchemy.dialects.postgresql import insert
-
+    repo = AccountRepository(uow.connection)
     password_hash = HASHER.hash(password)
-    staff_ids = list((await conn.execute(select(staff.c.staff_id))).scalars())
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"username": s, "staff_id": s, "is_admin": False, "password_hash": password_hash}
-        for s in staff_ids
+        for s in await repo.all_staff_ids()
     ]
     rows.append(
         {"username": "admin", "staff_id": None, "is_admin": True, "password_hash": password_hash}
     )
-    await conn.execute(insert(accounts).on_conflict_do_nothing(), rows)
+    await repo.add_accounts_if_missing(rows)
+    await uow.commit()
     return len(rows)

@@ -23,9 +23,8 @@ PASSWORD = "correct horse battery"
 async def _account(stack: Stack, username: str, staff_id: str | None) -> None:
     async with stack.runtime("routing").uow() as uow:
         await identity.create_account(
-            uow.connection, username, PASSWORD, staff_id=staff_id, is_admin=staff_id is None
+            uow, username, PASSWORD, staff_id=staff_id, is_admin=staff_id is None
         )
-        await uow.commit()
 
 
 async def test_login_rotation_reuse_and_logout(stack: Stack) -> None:
@@ -85,7 +84,7 @@ async def test_lockout_after_repeated_failures_and_login_rate_limit(stack: Stack
         assert bad.status_code == 401
     locked = await routing.post("/auth/login", json={"username": "chenjing", "password": PASSWORD})
     assert locked.status_code == 423  # even the right password, until the lock expires
-    stack.runtime("routing").state["login_limiter"] = RateLimiter(per_minute=2)
+    stack.runtime("routing").state.login_limiter = RateLimiter(per_minute=2)
     statuses = [
         (await routing.post("/auth/login", json={"username": "x", "password": "y"})).status_code
         for _ in range(3)
@@ -96,8 +95,7 @@ async def test_lockout_after_repeated_failures_and_login_rate_limit(stack: Stack
 async def test_api_key_gives_a_scoped_client_token_until_revoked(stack: Stack) -> None:
     await stack.start("routing", "intake", consumers=False, relay=False)
     async with stack.runtime("routing").uow() as uow:
-        key = await identity.create_api_key(uow.connection, "12345热线", ["open311:submit"], [])
-        await uow.commit()
+        key = await identity.create_api_key(uow, "12345热线", ["open311:submit"], [])
     routing = stack.client("routing")
     issued = await routing.post("/auth/token", json={"api_key": key})
     assert issued.status_code == 200 and issued.json()["role"] == "client"
@@ -105,8 +103,7 @@ async def test_api_key_gives_a_scoped_client_token_until_revoked(stack: Stack) -
     # The scope is Open311 submission: reading cases is refused.
     assert (await stack.client("intake").get("/reports/x", headers=bearer)).status_code == 403
     async with stack.runtime("routing").uow() as uow:
-        assert await identity.revoke_api_key(uow.connection, key.split(".")[0].removeprefix("gck_"))
-        await uow.commit()
+        assert await identity.revoke_api_key(uow, key.split(".")[0].removeprefix("gck_"))
     assert (await routing.post("/auth/token", json={"api_key": key})).status_code == 401
 
 

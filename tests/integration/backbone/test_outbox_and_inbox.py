@@ -166,7 +166,8 @@ async def test_one_fetch_across_partitions_is_applied_in_one_transaction(
             "SELECT count(*) AS n FROM routing.inbox WHERE event_id = ANY($1)",
             [e.id for e in events],
         )
-        return rows[0]["n"] == len(events)
+        applied: int = rows[0]["n"]
+        return applied == len(events)
 
     await eventually(all_routed)
     [row] = await stack.sql(

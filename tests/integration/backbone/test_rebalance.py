@@ -54,7 +54,8 @@ async def test_replicas_joining_and_leaving_mid_stream_route_every_case_once(
                 "SELECT count(DISTINCT case_id) AS n FROM routing.assignments "
                 "WHERE case_id LIKE 'rebalance-%'"
             )
-            return rows[0]["n"] == 300
+            routed: int = rows[0]["n"]
+            return routed == 300
 
         await eventually(all_routed, timeout=90, interval=0.5)
         await asyncio.sleep(1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 import pytest
@@ -30,7 +31,7 @@ def _payload(case_id: str, seq: int) -> CaseSubmittedV1:
     )
 
 
-def _relay(runtime: ServiceRuntime, stack: Stack, **kwargs: object) -> OutboxRelay:
+def _relay(runtime: ServiceRuntime[Any], stack: Stack, **kwargs: object) -> OutboxRelay:
     assert runtime.engine is not None
     return OutboxRelay(
         service=runtime.name,

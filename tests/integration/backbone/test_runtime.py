@@ -9,7 +9,8 @@ from aiokafka import AIOKafkaProducer
 
 from shared.events import topics
 from shared.events.envelope import CloudEvent
-from shared.runtime import PeriodicTask, ServiceRuntime
+from shared.periodic import PeriodicTask
+from shared.runtime import ServiceRuntime
 from tests.harness import Stack, eventually
 
 pytestmark = pytest.mark.integration
@@ -20,7 +21,7 @@ async def test_a_failing_periodic_task_keeps_running_and_stops_with_the_service(
 ) -> None:
     runs: list[int] = []
 
-    async def flaky(_: ServiceRuntime) -> None:
+    async def flaky(_: ServiceRuntime[None]) -> None:
         runs.append(len(runs))
         if len(runs) % 2:
             raise RuntimeError("every other run fails")

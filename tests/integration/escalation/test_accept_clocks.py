@@ -8,6 +8,7 @@ import pytest
 
 from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.domain.clocks import load_limits
+from services.escalation.entrypoints.consumers import read_case_event
 from services.escalation.service_layer import handlers
 from shared.events.envelope import CloudEvent
 from tests.harness import Stack
@@ -40,7 +41,8 @@ async def test_the_first_assignment_starts_one_clock_with_the_category_then_know
     ]
     for batch in [events] if together else [[e] for e in events]:
         async with runtime.uow() as uow:
-            await handlers.apply_case_events(uow, batch, calendar, limits)
+            cases = [read_case_event(e) for e in batch]
+            await handlers.apply_case_events(uow, cases, calendar, limits)
             await uow.commit()
     assert await clocks(stack) == [
         {

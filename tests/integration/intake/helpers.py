@@ -9,7 +9,8 @@ from typing import Any
 from services.intake.service_layer import handlers
 from shared.auth.tokens import mint_token
 from shared.events.envelope import CloudEvent
-from shared.events.routing import UnitUpsertedV1
+from shared.events.routing import CaseAssignedV1, UnitUpsertedV1
+from shared.messaging.received import read_payload
 from tests.harness import Stack
 from tests.integration.case_events import assigned as assigned_event
 
@@ -84,15 +85,18 @@ async def seed_mirror(stack: Stack) -> None:
     runtime = stack.runtime("intake")
     for unit in registry_units():
         async with runtime.uow() as uow:
-            await handlers.apply_unit_upserted(uow, as_event(unit, unit.code))
+            await handlers.apply_unit_upserted(
+                uow, read_payload(UnitUpsertedV1, as_event(unit, unit.code))
+            )
             await uow.commit()
-    runtime.state["reference"].invalidate()
+    runtime.state.reference.invalidate()
 
 
 async def assign(stack: Stack, case_id: str, staff_id: str) -> None:
     """What routing's case.assigned event does to intake's view of a case."""
     async with stack.runtime("intake").uow() as uow:
-        await handlers.apply_cases_assigned(uow, [assigned_event(case_id, staff_id)])
+        assigned = read_payload(CaseAssignedV1, assigned_event(case_id, staff_id))
+        await handlers.apply_cases_assigned(uow, [assigned])
         await uow.commit()
 
 

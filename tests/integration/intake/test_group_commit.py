@@ -24,7 +24,7 @@ OFFICER = Reporter(channel="officer", staff_id="go-002")
 
 
 def batcher_of(stack: Stack) -> SubmissionBatcher:
-    batcher: SubmissionBatcher = stack.runtime("intake").state["submission_batcher"]
+    batcher: SubmissionBatcher = stack.runtime("intake").state.submission_batcher
     return batcher
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import orjson
 import pytest
@@ -21,7 +23,7 @@ from tests.integration.intake.helpers import (
 pytestmark = pytest.mark.integration
 
 
-async def _outbox(stack: Stack) -> list[dict]:
+async def _outbox(stack: Stack) -> list[dict[str, Any]]:
     rows = await stack.sql("SELECT envelope FROM intake.outbox ORDER BY id")
     return [
         orjson.loads(r["envelope"]) if isinstance(r["envelope"], str) else r["envelope"]
@@ -222,9 +224,9 @@ async def test_resident_report_gives_a_tracking_token_and_hides_the_contact(
 async def test_resident_intake_is_rate_limited_per_client(
     stack: Stack, intake: httpx.AsyncClient
 ) -> None:
-    from services.intake.entrypoints.support import RateLimiter
+    from shared.http.ratelimit import RateLimiter
 
-    stack.runtime("intake").state["rate_limiter"] = RateLimiter(per_minute=3)
+    stack.runtime("intake").state.rate_limiter = RateLimiter(per_minute=3)
     body = report(contact={"phone": "13712345678"}, category="施工管理", subcategory=None)
     statuses = [(await intake.post("/public/reports", json=body)).status_code for _ in range(4)]
     assert statuses[:3] != [429, 429, 429] and statuses[3] == 429

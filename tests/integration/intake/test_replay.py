@@ -9,11 +9,13 @@ import pytest
 
 from services.intake.bootstrap import build_app, build_runtime
 from services.intake.service_layer import handlers
+from shared.events.routing import CaseAssignedV1
+from shared.messaging.received import read_payload
 from tests.harness import Stack, eventually
+from tests.integration.case_events import assigned as assigned_event
 from tests.integration.intake.helpers import (
     IN_GRID_2,
     assign,
-    assigned_event,
     count,
     officer_headers,
     report,
@@ -197,9 +199,9 @@ async def test_assignments_applied_together_keep_their_order(
         await handlers.apply_cases_assigned(
             uow,
             [
-                assigned_event(case_id, "go-002"),
-                assigned_event("not-intakes-case", "go-009"),
-                assigned_event(case_id, "go-003"),
+                read_payload(CaseAssignedV1, assigned_event(case_id, "go-002")),
+                read_payload(CaseAssignedV1, assigned_event("not-intakes-case", "go-009")),
+                read_payload(CaseAssignedV1, assigned_event(case_id, "go-003")),
             ],
         )
         await uow.commit()
@@ -234,7 +236,7 @@ async def test_registry_events_over_kafka_fill_the_mirror(stack: Stack) -> None:
         return await count(stack, "registry_units") == 7 and 7
 
     await eventually(mirrored)
-    stack.runtime("intake").state["reference"].invalidate()
+    stack.runtime("intake").state.reference.invalidate()
     refused = await stack.client("intake", "district_operator").post(
         "/reports", json=report(location={"lng": 113.0, "lat": 23.0})
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from services.mediation.entrypoints.consumers import read_case_event
 from services.mediation.service_layer import handlers
 from shared.events.envelope import CloudEvent
 from tests.harness import Stack
@@ -26,7 +27,7 @@ async def fold(stack: Stack, events: list[CloudEvent], *, together: bool) -> Non
     batches = [events] if together else [[e] for e in events]
     for batch in batches:
         async with runtime.uow() as uow:
-            await handlers.fold_case_events(uow, batch)
+            await handlers.fold_case_events(uow, [read_case_event(e) for e in batch])
             await uow.commit()
 
 

@@ -13,6 +13,7 @@ from services.routing.service_layer import handlers
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.events.payload import GeoPoint
+from shared.messaging.received import Received
 from tests.integration.routing.conftest import RoutingWorld
 
 
@@ -59,7 +60,9 @@ async def submit(world: RoutingWorld, **facts: Any) -> str:
     """Route one case, as the consumer does for a lone event; its id."""
     event = submitted(**facts)
     async with world.runtime.uow() as uow:
-        await handlers.assign_submitted_cases(uow, [event], world.cache)
+        await handlers.assign_submitted_cases(
+            uow, [Received.read(CaseSubmittedV1, event)], world.cache
+        )
         await uow.commit()
     return str(event.data["case_id"])
 
@@ -67,7 +70,9 @@ async def submit(world: RoutingWorld, **facts: Any) -> str:
 async def submit_together(world: RoutingWorld, events: list[CloudEvent]) -> None:
     """Route cases as the consumer does for a fetched batch: one transaction."""
     async with world.runtime.uow() as uow:
-        await handlers.assign_submitted_cases(uow, events, world.cache)
+        await handlers.assign_submitted_cases(
+            uow, [Received.read(CaseSubmittedV1, e) for e in events], world.cache
+        )
         await uow.commit()
 
 

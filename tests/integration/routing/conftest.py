@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest_asyncio
 
 from gridcase.demo import load_demo_district
-from services.routing.adapters.demo_district import DemoDistrict, generate
+from gridcase.demo_district import DemoDistrict, generate
 from services.routing.service_layer.handlers import RoutingCache
-from shared.runtime import ServiceRuntime
+from services.routing.state import RoutingRuntime
 from tests.harness import Stack, TestInfra
 
 _DISTRICT: list[DemoDistrict] = []
@@ -28,7 +28,7 @@ def demo() -> DemoDistrict:
 @dataclass
 class RoutingWorld:
     stack: Stack
-    runtime: ServiceRuntime
+    runtime: RoutingRuntime
     district: DemoDistrict
     cache: RoutingCache
 

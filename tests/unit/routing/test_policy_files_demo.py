@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from services.routing.adapters.demo_district import generate
+from gridcase.demo_district import generate
 from services.routing.adapters.registry_files import (
     read_staff,
     read_units_csv,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.runtime import tune_gc
+from shared.gc_tuning import tune_gc
 
 
 @pytest.fixture

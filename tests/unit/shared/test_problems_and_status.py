@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from starlette.requests import Request
 
@@ -51,3 +52,32 @@ def test_case_status_never_moves_backwards_on_a_replayed_event() -> None:
     assert advanced(None, SUBMITTED) == SUBMITTED
     assert advanced(SUBMITTED, ASSIGNED) == ASSIGNED
     assert advanced(ASSIGNED, SUBMITTED) == ASSIGNED
+
+
+def test_a_problem_type_answers_its_uri_status_and_title_in_the_callers_language() -> None:
+    from shared.http.problems import RATE_LIMITED
+
+    problem = RATE_LIMITED("Slow down.", "请稍后再试。", headers={"Retry-After": "3"})
+    zh = problem.to_response(_request(None))
+    en = problem.to_response(_request("en"))
+    assert zh.status_code == en.status_code == 429
+    assert zh.headers["Retry-After"] == "3" and zh.headers["Content-Language"] == "zh-CN"
+    assert orjson.loads(bytes(zh.body)) == {
+        "type": "https://gridcase.cn/problems/rate-limited",
+        "title": "请求过于频繁",
+        "status": 429,
+        "detail": "请稍后再试。",
+        "instance": "/",
+    }
+    assert orjson.loads(bytes(en.body))["title"] == "Too many requests"
+
+
+def test_every_problem_type_of_every_service_is_declared_once_with_both_titles() -> None:
+    import services.intake.bootstrap
+    import services.routing.bootstrap  # noqa: F401 - registers the services' own types
+    from shared.http.problems import REGISTRY, problem_type
+
+    assert {"idempotency-key-reused", "attachment-too-large", "account-locked"} <= set(REGISTRY)
+    assert all(t.slug == slug and t.title_en and t.title_zh for slug, t in REGISTRY.items())
+    with pytest.raises(ValueError, match="already declared"):
+        problem_type("not-found", 410, "Gone", "已删除")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 
-from shared.auth import tokens
 from shared.auth.tokens import InvalidToken, VerifiedTokens, mint_token
 
 SECRET = "test-secret-key-of-at-least-32-bytes!"
@@ -22,8 +22,8 @@ def test_a_verified_token_is_answered_from_the_cache_only_until_it_expires(
     first = cache.verify(SECRET, token)
     assert first.staff_id == "go-001" and first.unit_codes == ("451102001001001",)
     assert cache.verify(SECRET, token) is first  # from the cache
-    now = tokens.time.time()
-    monkeypatch.setattr(tokens.time, "time", lambda: now + 16 * 60)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 16 * 60)
     # Past its exp the cached answer is not used: the token is verified afresh (and
     # refused by the signature check's own clock once it has really expired).
     assert cache.verify(SECRET, token) is not first

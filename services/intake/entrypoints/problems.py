@@ -1,0 +1,21 @@
+"""Intake's own problem types (the shared ones are in shared/http/problems.py)."""
+
+from __future__ import annotations
+
+from shared.http.problems import ProblemType, problem_type
+
+IDEMPOTENCY_KEY_INVALID = problem_type(
+    "idempotency-key", 400, "Bad Idempotency-Key", "Idempotency-Key 无效"
+)
+IDEMPOTENCY_KEY_REUSED = problem_type(
+    "idempotency-key-reused",
+    422,
+    "Idempotency-Key reused with a different request",
+    "Idempotency-Key 已用于其他请求",
+)
+# By ``AttachmentRefused.code``: the content is too large for its kind, or not a photo
+# or recording at all.
+ATTACHMENT_REFUSED: dict[str, ProblemType] = {
+    code: problem_type(f"attachment-{code}", status, "Attachment refused", "附件被拒绝")
+    for code, status in [("too-large", 413), ("too-small", 415), ("unsupported-type", 415)]
+}

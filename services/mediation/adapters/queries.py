@@ -1,0 +1,63 @@
+"""Reads of mediation's case view, always within the caller's jurisdiction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.mediation.adapters.tables import cases
+from shared.auth.scoping import jurisdiction
+from shared.auth.tokens import Principal
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case_id: str
+    case_number: str | None
+    kind: str | None
+    category: str | None
+    title: str | None
+    status: str
+    unit_code: str | None
+    unit_name: str | None
+    assignee_id: str | None
+    assignee_name: str | None
+    assignee_role: str | None
+    submitted_at: datetime | None
+    assigned_at: datetime | None
+
+
+_COLUMNS = [cases.c[name] for name in CaseView.__dataclass_fields__]
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    return jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
+
+
+def _view(row: Any) -> CaseView:
+    return CaseView(**row._mapping)
+
+
+async def recent_cases(
+    conn: AsyncConnection, principal: Principal, status: str | None, limit: int
+) -> list[CaseView]:
+    """Most recently submitted first."""
+    query = (
+        select(*_COLUMNS)
+        .where(_visible(principal))
+        .order_by(cases.c.submitted_at.desc().nulls_last())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(cases.c.status == status)
+    return [_view(row) for row in await conn.execute(query)]
+
+
+async def case(conn: AsyncConnection, principal: Principal, case_id: str) -> CaseView | None:
+    query = select(*_COLUMNS).where(cases.c.case_id == case_id, _visible(principal))
+    row = (await conn.execute(query)).first()
+    return None if row is None else _view(row)

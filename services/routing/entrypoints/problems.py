@@ -1,0 +1,14 @@
+"""Routing's own problem types (the shared ones are in shared/http/problems.py)."""
+
+from __future__ import annotations
+
+from shared.http.problems import problem_type
+
+REASSIGNMENT_REFUSED = problem_type("reassignment-refused", 409, "Reassignment refused", "无法改派")
+ACCOUNT_LOCKED = problem_type("account-locked", 423, "Account locked", "账户已锁定")
+REGISTRY_REJECTED = problem_type(
+    "registry-rejected",
+    422,
+    "The registry change was rejected; nothing was changed",
+    "登记册变更被拒绝，未做任何修改",
+)

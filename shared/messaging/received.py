@@ -1,0 +1,43 @@
+"""A consumed event as a handler sees it: the payload as its typed model, and the few
+envelope attributes handlers use.
+
+Entrypoints translate: a consumer's wrapper reads each ``CloudEvent`` into the payload
+model of its type (``Received.read``, or the model itself when the handler needs only
+the payload) and calls the handler with that. Handlers never look at ``event.type``
+or ``event.data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from shared.db.unit_of_work import EventContext
+from shared.events.envelope import CloudEvent
+from shared.events.payload import Payload
+
+P = TypeVar("P", bound=Payload)
+
+
+def read_payload(model: type[P], event: CloudEvent) -> P:
+    """The event's ``data`` as ``model`` (a validation error fails the event)."""
+    return model.model_validate(event.data)
+
+
+@dataclass(frozen=True, slots=True)
+class Received(Generic[P]):
+    payload: P
+    event_id: str
+    time: datetime
+    correlation_id: str | None
+
+    @classmethod
+    def read(cls, model: type[P], event: CloudEvent) -> Received[P]:
+        return cls(read_payload(model, event), event.id, event.time, event.correlationid)
+
+    def caused(self) -> EventContext:
+        """Context for events this one causes: the same correlation, caused by it."""
+        return EventContext(
+            correlation_id=self.correlation_id or self.event_id, causation_id=self.event_id
+        )
