@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import audit
 from shared.audit import AuditEntry
+from shared.clock import Clock, SystemClock
 from shared.db.engine import create_engine
 from shared.db.metadata import ServiceMetadata
 from shared.db.unit_of_work import EventContext, UnitOfWork
@@ -42,6 +43,7 @@ from shared.messaging.kafka_admin import ensure_topics, kafka_reachable
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.specs import ConsumerSpec
 from shared.periodic import PeriodicTask, repeat
+from shared.scheduling import JobHandler, Scheduler, WorkingDays
 from shared.settings import GridcaseSettings
 
 log = get_logger(__name__)
@@ -66,8 +68,15 @@ class ServiceRuntime(Generic[StateT]):
     )
     periodic: list[PeriodicTask[ServiceRuntime[StateT]]] = field(default_factory=list)
     _periodic_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Durable scheduled work (shared/scheduling): handlers by job kind. A service with
+    # any gets a sweeper over its schema's ``scheduled_jobs`` table; ``clock`` decides
+    # what is due (a ManualClock in tests), ``working_days`` shifts recurrences.
+    job_handlers: dict[str, JobHandler[UnitOfWork]] = field(default_factory=dict)
+    clock: Clock = field(default_factory=SystemClock)
+    working_days: WorkingDays | None = None
     engine: AsyncEngine | None = None
     relay: OutboxRelay | None = None
+    scheduler: Scheduler[UnitOfWork] | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     audit_writer: audit.AuditWriter | None = None
 
@@ -119,6 +128,17 @@ class ServiceRuntime(Generic[StateT]):
                 poll_interval_s=self.settings.relay_poll_interval_s,
             )
             await self.relay.start()
+        if self.job_handlers:
+            self.scheduler = Scheduler(
+                service=self.name,
+                schema=self.tables.schema,
+                uow_factory=self.uow,
+                handlers=self.job_handlers,
+                database_url=self.database_url,
+                clock=self.clock,
+                calendar=self.working_days,
+            )
+            await self.scheduler.start()
         if consumers and self.consumer_specs:
             with contextlib.suppress(Exception):
                 # Topics may already exist, or Kafka may be away: consumers retry anyway.
@@ -154,6 +174,9 @@ class ServiceRuntime(Generic[StateT]):
         log.info("service_started", service=self.name)
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+            self.scheduler = None
         for periodic in self._periodic_tasks:
             periodic.cancel()
         for periodic in self._periodic_tasks:
