@@ -6,9 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.mediation.adapters import case_work_tables  # noqa: F401  (registers the tables)
 from services.mediation.adapters.tables import TABLES
+from services.mediation.entrypoints.case_work import router as case_work_router
 from services.mediation.entrypoints.consumers import case_view_consumer
 from services.mediation.entrypoints.http import router
+from shared.privacy.crypto import KeyRing
 from shared.runtime import ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
@@ -19,13 +22,15 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES)
     runtime.consumer_specs.append(case_view_consumer())
+    # Parties' details in case files are sealed with the same key ring as intake's.
+    runtime.state["pii_keys"] = KeyRing.parse(settings.pii_keys)
     return runtime
 
 
 def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router],
+        [router, case_work_router],
         title="GridCase mediation",
         description="Case work: the dashboard, mediation sessions, agreements and follow-ups.",
         manage_lifecycle=manage_lifecycle,

@@ -7,6 +7,7 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
+from shared.events.mediation import MediatorRefusedV1
 from shared.runtime import ConsumerSpec, ServiceRuntime
 
 # A case waits up to this long for others to be routed with it: under load, a
@@ -26,9 +27,14 @@ def case_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
     async def on_submitted_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
         await handlers.assign_submitted_cases(uow, events, routing_cache(runtime))
 
+    async def on_handler_refused(uow: UnitOfWork, event: CloudEvent) -> None:
+        refused = MediatorRefusedV1.model_validate(event.data)
+        await handlers.replace_refused_handler(uow, routing_cache(runtime), refused)
+
     return ConsumerSpec(
         name="case-router",
         topics=[topics.CASE],
+        handlers={MediatorRefusedV1.event_type: on_handler_refused},
         batch_handlers={CaseSubmittedV1.event_type: on_submitted_batch},
         gather_ms=ROUTING_GATHER_MS,
     )
