@@ -653,6 +653,12 @@ async def archive(
 # ---- reads ------------------------------------------------------------------------------
 
 
+_NAME_FIELDS = frozenset({"name", "party", "obligor", "person_visited", "by_party"})
+_NAME_LISTS = frozenset(
+    {"parties_present", "parties_agreeing", "consented_by", "persons_interviewed"}
+)
+
+
 def _masked(document: Any) -> Any:
     """The file as a reader without a full view sees it: names, numbers and addresses
     masked, numbers in free text masked."""
@@ -663,8 +669,12 @@ def _masked(document: Any) -> Any:
                 out[k] = mask_number(v)
             elif isinstance(v, str) and k == "address":
                 out[k] = mask_address(v)
-            elif isinstance(v, str) and k in ("name", "party", "obligor", "person_visited"):
+            elif isinstance(v, str) and k in _NAME_FIELDS:
                 out[k] = mask_name(v)
+            elif isinstance(v, list) and k in _NAME_LISTS:
+                out[k] = [mask_name(n) if isinstance(n, str) else _masked(n) for n in v]
+            elif k == "responsibilities" and isinstance(v, list):
+                out[k] = [[mask_name(p), mask_text(r)] for p, r in v]
             else:
                 out[k] = _masked(v)
         return out

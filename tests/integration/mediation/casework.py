@@ -5,8 +5,8 @@ legal adviser, and a desk that drives the procedure through mediation's HTTP API
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx

@@ -6,7 +6,7 @@ Names carry the rules' sources (People's Mediation Law 2010 articles; MoJ 2002 a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -17,8 +17,8 @@ from tests.integration.mediation.casework import (
     NEIGHBOUR_COMMUNITY,
     Desk,
     acceptance,
-    agreement,
     ago,
+    agreement,
     assigned_view,
     session,
     submit_dispute,
@@ -234,3 +234,255 @@ async def test_a_dispute_from_submission_through_agreement_confirmation_follow_u
     text = orjson.dumps(events).decode()
     for secret in ("13812345678", "11010519491231002X", "张三", "东融社区3栋"):
         assert secret not in text
+
+
+async def accepted_case(system: Stack, **acceptance_overrides: Any) -> tuple[str, Desk]:
+    case_id, mediator_id = await submit_dispute(system)
+    mediator = Desk(system, mediator_id, "mediator")
+    await mediator.step(case_id, "acceptance", acceptance(**acceptance_overrides), expect=201)
+    return case_id, mediator
+
+
+async def test_declining_records_the_reason_and_closes_the_door_art_17(system: Stack) -> None:
+    case_id, mediator_id = await submit_dispute(system)
+    mediator = Desk(system, mediator_id, "mediator")
+    declined = await mediator.step(
+        case_id,
+        "declination",
+        {"reason": "party_refuses", "note": "被申请人明确表示不同意调解"},
+        expect=201,
+    )
+    assert declined.json()["state"] == "declined"
+    again = await mediator.step(case_id, "acceptance", acceptance(), expect=409)
+    assert again.json()["rule"] == "wrong-state"
+    [event] = await published(system, case_id, 1)
+    assert event["type"] == "cn.gridcase.case.dispute-declined.v1"
+    assert event["data"]["decline_reason"] == "party_refuses"
+    assert event["data"]["state"] == "declined" and event["data"]["previous_state"] == "new"
+    [entry] = (await system.client("mediation", "admin").get(f"/cases/{case_id}/timeline")).json()
+    assert entry["why"] == "被申请人明确表示不同意调解"
+
+
+async def test_a_refused_mediator_is_replaced_by_routing_and_loses_access_arts_19_23(
+    system: Stack,
+) -> None:
+    case_id, refusing = await accepted_case(system)
+    first = refusing.staff_id
+    await refusing.step(
+        case_id,
+        "mediator-refusal",
+        {"staff_id": first, "by_party": "李四", "reason": "认为调解员与申请人系亲戚"},
+    )
+    # Out at once: the file is not found for them, and they cannot write to it.
+    assert (await refusing.read(case_id)).status_code == 404
+    blocked = await refusing.step(case_id, "sessions", session(host=first), expect=404)
+    assert blocked.headers["content-type"].startswith("application/problem+json")
+
+    # Routing read the event, excluded them and assigned the committee's other mediator.
+    view = await assigned_view(system, case_id, not_to=first)
+    second = view["assignee_id"]
+    assert second in ("med-1", "med-2") and second != first
+    decisions = (await system.client("routing", "admin").get(f"/cases/{case_id}/routing")).json()
+    assert decisions[-1]["trigger"] == "recusal"
+    reasons = {c["staff_id"]: c["reason"] for c in decisions[-1]["explanation"]["candidates"]}
+    assert "回避" in reasons[first]
+
+    successor = Desk(system, second, "mediator")
+    await successor.fresh(case_id)
+    await successor.step(case_id, "sessions", session(host=second))
+    assert (await refusing.read(case_id)).status_code == 404
+    file = (await successor.read(case_id)).json()
+    assert file["assignee_id"] == second
+    assert file["file"]["mediator_changes"][0]["staff_id"] == first
+
+
+async def test_termination_tells_the_routes_and_closes_as_terminated_art_26(system: Stack) -> None:
+    case_id, mediator = await accepted_case(system)
+    await mediator.step(case_id, "sessions", session(host=mediator.staff_id, outcome="failed"))
+    no_routes = await mediator.step(
+        case_id, "termination", {"reason": "双方分歧大", "routes_told": []}, expect=422
+    )
+    assert no_routes.json()["errors"][0]["pointer"] == "#/routes_told"
+    ended = await mediator.step(
+        case_id,
+        "termination",
+        {"reason": "双方分歧大，调解不成", "routes_told": ["administrative", "court"]},
+    )
+    assert ended.json()["state"] == "terminated"
+    await mediator.step(case_id, "closing", {"result": "terminated", "reason": "调解不成"})
+    events = await published(system, case_id, 4)
+    terminated = next(e["data"] for e in events if e["type"].endswith("mediation-terminated.v1"))
+    assert terminated["routes_told"] == ["administrative", "court"]
+    closed = events[-1]["data"]
+    assert closed["result"] == "terminated" and closed["sessions"] == 1
+
+
+async def test_a_referral_to_the_police_brings_the_officer_in_at_once_art_25(
+    system: Stack,
+) -> None:
+    case_id, mediator = await accepted_case(system)
+    # The officer of the neighbouring community's station: not on this case until referred.
+    officer = Desk(system, "pol-1", "community_police", units=(NEIGHBOUR_COMMUNITY,))
+    assert (await officer.read(case_id)).status_code == 404
+    referred = await mediator.step(
+        case_id, "police-referral", {"police_staff_id": "pol-1", "reason": "被申请人扬言报复"}
+    )
+    assert "民警" in referred.json()["what"]
+    assert (await officer.read(case_id)).status_code == 200
+    await officer.step(case_id, "sessions", session(host="pol-1"))
+    events = await published(system, case_id, 3)
+    referral = next(e["data"] for e in events if e["type"].endswith("referred-to-police.v1"))
+    assert referral["police_staff_id"] == "pol-1"
+
+
+async def test_an_oral_agreement_is_recorded_and_the_case_closes_as_success_arts_28_30(
+    system: Stack,
+) -> None:
+    case_id, mediator = await accepted_case(system)
+    await mediator.step(case_id, "sessions", session(host=mediator.staff_id, outcome="agreed"))
+    oral = await mediator.step(
+        case_id,
+        "oral-agreement",
+        {
+            "content": "李四当场同意三日内拆除围墙，张三不再追究。",
+            "parties_agreeing": ["张三", "李四"],
+            "reached_at": ago(minutes=30),
+        },
+    )
+    assert oral.json()["state"] == "agreement_effective"
+    court = await mediator.step(
+        case_id,
+        "judicial-confirmation/application",
+        {"court": "八步区人民法院", "applied_on": datetime.now(UTC).date().isoformat()},
+        expect=409,
+    )
+    assert court.json()["rule"] == "written-only"
+    await mediator.step(case_id, "closing", {"result": "success"})
+    file = (await mediator.read(case_id)).json()["file"]
+    assert file["oral_agreement"]["parties_agreeing"] == ["张*", "李*"]
+    assert file["written_agreement"] is None
+
+
+async def test_past_one_month_mediation_stops_without_both_parties_consent_moj_2002_art_33(
+    system: Stack,
+) -> None:
+    accepted_at = (datetime.now(UTC) - timedelta(days=40)).isoformat()
+    case_id, mediator = await accepted_case(system, accepted_at=accepted_at)
+    late = await mediator.step(case_id, "sessions", session(host=mediator.staff_id), expect=409)
+    assert late.json()["rule"] == "time-limit-passed"
+    one_consent = await mediator.step(
+        case_id,
+        "time-limit-extension",
+        {
+            "until": (datetime.now(UTC) + timedelta(days=15)).isoformat(),
+            "consents": BOTH_CONSENT[:1],
+            "reason": "需等待鉴定结论",
+        },
+        expect=422,
+    )
+    assert one_consent.json()["rule"] == "consent-missing"
+    assert one_consent.json()["errors"][0]["pointer"] == "#/consents"
+    # Without consent the case is terminated (art. 26).
+    await mediator.step(
+        case_id, "termination", {"reason": "超期且一方不同意延长", "routes_told": ["court"]}
+    )
+
+
+async def test_past_one_month_mediation_goes_on_with_both_parties_consent_moj_2002_art_33(
+    system: Stack,
+) -> None:
+    accepted_at = (datetime.now(UTC) - timedelta(days=40)).isoformat()
+    case_id, mediator = await accepted_case(system, accepted_at=accepted_at)
+    until = datetime.now(UTC) + timedelta(days=15)
+    extended = await mediator.step(
+        case_id,
+        "time-limit-extension",
+        {"until": until.isoformat(), "consents": BOTH_CONSENT, "reason": "需等待鉴定结论"},
+    )
+    assert datetime.fromisoformat(extended.json()["due_at"]) == until
+    await mediator.step(case_id, "sessions", session(host=mediator.staff_id))
+    events = await published(system, case_id, 3)
+    assert events[1]["type"] == "cn.gridcase.case.time-limit-extended.v1"
+    assert datetime.fromisoformat(events[1]["data"]["due_at"]) == until
+
+
+async def test_rules_of_the_road_keys_versions_roles_and_jurisdiction(system: Stack) -> None:
+    case_id, mediator_id = await submit_dispute(system)
+    mediator = Desk(system, mediator_id, "mediator")
+    client = system.client("mediation")
+
+    # Idempotency-Key is required, bound to its caller, and a replay answers the first answer.
+    missing = await client.post(
+        f"/cases/{case_id}/acceptance", json=acceptance(), headers=mediator.headers
+    )
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["pointer"] == "#/header/Idempotency-Key"
+    first = await mediator.step(case_id, "acceptance", acceptance(), key="phone-1", expect=201)
+    replay = await mediator.step(
+        case_id, "acceptance", acceptance(), key="phone-1", if_match="", expect=201
+    )
+    assert replay.headers["idempotency-replayed"] == "true"
+    assert replay.json() == first.json()
+    reused = await mediator.step(
+        case_id, "acceptance", acceptance(summary="另一份"), key="phone-1", expect=422
+    )
+    assert reused.json()["type"].endswith("idempotency-key-reused")
+    # Someone else's identical key is theirs, not a replay of the mediator's answer.
+    colleague = Desk(system, "med-2" if mediator_id == "med-1" else "med-1", "mediator")
+    other = await colleague.step(case_id, "acceptance", acceptance(), key="phone-1", expect=428)
+    assert other.json()["type"].endswith("version-required")
+
+    # Versions: missing → 428, stale → 412 with the current ETag.
+    stale = await mediator.step(
+        case_id, "sessions", session(host=mediator_id), if_match='"0"', expect=412
+    )
+    assert stale.json()["current_version"] == 1 and stale.headers["etag"] == '"1"'
+    await mediator.step(case_id, "sessions", session(host=mediator_id))
+    racing = await colleague.step(
+        case_id, "sessions", session(host=mediator_id), if_match='"1"', expect=412
+    )
+    assert racing.json()["current_version"] == 2
+
+    # Field refusals are problems, field by field, in English when asked.
+    neighbour = {"name": "周邻居", "kind": "neighbour", "consented_by": ["张三"]}
+    english = await client.post(
+        f"/cases/{case_id}/sessions",
+        json=session(host=mediator_id, invited=[neighbour]),
+        headers={
+            **mediator.headers,
+            "Idempotency-Key": "k-en",
+            "If-Match": '"2"',
+            "Accept-Language": "en",
+        },
+    )
+    assert english.status_code == 422
+    assert english.json()["errors"] == [
+        {
+            "pointer": "#/invited/0/consented_by",
+            "code": "invitee-consent",
+            "detail": "周邻居 may attend only with every party's consent (art. 20).",
+        }
+    ]
+
+    # Roles: operators above read but never write; a grid officer neither.
+    street = system.client("mediation", "street_operator")
+    assert (await street.get(f"/cases/{case_id}/file")).status_code == 200
+    assert (await street.get(f"/cases/{case_id}/file/full")).status_code == 403
+    write = await street.post(
+        f"/cases/{case_id}/sessions", json=session(), headers={"Idempotency-Key": "s"}
+    )
+    assert write.status_code == 403
+    officer = system.client("mediation", "grid_officer")
+    assert (await officer.get(f"/cases/{case_id}/file")).status_code == 403
+    # Outside one's jurisdiction a case is not found.
+    elsewhere = Desk(system, "med-9", "mediator", units=("451102002001",))
+    assert (await elsewhere.read(case_id)).status_code == 404
+    other_street = await client.get(
+        f"/cases/{case_id}/timeline",
+        headers=system.headers("street_operator", "op-other", ("451102002",)),
+    )
+    assert other_street.status_code == 404
+
+    # The dashboard's case list still works beside the case file.
+    listed = await system.client("mediation", "district_operator").get("/cases")
+    assert case_id in [c["case_id"] for c in listed.json()]
