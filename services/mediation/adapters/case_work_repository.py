@@ -4,10 +4,10 @@ timeline, and the answers of idempotent writes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -81,16 +81,16 @@ class CaseWorkRepository:
         )
 
     async def case_for_work(self, case_id: str, principal: Principal) -> CaseForWork | None:
-        """The case and its file, locked, if ``principal`` may work on it."""
+        """The case and its file, locked, if ``principal`` may work on it.
+
+        Two statements on purpose: the case row is locked first, and the file is read
+        after the lock is held. In one joined statement a request that waited for the
+        lock would get the file as it was before the other request committed (only the
+        locked table's row is re-read), and two edits of one version would both pass.
+        """
         row = (
             await self.conn.execute(
-                select(
-                    cases.c.case_id,
-                    cases.c.kind,
-                    cases.c.unit_code,
-                    cases.c.assignee_id,
-                    case_files.c.document,
-                )
+                select(cases.c.case_id, cases.c.kind, cases.c.unit_code, cases.c.assignee_id)
                 .select_from(cases.outerjoin(case_files, case_files.c.case_id == cases.c.case_id))
                 .where(
                     cases.c.case_id == case_id, cases.c.status == "assigned", may_work(principal)
@@ -100,8 +100,17 @@ class CaseWorkRepository:
         ).first()
         if row is None:
             return None
+        document = (
+            await self.conn.execute(
+                select(case_files.c.document, case_files.c.excluded).where(
+                    case_files.c.case_id == case_id
+                )
+            )
+        ).first()
+        if document is not None and principal.staff_id in document.excluded:
+            return None  # refused while this request waited for the lock
         dispute = (
-            case_file_codec.opened(row.document, self.keys) if row.document is not None else None
+            case_file_codec.opened(document.document, self.keys) if document is not None else None
         )
         return CaseForWork(row.case_id, row.kind, row.unit_code, row.assignee_id, dispute)
 
@@ -145,3 +154,11 @@ class CaseWorkRepository:
                 why=self.keys.encrypt("timeline.why", why) if why else None,
             )
         )
+
+
+async def purge_idempotency_keys(conn: AsyncConnection, older_than: timedelta) -> int:
+    """Forget answers older than ``older_than``: a phone retries within days, not months."""
+    result = await conn.execute(
+        delete(idempotency_keys).where(idempotency_keys.c.created_at < func.now() - older_than)
+    )
+    return int(result.rowcount or 0)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.mediation.adapters.case_work_queries import CaseFileRow, TimelineEntry
 from services.mediation.adapters.case_work_queries import case_file as read_case_file
 from services.mediation.adapters.case_work_queries import timeline as read_timeline
-from services.mediation.adapters.case_work_repository import CaseWorkRepository
+from services.mediation.adapters.case_work_repository import (
+    CaseWorkRepository,
+    purge_idempotency_keys,
+)
 from services.mediation.domain import commands
 from services.mediation.domain.dispute import LABELS_ZH, Dispute, State, StepRefused
 from shared import audit
@@ -29,6 +32,8 @@ from shared.events.mediation import BY_STEP
 from shared.privacy.crypto import KeyRing
 
 VIEW_ACTION = "view-personal-data"
+# As long as intake keeps its keys: a phone's offline queue is replayed within days.
+IDEMPOTENCY_TTL = timedelta(hours=96)
 
 
 class CaseNotWorkable(Exception):
@@ -152,6 +157,13 @@ async def take_step(
     )
     await uow.commit()
     return Answer(status, body, headers)
+
+
+async def purge_keys(uow: UnitOfWork) -> int:
+    """Drop idempotency answers past ``IDEMPOTENCY_TTL`` (run hourly)."""
+    purged = await purge_idempotency_keys(uow.connection, IDEMPOTENCY_TTL)
+    await uow.commit()
+    return purged
 
 
 async def case_file(

@@ -6,12 +6,14 @@ Names carry the rules' sources (People's Mediation Law 2010 articles; MoJ 2002 a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
 
+from services.mediation.service_layer import case_work
 from tests.harness import Stack, eventually
 from tests.integration.mediation.casework import (
     NEIGHBOUR_COMMUNITY,
@@ -486,3 +488,54 @@ async def test_rules_of_the_road_keys_versions_roles_and_jurisdiction(system: St
     # The dashboard's case list still works beside the case file.
     listed = await system.client("mediation", "district_operator").get("/cases")
     assert case_id in [c["case_id"] for c in listed.json()]
+
+
+async def test_concurrent_edits_one_wins_and_a_retried_key_answers_once(system: Stack) -> None:
+    case_id, mediator = await accepted_case(system)
+    colleague = Desk(system, "med-2" if mediator.staff_id == "med-1" else "med-1", "mediator")
+    await colleague.fresh(case_id)
+    # Two people change version 1 at the same moment: one wins, the other gets 412.
+    answers = await asyncio.gather(
+        mediator.step(case_id, "sessions", session(host=mediator.staff_id), expect=None),
+        colleague.step(
+            case_id,
+            "investigations",
+            {
+                "at": ago(hours=1),
+                "place": "现场",
+                "investigators": [colleague.staff_id],
+                "record": "查看围墙",
+            },
+            expect=None,
+        ),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 412]
+    # A phone sends the same write twice at once (a retry while the first is in flight):
+    # it is applied once and both get the same answer.
+    await mediator.fresh(case_id)
+    body = session(host=mediator.staff_id)
+    twice = await asyncio.gather(
+        *(mediator.step(case_id, "sessions", body, key="retry-1") for _ in range(2))
+    )
+    assert twice[0].json() == twice[1].json()
+    assert {a.headers.get("idempotency-replayed") for a in twice} == {None, "true"}
+    steps = [
+        e["step"]
+        for e in (
+            await system.client("mediation", "admin").get(f"/cases/{case_id}/timeline")
+        ).json()
+    ]
+    assert steps.count("session-recorded") + steps.count("investigation-recorded") == 2
+
+
+async def test_idempotency_answers_are_purged_after_96_hours(system: Stack) -> None:
+    await accepted_case(system)
+    await system.sql(
+        "INSERT INTO mediation.case_work_idempotency "
+        "(caller, key, request_hash, status, body, headers, created_at) "
+        "VALUES ('mediator:old', 'k', 'h', 200, '{}', '{}', now() - interval '97 hours')"
+    )
+    async with system.runtime("mediation").uow() as uow:
+        assert await case_work.purge_keys(uow) == 1
+    kept = await system.sql("SELECT caller FROM mediation.case_work_idempotency")
+    assert kept and "mediator:old" not in [r["caller"] for r in kept]
