@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, not_, or_
+from sqlalchemy import ColumnElement, and_, any_, exists, func, literal, not_, or_, select
 
 from services.mediation.adapters.case_work_tables import case_files
 from services.mediation.adapters.tables import cases
@@ -44,3 +44,14 @@ def may_work(principal: Principal) -> Any:
         return literal(False)
     scoped = jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
     return and_(or_(scoped, _joined(principal)), not_(_excluded(principal)))
+
+
+def not_refused(principal: Principal) -> ColumnElement[bool]:
+    """For queries of ``cases`` alone (the case view): not a case on which a party
+    refused the caller or the caller recused."""
+    return ~exists(
+        select(literal(1)).where(
+            case_files.c.case_id == cases.c.case_id,
+            literal(principal.staff_id) == any_(case_files.c.excluded),
+        )
+    )

@@ -9,8 +9,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
+from services.mediation.adapters.case_work_access import not_refused
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.case_status import LABELS_ZH
 from shared.auth import roles
@@ -26,7 +27,11 @@ READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
 
 
 def _visible(principal: Principal) -> Any:
-    return jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
+    # A person a party refused, or who recused, no longer sees the case (arts. 19, 23).
+    return and_(
+        jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id),
+        not_refused(principal),
+    )
 
 
 class CaseOut(BaseModel):

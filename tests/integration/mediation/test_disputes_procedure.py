@@ -277,6 +277,10 @@ async def test_a_refused_mediator_is_replaced_by_routing_and_loses_access_arts_1
     )
     # Out at once: the file is not found for them, and they cannot write to it.
     assert (await refusing.read(case_id)).status_code == 404
+    view_of_refused = await system.client("mediation").get(
+        f"/cases/{case_id}", headers=refusing.headers
+    )
+    assert view_of_refused.status_code == 404
     blocked = await refusing.step(case_id, "sessions", session(host=first), expect=404)
     assert blocked.headers["content-type"].startswith("application/problem+json")
 
