@@ -28,7 +28,9 @@ def case_consumer(runtime: ServiceRuntime) -> ConsumerSpec:
         await handlers.assign_submitted_cases(uow, events, routing_cache(runtime))
 
     async def on_handler_refused(uow: UnitOfWork, event: CloudEvent) -> None:
-        refused = MediatorRefusedV1.model_validate(event.data)
+        # Read what this version knows: a field a newer mediation adds is not an error.
+        known = {k: v for k, v in event.data.items() if k in MediatorRefusedV1.model_fields}
+        refused = MediatorRefusedV1.model_validate(known)
         await handlers.replace_refused_handler(uow, routing_cache(runtime), refused)
 
     return ConsumerSpec(
