@@ -27,7 +27,7 @@ from services.mediation.service_layer import case_work as handlers
 from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
-from shared.http.problems import FieldError, Problem, not_found
+from shared.http.problems import PROBLEM_JSON, FieldError, Problem, not_found
 from shared.privacy.crypto import KeyRing
 from shared.runtime import ServiceRuntime
 
@@ -335,6 +335,23 @@ class ArchiveIn(Body):
         return c.Archive(self.year, self.volume_number, self.retention)
 
 
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"type": "object"}}},
+    }
+
+
+STEP_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Idempotency-Key or If-Match missing or malformed"),
+    404: _problem("Not a case you may work on"),
+    409: _problem("The procedure does not allow this step now (`rule` names why)"),
+    412: _problem("If-Match is stale: the file changed since it was read"),
+    422: _problem("A field is invalid or the rules refuse its value"),
+    428: _problem("If-Match required: the file exists"),
+}
+
+
 class StepOut(BaseModel):
     case_id: str
     step: str
@@ -477,7 +494,9 @@ async def _take(
 # ---- steps ------------------------------------------------------------------------------
 
 
-@router.post("/cases/{case_id}/acceptance", status_code=201, response_model=StepOut)
+@router.post(
+    "/cases/{case_id}/acceptance", status_code=201, response_model=StepOut, responses=STEP_RESPONSES
+)
 async def accept(
     case_id: str, body: AcceptIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -485,7 +504,12 @@ async def accept(
     return await _take(request, case_id, principal, body.command(), 201)
 
 
-@router.post("/cases/{case_id}/declination", status_code=201, response_model=StepOut)
+@router.post(
+    "/cases/{case_id}/declination",
+    status_code=201,
+    response_model=StepOut,
+    responses=STEP_RESPONSES,
+)
 async def decline(
     case_id: str, body: DeclineIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -493,7 +517,7 @@ async def decline(
     return await _take(request, case_id, principal, body.command(), 201)
 
 
-@router.post("/cases/{case_id}/mediator-refusal", response_model=StepOut)
+@router.post("/cases/{case_id}/mediator-refusal", response_model=StepOut, responses=STEP_RESPONSES)
 async def refuse_mediator(
     case_id: str, body: RefuseIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -502,7 +526,7 @@ async def refuse_mediator(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/sessions", response_model=StepOut)
+@router.post("/cases/{case_id}/sessions", response_model=StepOut, responses=STEP_RESPONSES)
 async def record_session(
     case_id: str, body: SessionIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -510,7 +534,7 @@ async def record_session(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/investigations", response_model=StepOut)
+@router.post("/cases/{case_id}/investigations", response_model=StepOut, responses=STEP_RESPONSES)
 async def record_investigation(
     case_id: str, body: InvestigationIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -518,7 +542,7 @@ async def record_investigation(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/agreement", response_model=StepOut)
+@router.post("/cases/{case_id}/agreement", response_model=StepOut, responses=STEP_RESPONSES)
 async def draft_agreement(
     case_id: str, body: AgreementIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -526,7 +550,7 @@ async def draft_agreement(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/agreement/review", response_model=StepOut)
+@router.post("/cases/{case_id}/agreement/review", response_model=StepOut, responses=STEP_RESPONSES)
 async def review_agreement(
     case_id: str, body: ReviewIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -534,7 +558,9 @@ async def review_agreement(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/agreement/party-signatures", response_model=StepOut)
+@router.post(
+    "/cases/{case_id}/agreement/party-signatures", response_model=StepOut, responses=STEP_RESPONSES
+)
 async def sign_as_party(
     case_id: str, body: PartySignatureIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -542,7 +568,11 @@ async def sign_as_party(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/agreement/mediator-signature", response_model=StepOut)
+@router.post(
+    "/cases/{case_id}/agreement/mediator-signature",
+    response_model=StepOut,
+    responses=STEP_RESPONSES,
+)
 async def sign_as_mediator(
     case_id: str,
     body: MediatorSignatureIn,
@@ -553,7 +583,7 @@ async def sign_as_mediator(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/agreement/seal", response_model=StepOut)
+@router.post("/cases/{case_id}/agreement/seal", response_model=StepOut, responses=STEP_RESPONSES)
 async def seal(
     case_id: str, body: SealIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -561,7 +591,7 @@ async def seal(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/oral-agreement", response_model=StepOut)
+@router.post("/cases/{case_id}/oral-agreement", response_model=StepOut, responses=STEP_RESPONSES)
 async def record_oral_agreement(
     case_id: str, body: OralAgreementIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -569,7 +599,11 @@ async def record_oral_agreement(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/judicial-confirmation/application", response_model=StepOut)
+@router.post(
+    "/cases/{case_id}/judicial-confirmation/application",
+    response_model=StepOut,
+    responses=STEP_RESPONSES,
+)
 async def apply_for_confirmation(
     case_id: str,
     body: ConfirmationApplicationIn,
@@ -580,7 +614,11 @@ async def apply_for_confirmation(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/judicial-confirmation/decision", response_model=StepOut)
+@router.post(
+    "/cases/{case_id}/judicial-confirmation/decision",
+    response_model=StepOut,
+    responses=STEP_RESPONSES,
+)
 async def record_confirmation(
     case_id: str,
     body: ConfirmationDecisionIn,
@@ -591,7 +629,9 @@ async def record_confirmation(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/follow-ups/schedule", response_model=StepOut)
+@router.post(
+    "/cases/{case_id}/follow-ups/schedule", response_model=StepOut, responses=STEP_RESPONSES
+)
 async def schedule_follow_up(
     case_id: str,
     body: FollowUpScheduleIn,
@@ -602,7 +642,7 @@ async def schedule_follow_up(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/follow-ups", response_model=StepOut)
+@router.post("/cases/{case_id}/follow-ups", response_model=StepOut, responses=STEP_RESPONSES)
 async def record_follow_up(
     case_id: str, body: FollowUpIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -610,7 +650,7 @@ async def record_follow_up(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/termination", response_model=StepOut)
+@router.post("/cases/{case_id}/termination", response_model=StepOut, responses=STEP_RESPONSES)
 async def terminate(
     case_id: str, body: TerminateIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -618,7 +658,7 @@ async def terminate(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/police-referral", response_model=StepOut)
+@router.post("/cases/{case_id}/police-referral", response_model=StepOut, responses=STEP_RESPONSES)
 async def refer_to_police(
     case_id: str, body: PoliceReferralIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -626,7 +666,9 @@ async def refer_to_police(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/time-limit-extension", response_model=StepOut)
+@router.post(
+    "/cases/{case_id}/time-limit-extension", response_model=StepOut, responses=STEP_RESPONSES
+)
 async def extend(
     case_id: str, body: ExtensionIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -634,7 +676,7 @@ async def extend(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/closing", response_model=StepOut)
+@router.post("/cases/{case_id}/closing", response_model=StepOut, responses=STEP_RESPONSES)
 async def close(
     case_id: str, body: CloseIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
@@ -642,7 +684,7 @@ async def close(
     return await _take(request, case_id, principal, body.command())
 
 
-@router.post("/cases/{case_id}/archive", response_model=StepOut)
+@router.post("/cases/{case_id}/archive", response_model=StepOut, responses=STEP_RESPONSES)
 async def archive(
     case_id: str, body: ArchiveIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
