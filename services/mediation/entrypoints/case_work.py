@@ -22,7 +22,7 @@ from services.mediation.adapters.case_file_codec import dump
 from services.mediation.domain import case_file as cf
 from services.mediation.domain import commands as c
 from services.mediation.domain.dispute import LABELS_ZH, Dispute, StepRefused
-from services.mediation.domain.masking import mask_address, mask_name, mask_number, mask_text
+from services.mediation.domain.masking import mask_text, masked_document
 from services.mediation.service_layer import case_work as handlers
 from shared.auth import roles
 from shared.auth.policy import Access
@@ -695,38 +695,6 @@ async def archive(
 # ---- reads ------------------------------------------------------------------------------
 
 
-_NAME_FIELDS = frozenset({"name", "party", "obligor", "person_visited", "by_party"})
-_NAME_LISTS = frozenset(
-    {"parties_present", "parties_agreeing", "consented_by", "persons_interviewed"}
-)
-
-
-def _masked(document: Any) -> Any:
-    """The file as a reader without a full view sees it: names, numbers and addresses
-    masked, numbers in free text masked."""
-    if isinstance(document, dict):
-        out: dict[str, Any] = {}
-        for k, v in document.items():
-            if isinstance(v, str) and k in ("id_number", "phone"):
-                out[k] = mask_number(v)
-            elif isinstance(v, str) and k == "address":
-                out[k] = mask_address(v)
-            elif isinstance(v, str) and k in _NAME_FIELDS:
-                out[k] = mask_name(v)
-            elif isinstance(v, list) and k in _NAME_LISTS:
-                out[k] = [mask_name(n) if isinstance(n, str) else _masked(n) for n in v]
-            elif k == "responsibilities" and isinstance(v, list):
-                out[k] = [[mask_name(p), mask_text(r)] for p, r in v]
-            else:
-                out[k] = _masked(v)
-        return out
-    if isinstance(document, list):
-        return [_masked(v) for v in document]
-    if isinstance(document, str):
-        return mask_text(document)
-    return document
-
-
 def file_document(dispute: Dispute) -> dict[str, Any]:
     """The case file as JSON, with what the domain derives (copies, deadlines)."""
     document: dict[str, Any] = dump(dispute)
@@ -752,7 +720,7 @@ def _file_answer(row: Any, *, full: bool) -> JSONResponse:
         "state": dispute.state.value if dispute else "new",
         "state_label": LABELS_ZH[dispute.state] if dispute else "待受理",
         "version": dispute.version if dispute else 0,
-        "file": document if full else _masked(document),
+        "file": document if full else masked_document(document),
     }
     headers = {"ETag": f'"{body["version"]}"', "Cache-Control": "no-store" if full else "private"}
     return JSONResponse(body, headers=headers)
