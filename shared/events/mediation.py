@@ -152,6 +152,14 @@ class FollowUpScheduledV1(CaseWorkStepV1):
     due_on: date
 
 
+class PerformanceRecordedV1(CaseWorkStepV1):
+    """Something done to perform the agreement was recorded (art. 31)."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.performance-recorded.v1"
+    performance_records: int
+    performed_at: datetime
+
+
 class FollowUpRecordedV1(CaseWorkStepV1):
     """A follow-up visit was recorded, with how far the agreement was performed."""
 
@@ -192,6 +200,7 @@ class CaseWorkClosedV1(CaseWorkStepV1):
     judicially_confirmed: bool
     confirmed_on: date | None = None
     invited_experts: int = 0
+    performance_records: int = 0
     days_taken: int | None = None
     agreement_form: Literal["written", "oral"] | None = None
 
@@ -219,6 +228,7 @@ BY_STEP: dict[str, type[CaseWorkStepV1]] = {
     "confirmation-applied": JudicialConfirmationAppliedV1,
     "confirmation-decided": JudicialConfirmationDecidedV1,
     "follow-up-scheduled": FollowUpScheduledV1,
+    "performance-recorded": PerformanceRecordedV1,
     "follow-up-recorded": FollowUpRecordedV1,
     "terminated": MediationTerminatedV1,
     "referred-to-police": ReferredToPoliceV1,

@@ -316,6 +316,16 @@ class ConfirmationDecision:
 
 
 @dataclass(frozen=True)
+class PerformanceRecord:
+    """What a party did to perform the agreement, and when (art. 31; 台账 履行情况)."""
+
+    party: str
+    what: str
+    at: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """回访记录 (art. 31): time, person visited, situation, visitor."""
 

@@ -153,6 +153,13 @@ class ScheduleFollowUp:
 
 
 @dataclass(frozen=True)
+class RecordPerformance:
+    party: str
+    what: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class RecordFollowUp:
     visited_at: datetime
     visitor: str
@@ -209,6 +216,7 @@ Command = (
     | ApplyForConfirmation
     | RecordConfirmation
     | ScheduleFollowUp
+    | RecordPerformance
     | RecordFollowUp
     | Terminate
     | ReferToPolice

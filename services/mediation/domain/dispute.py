@@ -43,6 +43,7 @@ from services.mediation.domain.case_file import (
     MediatorChange,
     OralAgreement,
     Performance,
+    PerformanceRecord,
     PoliceReferral,
     Registration,
     Result,
@@ -138,6 +139,7 @@ class Dispute:
     confirmation_decision: ConfirmationDecision | None = None
     follow_ups_due: list[date] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
+    performance: list[PerformanceRecord] = field(default_factory=list)
     termination: Termination | None = None
     police_referral: PoliceReferral | None = None
     extensions: list[Extension] = field(default_factory=list)
@@ -700,6 +702,21 @@ class Dispute:
             {"due_on": cmd.due_on},
         )
 
+    def record_performance(self, cmd: c.RecordPerformance, actor: Actor, now: datetime) -> Step:
+        """Performance supervision (art. 31: 人民调解委员会应当对调解协议的履行情况进行监督，
+        督促当事人履行约定的义务): who paid or did what, and when."""
+        self._require(State.AGREEMENT_EFFECTIVE)
+        self._require_role(actor, WORKERS, "人民调解员或社区民警")
+        self._known_parties((cmd.party,), "party")
+        _not_future(cmd.at, now)
+        self.performance.append(PerformanceRecord(cmd.party, cmd.what, cmd.at, actor.staff_id))
+        return Step(
+            "performance-recorded",
+            f"记录履行情况（第{len(self.performance)}条）",
+            None,
+            {"performance_records": len(self.performance), "performed_at": cmd.at},
+        )
+
     def record_follow_up(self, cmd: c.RecordFollowUp, actor: Actor, now: datetime) -> Step:
         """回访记录 (art. 31). Not performed: back to mediation, or the parties are told
         they may sue (art. 32)."""
@@ -897,6 +914,7 @@ class Dispute:
                 1 for s in self.sessions for p in s.invited if p.kind == Invitee.EXPERT
             ),
             "days_taken": (now - accepted).days if accepted else None,
+            "performance_records": len(self.performance),
             "agreement_form": "written"
             if self.written_agreement
             else ("oral" if self.oral_agreement else None),
@@ -930,6 +948,7 @@ _DISPATCH: dict[type, Callable[[Dispute, Any, Actor, datetime], Step]] = {
     c.ApplyForConfirmation: Dispute.apply_for_confirmation,
     c.RecordConfirmation: Dispute.record_confirmation,
     c.ScheduleFollowUp: Dispute.schedule_follow_up,
+    c.RecordPerformance: Dispute.record_performance,
     c.RecordFollowUp: Dispute.record_follow_up,
     c.Terminate: Dispute.terminate,
     c.ReferToPolice: Dispute.refer_to_police,

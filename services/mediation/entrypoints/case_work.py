@@ -272,6 +272,15 @@ class FollowUpScheduleIn(Body):
         return c.ScheduleFollowUp(self.due_on)
 
 
+class PerformanceIn(Body):
+    party: Short
+    what: Text
+    at: datetime
+
+    def command(self) -> c.RecordPerformance:
+        return c.RecordPerformance(self.party, self.what, self.at)
+
+
 class FollowUpIn(Body):
     visited_at: datetime
     visitor: Short
@@ -639,6 +648,14 @@ async def schedule_follow_up(
     principal: Principal = Depends(WORKERS),
 ) -> JSONResponse:
     """A follow-up visit to supervise performance (art. 31)."""
+    return await _take(request, case_id, principal, body.command())
+
+
+@router.post("/cases/{case_id}/performance", response_model=StepOut, responses=STEP_RESPONSES)
+async def record_performance(
+    case_id: str, body: PerformanceIn, request: Request, principal: Principal = Depends(WORKERS)
+) -> JSONResponse:
+    """履行情况: who paid or did what, when (art. 31)."""
     return await _take(request, case_id, principal, body.command())
 
 

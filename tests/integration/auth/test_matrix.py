@@ -131,6 +131,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
             "judicial-confirmation/application",
             "judicial-confirmation/decision",
             "follow-ups/schedule",
+            "performance",
             "follow-ups",
             "termination",
             "police-referral",

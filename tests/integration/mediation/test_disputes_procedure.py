@@ -127,6 +127,9 @@ async def test_a_dispute_from_submission_through_agreement_confirmation_follow_u
         case_id, "follow-ups/schedule", {"due_on": (today + timedelta(days=1)).isoformat()}
     )
     await mediator.step(
+        case_id, "performance", {"party": "李四", "what": "拆除围墙", "at": ago(minutes=2)}
+    )
+    await mediator.step(
         case_id,
         "follow-ups",
         {
@@ -211,15 +214,16 @@ async def test_a_dispute_from_submission_through_agreement_confirmation_follow_u
         "confirmation-applied",
         "confirmation-decided",
         "follow-up-scheduled",
+        "performance-recorded",
         "follow-up-recorded",
         "closed",
         "archived",
     ]
     assert timeline[5]["actor_id"] == "law-1"
-    assert [e["file_version"] for e in timeline] == list(range(1, 17))
+    assert [e["file_version"] for e in timeline] == list(range(1, 18))
 
     # Every step is an event on the case topic, with the working state and no personal data.
-    events = await published(system, case_id, 16)
+    events = await published(system, case_id, 17)
     assert [e["type"] for e in events][:2] == [
         "cn.gridcase.case.dispute-accepted.v1",
         "cn.gridcase.case.investigation-recorded.v1",
@@ -227,7 +231,7 @@ async def test_a_dispute_from_submission_through_agreement_confirmation_follow_u
     assert all(e["partitionkey"] == case_id for e in events)
     closed = next(e["data"] for e in events if e["type"] == "cn.gridcase.case.case-work-closed.v1")
     assert closed["result"] == "success" and closed["sessions"] == 2
-    assert closed["judicially_confirmed"] is True
+    assert closed["judicially_confirmed"] is True and closed["performance_records"] == 1
     assert closed["unit_code"] == "451102001001" and closed["handler_id"] == mediator_id
     session_two = [
         e["data"] for e in events if e["type"].endswith("mediation-session-recorded.v1")

@@ -425,6 +425,16 @@ def test_follow_ups_are_scheduled_and_recorded_art_31() -> None:
     assert dispute.state == State.AGREEMENT_EFFECTIVE
 
 
+def test_performance_is_recorded_per_party_art_31() -> None:
+    dispute = effective()
+    step = dispute.take(c.RecordPerformance("李四", "支付修缮费2000元", at(10)), MEDIATOR, at(10))
+    assert step.facts == {"performance_records": 1, "performed_at": at(10)}
+    refused("unknown-party", dispute, c.RecordPerformance("王五", "x", at(10)), now=at(10))
+    refused("wrong-state", accepted(), c.RecordPerformance("李四", "x", at(1)))
+    dispute.take(c.Close(Result.SUCCESS, ""), MEDIATOR, at(11))
+    assert dispute.ledger(at(11))["performance_records"] == 1
+
+
 def test_an_unperformed_agreement_goes_back_to_mediation_or_on_to_court_arts_31_32() -> None:
     dispute = effective()
     refused(
