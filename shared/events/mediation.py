@@ -69,6 +69,13 @@ class MediatorRefusedV1(CaseWorkStepV1):
     by: Literal["party", "self"]
 
 
+class MediatorChosenV1(CaseWorkStepV1):
+    """The parties chose a mediator of the committee (art. 19); they joined the case."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.mediator-chosen.v1"
+    staff_id: str
+
+
 class MediationSessionRecordedV1(CaseWorkStepV1):
     """A mediation session was held and recorded (调解记录)."""
 
@@ -219,6 +226,7 @@ BY_STEP: dict[str, type[CaseWorkStepV1]] = {
     "accepted": DisputeAcceptedV1,
     "declined": DisputeDeclinedV1,
     "mediator-refused": MediatorRefusedV1,
+    "mediator-chosen": MediatorChosenV1,
     "session-recorded": MediationSessionRecordedV1,
     "investigation-recorded": InvestigationRecordedV1,
     "agreement-drafted": AgreementDraftedV1,

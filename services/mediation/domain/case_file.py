@@ -157,6 +157,16 @@ class MediatorChange:
 
 
 @dataclass(frozen=True)
+class MediatorChoice:
+    """The parties chose a mediator (art. 19: 由当事人选择一名或者数名人民调解员)."""
+
+    staff_id: str
+    chosen_by: tuple[str, ...]
+    at: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
 class InvitedPerson:
     name: str
     kind: Invitee

@@ -70,6 +70,14 @@ class RefuseMediator:
 
 
 @dataclass(frozen=True)
+class ChooseMediator:
+    """The parties choose a mediator of the committee (art. 19)."""
+
+    staff_id: str
+    chosen_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RecordSession:
     started_at: datetime
     ended_at: datetime
@@ -205,6 +213,7 @@ Command = (
     Accept
     | Decline
     | RefuseMediator
+    | ChooseMediator
     | RecordSession
     | RecordInvestigation
     | DraftWrittenAgreement

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -41,6 +41,7 @@ from services.mediation.domain.case_file import (
     Invitee,
     LegalReview,
     MediatorChange,
+    MediatorChoice,
     OralAgreement,
     Performance,
     PerformanceRecord,
@@ -128,6 +129,7 @@ class Dispute:
     registration: Registration | None = None
     declination: Declination | None = None
     mediator_changes: list[MediatorChange] = field(default_factory=list)
+    mediator_choices: list[MediatorChoice] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     participants: list[str] = field(default_factory=list)  # joined besides the lead
     investigations: list[InvestigationRecord] = field(default_factory=list)
@@ -356,6 +358,44 @@ class Dispute:
             f"{who}：{cmd.staff_id}，请求另行指派",
             cmd.reason,
             {"staff_id": cmd.staff_id, "by": "party" if cmd.by_party else "self"},
+        )
+
+    def choose_mediator(self, cmd: c.ChooseMediator, actor: Actor, now: datetime) -> Step:
+        """The parties choose a mediator (art. 19); the chosen one joins the case at once.
+        Someone a party refused cannot be chosen back without a new application."""
+        self._require(State.IN_MEDIATION, State.AWAITING_SIGNATURES)
+        self._require_role(actor, frozenset({MEDIATOR}), "人民调解员")
+        if cmd.staff_id in self.excluded:
+            raise StepRefused(
+                "excluded",
+                "That mediator was refused or recused on this case.",
+                "该调解员已被拒绝或已回避。",
+                field="staff_id",
+            )
+        if set(cmd.chosen_by) != set(self.party_names):
+            raise StepRefused(
+                "parties",
+                "Every party must agree on the mediator they choose (art. 19).",
+                "选择调解员须经各方当事人一致同意（第十九条）。",
+                field="chosen_by",
+            )
+        self.mediator_choices.append(
+            MediatorChoice(cmd.staff_id, cmd.chosen_by, now, actor.staff_id)
+        )
+        if cmd.staff_id != self.handler_id and cmd.staff_id not in self.participants:
+            self.participants.append(cmd.staff_id)
+        registration = self.registration
+        if (
+            registration is not None
+            and registration.second_mediator is None
+            and cmd.staff_id != registration.first_mediator
+        ):
+            self.registration = replace(registration, second_mediator=cmd.staff_id)
+        return Step(
+            "mediator-chosen",
+            f"当事人选择调解员 {cmd.staff_id}",
+            None,
+            {"staff_id": cmd.staff_id},
         )
 
     def record_session(self, cmd: c.RecordSession, actor: Actor, now: datetime) -> Step:
@@ -937,6 +977,7 @@ _DISPATCH: dict[type, Callable[[Dispute, Any, Actor, datetime], Step]] = {
     c.Accept: Dispute.accept,
     c.Decline: Dispute.decline,
     c.RefuseMediator: Dispute.refuse_mediator,
+    c.ChooseMediator: Dispute.choose_mediator,
     c.RecordSession: Dispute.record_session,
     c.RecordInvestigation: Dispute.record_investigation,
     c.DraftWrittenAgreement: Dispute.draft_agreement,

@@ -100,6 +100,14 @@ class RefuseIn(Body):
         return c.RefuseMediator(self.staff_id, self.by_party, self.reason)
 
 
+class ChooseIn(Body):
+    staff_id: Short
+    chosen_by: list[Short] = Field(min_length=1)
+
+    def command(self) -> c.ChooseMediator:
+        return c.ChooseMediator(self.staff_id, tuple(self.chosen_by))
+
+
 class InvitedIn(Body):
     name: Short
     kind: cf.Invitee
@@ -532,6 +540,14 @@ async def refuse_mediator(
 ) -> JSONResponse:
     """A party refuses a handler, or the handler recuses (arts. 19, 23): routing assigns
     another; the refused person loses access at once."""
+    return await _take(request, case_id, principal, body.command())
+
+
+@router.post("/cases/{case_id}/mediator-choice", response_model=StepOut, responses=STEP_RESPONSES)
+async def choose_mediator(
+    case_id: str, body: ChooseIn, request: Request, principal: Principal = Depends(WORKERS)
+) -> JSONResponse:
+    """The parties choose a mediator (art. 19); the chosen one joins at once."""
     return await _take(request, case_id, principal, body.command())
 
 

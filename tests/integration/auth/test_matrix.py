@@ -120,6 +120,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
             "acceptance",
             "declination",
             "mediator-refusal",
+            "mediator-choice",
             "sessions",
             "investigations",
             "agreement",

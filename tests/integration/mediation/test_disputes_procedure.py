@@ -547,3 +547,18 @@ async def test_idempotency_answers_are_purged_after_96_hours(system: Stack) -> N
         assert await case_work.purge_keys(uow) == 1
     kept = await system.sql("SELECT caller FROM mediation.case_work_idempotency")
     assert kept and "mediator:old" not in [r["caller"] for r in kept]
+
+
+async def test_the_parties_choose_a_second_mediator_art_19(system: Stack) -> None:
+    case_id, mediator = await accepted_case(system)
+    other = "med-2" if mediator.staff_id == "med-1" else "med-1"
+    chosen = await mediator.step(
+        case_id, "mediator-choice", {"staff_id": other, "chosen_by": ["张三", "李四"]}
+    )
+    assert chosen.json()["step"] == "mediator-chosen"
+    file = (await mediator.read(case_id)).json()["file"]
+    assert file["registration"]["second_mediator"] == other
+    assert other in file["participants"]
+    events = await published(system, case_id, 2)
+    assert events[1]["type"] == "cn.gridcase.case.mediator-chosen.v1"
+    assert events[1]["data"]["staff_id"] == other

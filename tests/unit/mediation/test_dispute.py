@@ -204,6 +204,19 @@ def test_a_mediator_recuses_only_themselves_art_23() -> None:
     assert dispute.excluded == ["med-1"]
 
 
+def test_the_parties_choose_a_mediator_who_joins_at_once_art_19() -> None:
+    dispute = accepted()
+    refused("parties", dispute, c.ChooseMediator("med-2", ("张三",)))
+    step = dispute.take(c.ChooseMediator("med-2", ("张三", "李四")), MEDIATOR, at(1))
+    assert step.facts == {"staff_id": "med-2"}
+    assert "med-2" in dispute.participants
+    assert dispute.registration and dispute.registration.second_mediator == "med-2"
+    dispute.take(session_cmd(host="med-2"), OTHER_MEDIATOR, at(2, 3))
+    dispute.take(c.RefuseMediator("med-2", "李四", "不信任"), MEDIATOR, at(3))
+    assert "med-2" not in dispute.participants
+    refused("excluded", dispute, c.ChooseMediator("med-2", ("张三", "李四")), now=at(4))
+
+
 def test_only_a_handler_of_the_case_can_be_refused_and_by_a_party_of_it() -> None:
     refused("not-a-handler", accepted(), c.RefuseMediator("med-9", "张三", "x"))
     refused("unknown-party", accepted(), c.RefuseMediator("med-1", "王五", "x"), OTHER_MEDIATOR)
