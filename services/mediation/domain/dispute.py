@@ -645,7 +645,7 @@ class Dispute:
                 "口头协议须各方当事人达成一致（第三十条）。",
                 field="parties_agreeing",
             )
-        _not_future(cmd.reached_at, now)
+        _not_future(cmd.reached_at, now, "reached_at")
         self.oral_agreement = OralAgreement(
             cmd.content, cmd.terms, cmd.parties_agreeing, cmd.reached_at, actor.staff_id
         )
@@ -762,7 +762,7 @@ class Dispute:
         they may sue (art. 32)."""
         self._require(State.AGREEMENT_EFFECTIVE)
         self._require_role(actor, WORKERS, "人民调解员或社区民警")
-        _not_future(cmd.visited_at, now)
+        _not_future(cmd.visited_at, now, "visited_at")
         if cmd.performance == Performance.PERFORMED and cmd.after != AfterFollowUp.NOTHING:
             raise StepRefused(
                 "after",
@@ -961,13 +961,13 @@ class Dispute:
         }
 
 
-def _not_future(at: datetime, now: datetime) -> None:
+def _not_future(at: datetime, now: datetime, field_name: str = "at") -> None:
     if at > now + timedelta(minutes=5):
         raise StepRefused(
             "future",
             "A recorded time cannot be in the future.",
             "记录时间不能晚于当前时间。",
-            field="at",
+            field=field_name,
         )
 
 

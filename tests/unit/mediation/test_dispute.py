@@ -518,3 +518,12 @@ def test_a_terminated_case_closes_as_failure_or_terminated_with_a_reason() -> No
     dispute.take(c.Close(Result.TERMINATED, "当事人起诉"), MEDIATOR, at(3))
     assert dispute.state == State.CLOSED
     refused("wrong-state", Dispute("c"), c.Archive(2026, "1", "10年"))
+
+
+def test_a_future_time_is_refused_on_its_own_field() -> None:
+    visit = c.RecordFollowUp(
+        at(30), "med-1", "张三", Performance.PERFORMED, "x", AfterFollowUp.NOTHING
+    )
+    assert refused("future", effective(), visit, now=at(4)).field == "visited_at"
+    oral = c.RecordOralAgreement("x", (), ("张三", "李四"), at(9))
+    assert refused("future", accepted(), oral, now=at(1)).field == "reached_at"
