@@ -1,4 +1,4 @@
-"""Wires the mediation service: its case view consumer and routes."""
+"""Wires the mediation service: its case view consumer, case work and routes."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.mediation.adapters import case_work_tables  # noqa: F401  (registers the tables)
 from services.mediation.adapters.tables import TABLES
+from services.mediation.entrypoints.case_work import router as case_work_router
 from services.mediation.entrypoints.consumers import case_view_consumer
 from services.mediation.entrypoints.http import router
+from services.mediation.service_layer import case_work
 from services.mediation.service_layer.figures import (
     FIGURES_INTERVAL_S,
     refresh_at_start,
     refresh_case_figures,
 )
+from services.mediation.state import MediationRuntime, MediationState
 from shared.periodic import PeriodicTask
+from shared.privacy.crypto import KeyRing
 from shared.runtime import ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
@@ -22,20 +27,31 @@ NAME = "mediation"
 MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 
 
-def build_runtime(settings: GridcaseSettings) -> ServiceRuntime[None]:
-    runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES, state=None)
+def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
+    runtime = ServiceRuntime(
+        name=NAME,
+        settings=settings,
+        tables=TABLES,
+        state=MediationState(pii_keys=KeyRing.parse(settings.pii_keys)),
+    )
     runtime.consumer_specs.append(case_view_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_case_figures)
     )
+    runtime.periodic.append(PeriodicTask("purge-idempotency-keys", 3600.0, _purge_keys))
     return runtime
 
 
-def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:
+async def _purge_keys(runtime: MediationRuntime) -> None:
+    async with runtime.uow() as uow:
+        await case_work.purge_keys(uow)
+
+
+def build_app(runtime: MediationRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router],
+        [router, case_work_router],
         title="GridCase mediation",
         description="Case work: the dashboard, mediation sessions, agreements and follow-ups.",
         manage_lifecycle=manage_lifecycle,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.events import intake, routing, topics
+from shared.events import intake, mediation, routing, topics
 from shared.events.envelope import STRUCTURED_CONTENT_TYPE, CloudEvent
 from shared.events.payload import Payload
 
@@ -23,7 +23,7 @@ _STREAM_TOPICS = {
 
 
 def all_payloads() -> list[type[Payload]]:
-    return [*intake.PAYLOADS, *routing.PAYLOADS]
+    return [*intake.PAYLOADS, *routing.PAYLOADS, *mediation.PAYLOADS]
 
 
 def topic_of(payload: type[Payload]) -> str:

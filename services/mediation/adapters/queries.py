@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mediation.adapters.case_work_access import not_refused
 from services.mediation.adapters.tables import cases
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
@@ -35,7 +36,11 @@ _COLUMNS = [cases.c[name] for name in CaseView.__dataclass_fields__]
 
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
-    return jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
+    # A person a party refused, or who recused, no longer sees the case (arts. 19, 23).
+    return and_(
+        jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id),
+        not_refused(principal),
+    )
 
 
 def _view(row: Any) -> CaseView:

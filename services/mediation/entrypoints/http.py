@@ -14,11 +14,11 @@ from pydantic import BaseModel
 from services.mediation.adapters import queries
 from services.mediation.adapters.queries import CaseView
 from services.mediation.domain.case_status import LABELS_ZH
+from services.mediation.state import MediationRuntime
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import Principal
 from shared.http.problems import not_found
-from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["cases"])
 DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
@@ -65,7 +65,7 @@ async def list_cases(
     principal: Principal = Depends(READERS),
 ) -> list[CaseOut]:
     """Most recently submitted cases in the caller's jurisdiction first."""
-    runtime: ServiceRuntime[None] = request.app.state.runtime
+    runtime: MediationRuntime = request.app.state.runtime
     async with runtime.uow() as uow:
         views = await queries.recent_cases(uow.connection, principal, status, limit)
     return [_case_out(v) for v in views]
@@ -76,7 +76,7 @@ async def get_case(
     case_id: str, request: Request, principal: Principal = Depends(READERS)
 ) -> CaseOut:
     """One case; outside the caller's jurisdiction it is not found (404)."""
-    runtime: ServiceRuntime[None] = request.app.state.runtime
+    runtime: MediationRuntime = request.app.state.runtime
     async with runtime.uow() as uow:
         view = await queries.case(uow.connection, principal, case_id)
     if view is None:

@@ -7,6 +7,7 @@ down to the street only: never a case or a person.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from services.mediation.adapters.figures import cases_by_street_and_status
 from shared.logging import get_logger
@@ -19,7 +20,7 @@ FIGURES_INTERVAL_S = 15.0
 log = get_logger(__name__)
 
 
-async def refresh_case_figures(runtime: ServiceRuntime[None]) -> None:
+async def refresh_case_figures(runtime: ServiceRuntime[Any]) -> None:
     async with runtime.uow() as uow:
         counts = await cases_by_street_and_status(uow.connection)
     # Cleared and set with no await between: a scrape never sees half a refresh, and a
@@ -30,7 +31,7 @@ async def refresh_case_figures(runtime: ServiceRuntime[None]) -> None:
     FIGURES_REFRESHED.labels(runtime.name).set(time.time())
 
 
-async def refresh_at_start(runtime: ServiceRuntime[None]) -> None:
+async def refresh_at_start(runtime: ServiceRuntime[Any]) -> None:
     """The first refresh, so the gauges exist from start-up; a failure waits for the next."""
     try:
         await refresh_case_figures(runtime)

@@ -7,7 +7,8 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
-from shared.messaging.received import Received
+from shared.events.mediation import MediatorRefusedV1
+from shared.messaging.received import Received, read_payload
 from shared.messaging.specs import ConsumerSpec
 
 # A case waits up to this long for others to be routed with it: under load, a
@@ -20,9 +21,14 @@ def case_consumer(cache: handlers.RoutingCache) -> ConsumerSpec:
         submitted = [Received.read(CaseSubmittedV1, event) for event in events]
         await handlers.assign_submitted_cases(uow, submitted, cache)
 
+    async def on_handler_refused(uow: UnitOfWork, event: CloudEvent) -> None:
+        refused = read_payload(MediatorRefusedV1, event)
+        await handlers.replace_refused_handler(uow, cache, refused)
+
     return ConsumerSpec(
         name="case-router",
         topics=[topics.CASE],
+        handlers={MediatorRefusedV1.event_type: on_handler_refused},
         batch_handlers={CaseSubmittedV1.event_type: on_submitted_batch},
         gather_ms=ROUTING_GATHER_MS,
     )

@@ -23,8 +23,12 @@ from services.routing.domain.staff import StaffMember
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.intake import CaseSubmittedV1
+from shared.events.mediation import MediatorRefusedV1
 from shared.events.routing import AssignmentTrigger, Candidate, CaseAssignedV1, Participant
+from shared.logging import get_logger
 from shared.messaging.received import Received
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -401,6 +405,33 @@ async def recuse(
     )
     await uow.commit()
     return assignment_id
+
+
+async def replace_refused_handler(
+    uow: UnitOfWork, cache: RoutingCache, refused: MediatorRefusedV1
+) -> str | None:
+    """Mediation recorded that a party refused a handler or the handler recused (People's
+    Mediation Law arts. 19, 23): exclude them and route the case again, as the 回避
+    route does. Nothing to do if they no longer handle it (the route was used first, or
+    the event is replayed after a later assignment). The consumer commits."""
+    reason = (
+        "当事人拒绝该调解员（人民调解法第十九、二十三条）"
+        if refused.by == "party"
+        else "调解员自行回避（人民调解法第二十三条）"
+    )
+    try:
+        return await _reassign(
+            uow,
+            cache,
+            refused.case_id,
+            trigger="recusal",
+            staff_id=refused.staff_id,
+            reason=reason,
+            allowed="participant",
+        )
+    except (CaseNotRouted, ReassignmentRefused) as exc:
+        log.info("refused_handler_not_replaced", case_id=refused.case_id, error=type(exc).__name__)
+        return None
 
 
 async def escalate(uow: UnitOfWork, cache: RoutingCache, case_id: str, reason: str) -> str:

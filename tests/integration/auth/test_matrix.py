@@ -112,6 +112,41 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
     ("mediation", "GET", "/"): (PUBLIC, frozenset()),
     ("mediation", "GET", "/cases"): (STAFF, frozenset({CLIENT_READ})),
     ("mediation", "GET", "/cases/{case_id}"): (STAFF, frozenset({CLIENT_READ})),
+    # Case work: the case's handlers write (the rest of the rule is in the query);
+    # supervisors above read; the full file only for those who contact the parties.
+    **{
+        ("mediation", "POST", f"/cases/{{case_id}}/{step}"): (roles.HANDLERS, frozenset())
+        for step in (
+            "acceptance",
+            "declination",
+            "mediator-refusal",
+            "mediator-choice",
+            "sessions",
+            "investigations",
+            "agreement",
+            "agreement/review",
+            "agreement/party-signatures",
+            "agreement/mediator-signature",
+            "agreement/seal",
+            "oral-agreement",
+            "judicial-confirmation/application",
+            "judicial-confirmation/decision",
+            "follow-ups/schedule",
+            "performance",
+            "follow-ups",
+            "termination",
+            "police-referral",
+            "time-limit-extension",
+            "closing",
+            "archive",
+        )
+    },
+    ("mediation", "GET", "/cases/{case_id}/file"): (roles.HANDLERS | OPS_ADMIN, frozenset()),
+    ("mediation", "GET", "/cases/{case_id}/timeline"): (roles.HANDLERS | OPS_ADMIN, frozenset()),
+    ("mediation", "GET", "/cases/{case_id}/file/full"): (
+        frozenset({roles.MEDIATOR, roles.COMMUNITY_POLICE, roles.LEGAL_ADVISER}),
+        frozenset(),
+    ),
     ("escalation", "GET", "/cases/{case_id}/clocks"): (STAFF, frozenset({CLIENT_READ})),
 }
 # FastAPI's own documentation routes.
