@@ -32,7 +32,7 @@ def case_fields(events: Iterable[CloudEvent]) -> dict[str, Any]:
         case_id = case_of(event)
         if case_id is not None:
             cases[case_id] = None
-        correlations[event.correlationid or event.id] = None
+            correlations[event.correlationid or event.id] = None
     return {
         "case_ids": list(cases),
         "correlation_ids": list(correlations),
