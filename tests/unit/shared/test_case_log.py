@@ -7,7 +7,13 @@ from shared.events.envelope import CloudEvent
 
 
 def _event(type_: str, data: dict[str, object], correlation: str) -> CloudEvent:
-    return CloudEvent(source="/gridcase/test", type=type_, data=data, correlationid=correlation)
+    return CloudEvent(
+        source="/gridcase/test",
+        type=type_,
+        data=data,
+        correlationid=correlation,
+        partitionkey=correlation,
+    )
 
 
 def test_case_events_give_their_case_and_correlation_ids_each_once_in_order() -> None:
