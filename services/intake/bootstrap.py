@@ -46,6 +46,7 @@ async def _scrub_restricted_outbox(runtime: ServiceRuntime) -> None:
 def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None) -> ServiceRuntime:
     assert TABLES.schema == SCHEMA
     config = config or IntakeConfig()
+    config.refuse_development_keys(settings.environment)
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
