@@ -89,7 +89,8 @@ async def promote_diary_entry(
     request: Request,
     principal: Principal = Depends(OFFICER),
 ) -> JSONResponse:
-    """Turn one of my diary entries into a report."""
+    """Turn one of my diary entries into a report, at the entry's place or at the one
+    given here (needed when the entry has none)."""
     claim = idempotency_claim(request, _scope(principal), dump(body))
     cmd = PromoteDiaryEntry(
         staff_id=principal.staff_id,
@@ -98,6 +99,7 @@ async def promote_diary_entry(
         category=body.category,
         subcategory=body.subcategory,
         title=body.title,
+        location=body.location_value() if body.has_place() else None,
     )
     return respond(await promote(request, cmd, claim))
 

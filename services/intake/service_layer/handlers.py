@@ -152,7 +152,10 @@ async def promote_diary_entry(
     keys: KeyRing,
     idem: IdempotencyClaim | None = None,
 ) -> Answer:
-    """Open a report from a diary entry (its text and place); an entry is promoted once."""
+    """Open a report from a diary entry (its text and place); an entry is promoted once.
+
+    The officer's place replaces the entry's; with neither, the report is refused with
+    ``location-required`` at ``#/location``, as a report without a place is."""
     conn = uow.connection
     prior = await _claimed(conn, idem)
     if prior is not None:
@@ -173,13 +176,14 @@ async def promote_diary_entry(
             Issue("#", "already-promoted", "This entry was already promoted.", "该日记已转为事件。")
         )
     point = Point(entry.lng, entry.lat) if entry.lng is not None else None
+    place = cmd.location or Location(point, point, entry.crs, entry.grid_code, entry.address)
     report = SubmitReport(
         kind=cmd.kind,
         category=cmd.category,
         subcategory=cmd.subcategory,
         title=cmd.title,
         description=entry.content,
-        location=Location(point, point, entry.crs, entry.grid_code, entry.address),
+        location=place,
         reporter=Reporter(channel="officer", staff_id=cmd.staff_id),
         source="上报",
         parties=(),
