@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from services.intake.adapters.storage import BlobStore
 from services.intake.domain.commands import Reporter
 from services.intake.domain.media import AttachmentRefused, check_attachment
+from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.schemas import CategoryIn, SubmissionIn
 from services.intake.entrypoints.submitting import dump, personal_data_keys, respond, submit
 from services.intake.entrypoints.support import (
@@ -53,7 +54,7 @@ async def submit_desk_report(
 ) -> JSONResponse:
     """Accept a report or dispute at the desk. A 2xx means it and its event are committed.
     The operator is recorded as its reporter, so they can follow it before it is routed."""
-    claim = idempotency_claim(request, "desk", dump(body))
+    claim = idempotency_claim(request, key_owners.desk(principal), dump(body))
     reporter = Reporter(channel="desk", staff_id=principal.staff_id)
     answer = await submit(request, body.to_command(reporter), claim)
     return respond(answer)

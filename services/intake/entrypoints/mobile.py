@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from services.intake.domain.commands import PromoteDiaryEntry, Reporter, WriteDiaryEntry
+from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.schemas import DiaryEntryIn, PromoteIn, SubmissionIn, SyncIn
 from services.intake.entrypoints.submitting import dump, promote, respond, submit, write_diary
 from services.intake.entrypoints.support import (
@@ -44,7 +45,7 @@ DIARY_PATH = "/mobile/v1/diary"
 
 
 def _scope(principal: Principal) -> str:
-    return f"officer:{principal.staff_id}"
+    return key_owners.officer(principal)
 
 
 def _officer(principal: Principal) -> Reporter:

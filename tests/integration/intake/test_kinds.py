@@ -281,9 +281,7 @@ async def test_a_diary_entry_without_a_place_is_promoted_with_the_place_the_offi
     assert nowhere.headers["content-type"].startswith("application/problem+json")
     [error] = nowhere.json()["errors"]
     assert (error["pointer"], error["code"]) == ("#/location", "location-required")
-    english = await intake.post(
-        path, json=promote, headers={**headers, "Accept-Language": "en"}
-    )
+    english = await intake.post(path, json=promote, headers={**headers, "Accept-Language": "en"})
     assert english.json()["errors"][0]["detail"] == "Give a point, a grid code or an address."
     assert await count(stack) == 0
     promoted = await intake.post(

@@ -15,9 +15,7 @@ REAL_PII_KEYS = "k1:" + base64.b64encode(b"r" * 32).decode()
 
 
 def _settings(environment: Environment) -> GridcaseSettings:
-    return GridcaseSettings(
-        environment=environment, secret_key="s" * 40, pii_keys=REAL_PII_KEYS
-    )
+    return GridcaseSettings(environment=environment, secret_key="s" * 40, pii_keys=REAL_PII_KEYS)
 
 
 @pytest.mark.parametrize("environment", [Environment.PRODUCTION, Environment.STAGING])
