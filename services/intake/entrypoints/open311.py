@@ -37,6 +37,7 @@ from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, verify_token
 from shared.http.problems import Problem, prefers_chinese
+from shared.privacy.free_text import mask_optional, mask_text
 
 # Reads are public, as in GeoReport v2; POST checks its api_key itself and is audited.
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -352,13 +353,13 @@ def _request_view(row: Any, slugs: dict[str, str]) -> dict[str, Any]:
         "status_notes": f"并入 {row.duplicate_of}" if row.duplicate_of else row.status,
         "service_name": row.category,
         "service_code": slugs.get(row.category, row.category),
-        "description": row.description,
+        "description": mask_text(row.description),  # a public view: numbers masked
         "agency_responsible": row.unit_code,
         "service_notice": None,
         "requested_datetime": row.submitted_at.isoformat(),
         "updated_datetime": row.updated_at.isoformat(),
         "expected_datetime": expected,
-        "address": row.address,
+        "address": mask_optional(row.address),
         "address_id": None,
         "zipcode": None,
         "lat": row.lat,

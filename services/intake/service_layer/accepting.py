@@ -42,12 +42,14 @@ from shared.events import topics
 from shared.events.intake import (
     CasePartiesV1,
     CaseSubmittedV1,
+    CaseTextV1,
     PartyFullV1,
     PartyV1,
     ReportLinkedV1,
 )
 from shared.events.payload import GeoPoint, Payload
 from shared.privacy.crypto import KeyRing
+from shared.privacy.free_text import mask_optional, mask_text
 
 # The duplicate search reads at most this many candidates per submission.
 CANDIDATES = 50
@@ -353,24 +355,28 @@ def accept(
             duplicate.case_id,
             context,
         )
+    # The case stream is a masked view: phone and ID numbers typed into the text are
+    # masked there, and the text in full goes with the parties, to the restricted topic.
+    title, description = mask_text(cmd.title), mask_text(cmd.description)
+    facts, address = mask_optional(cmd.facts), mask_optional(cmd.location.address)
     submitted = CaseSubmittedV1(
         case_id=report_id,
         case_number=number,
         kind=cmd.kind,  # type: ignore[arg-type]
         category=cmd.category,
         subcategory=cmd.subcategory,
-        title=cmd.title,
-        description=cmd.description,
+        title=title,
+        description=description,
         source=cmd.source,
         location=GeoPoint(lng=point.lng, lat=point.lat) if point else None,
         original_location=GeoPoint(lng=original.lng, lat=original.lat) if original else None,
         original_crs=cmd.location.crs,
         grid_code=cmd.location.grid_code,
-        address=cmd.location.address,
+        address=address,
         jurisdiction_checked=ref.area.known,
         risk_signals=signals,
         people_involved=cmd.people_involved,
-        facts=cmd.facts,
+        facts=facts,
         amount_involved=cmd.amount_involved,
         parties=[_party_event(p) for p in cmd.parties],
         attachments=list(unique_attachments),
@@ -389,6 +395,22 @@ def accept(
             submitted_at=now,
         )
         events.append((topics.CASE_RESTRICTED, report_id, parties))
+    if (title, description, facts, address) != (
+        cmd.title,
+        cmd.description,
+        cmd.facts,
+        cmd.location.address,
+    ):
+        text = CaseTextV1(
+            case_id=report_id,
+            case_number=number,
+            title=cmd.title,
+            description=cmd.description,
+            facts=cmd.facts,
+            address=cmd.location.address,
+            submitted_at=now,
+        )
+        events.append((topics.CASE_RESTRICTED, report_id, text))
     return Acceptance(
         report_id, row, tuple(events), Answer(201, body), unique_attachments, None, context
     )

@@ -1,5 +1,6 @@
 """Dispute parties as staff see them: masked for every reader, in full for the roles
 that contact the parties, and each full view audited in the transaction of the read.
+The full view also carries the case's free text unmasked.
 
 Stored parties hold their ID number, phone and address encrypted (``KeyRing``); the
 masked view decrypts only to mask, so a masked answer never carries a full value.
@@ -80,9 +81,14 @@ async def view_full_parties(
     conn = uow.connection
     row = (
         await conn.execute(
-            select(submissions.c.case_id, submissions.c.case_number, submissions.c.parties).where(
-                submissions.c.case_id == case_id, in_jurisdiction(principal)
-            )
+            select(
+                submissions.c.case_id,
+                submissions.c.case_number,
+                submissions.c.parties,
+                submissions.c.title,
+                submissions.c.description,
+                submissions.c.facts,
+            ).where(submissions.c.case_id == case_id, in_jurisdiction(principal))
         )
     ).first()
     if row is None:
@@ -102,7 +108,15 @@ async def view_full_parties(
         ),
     )
     await uow.commit()
-    return {"case_id": row.case_id, "case_number": row.case_number, "parties": parties}
+    return {
+        "case_id": row.case_id,
+        "case_number": row.case_number,
+        "parties": parties,
+        # The free text unmasked: it may hold the phone and ID numbers masked elsewhere.
+        "title": row.title,
+        "description": row.description,
+        "facts": row.facts,
+    }
 
 
 async def scrub_sent_restricted(conn: AsyncConnection, outbox: Table, topic: str) -> int:

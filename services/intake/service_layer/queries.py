@@ -16,19 +16,21 @@ from services.intake.adapters.tables import (
 )
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
+from shared.privacy.free_text import mask_text
 
 STATUS_LABELS = {"submitted": "已受理", "assigned": "已分派", "closed": "已办结"}
 
 
 def _public_view(row: Any) -> dict[str, Any]:
-    """A case as the public may see it: no reporter, no parties, no contact."""
+    """A case as the public may see it: no reporter, no parties, no contact, and phone
+    and ID numbers in the title masked."""
     return {
         "case_id": row.case_id,
         "case_number": row.case_number,
         "kind": row.kind,
         "category": row.category,
         "subcategory": row.subcategory,
-        "title": row.title,
+        "title": mask_text(row.title),
         "status": row.status,
         "status_label": STATUS_LABELS.get(row.status, row.status),
         "submitted_at": row.submitted_at.isoformat(),
