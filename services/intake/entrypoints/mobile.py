@@ -178,9 +178,9 @@ async def sync(
     return {"results": results}
 
 
-def _page(items: list[dict[str, Any]], since: int) -> dict[str, Any]:
-    next_since = max((int(i["change_seq"]) for i in items), default=since)
-    return {"items": items, "next_since": next_since}
+def _page(page: queries.SyncPage) -> dict[str, Any]:
+    """The items and the cursor for the next call (see ``queries.SyncPage``)."""
+    return {"items": page.rows, "next_since": page.next_since}
 
 
 SINCE = Query(0, ge=0, le=2**62, description="The next_since of the previous page; 0 for all.")
@@ -197,8 +197,8 @@ async def my_todo(
     """Cases assigned to me (待办). With ``since``, also the ones that left my list
     (``in_list: false``), so the phone can drop them."""
     async with uow_for(request) as uow:
-        items = await queries.todo(uow.connection, principal.staff_id, since, limit)
-    return _page(items, since)
+        page = await queries.todo(uow.connection, principal.staff_id, since, limit)
+    return _page(page)
 
 
 @router.get("/done")
@@ -210,8 +210,8 @@ async def my_done(
 ) -> dict[str, Any]:
     """What I reported, and closed cases that were mine (已办)."""
     async with uow_for(request) as uow:
-        items = await queries.done(uow.connection, principal.staff_id, since, limit)
-    return _page(items, since)
+        page = await queries.done(uow.connection, principal.staff_id, since, limit)
+    return _page(page)
 
 
 @router.get("/diary")
@@ -222,5 +222,5 @@ async def my_diary(
     principal: Principal = Depends(OFFICER),
 ) -> dict[str, Any]:
     async with uow_for(request) as uow:
-        items = await queries.diary(uow.connection, principal.staff_id, since, limit)
-    return _page(items, since)
+        page = await queries.diary(uow.connection, principal.staff_id, since, limit)
+    return _page(page)

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.adapters.tables import (
     attachments,
     case_number_seq,
-    change_seq,
     submission_attachments,
     submissions,
+    this_transaction,
 )
 from services.intake.domain.case_numbers import case_number
 from services.intake.domain.commands import Party, Reporter, SubmitReport
@@ -431,7 +431,7 @@ async def store(uow: UnitOfWork, accepted: Sequence[Acceptance], now: datetime) 
         await conn.execute(
             update(submissions)
             .where(submissions.c.case_id.in_(linked))
-            .values(change_seq=change_seq.next_value(), updated_at=now)
+            .values(change_xid=this_transaction(), updated_at=now)
         )
     for acceptance in accepted:
         for topic, key, payload in acceptance.events:

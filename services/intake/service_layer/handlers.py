@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.adapters.tables import (
     attachments,
     categories,
-    change_seq,
     diary_entries,
     registry_units,
     submissions,
+    this_transaction,
 )
 from services.intake.domain.commands import (
     Location,
@@ -201,7 +201,7 @@ async def promote_diary_entry(
     await conn.execute(
         update(diary_entries)
         .where(diary_entries.c.entry_id == cmd.entry_id)
-        .values(promoted_case_id=answer.body["case_id"], change_seq=change_seq.next_value())
+        .values(promoted_case_id=answer.body["case_id"], change_xid=this_transaction())
     )
     return await _finish(uow, idem, answer)
 
@@ -294,7 +294,7 @@ _ASSIGN = (
         ),
         unit_code=bindparam("b_unit_code"),
         status="assigned",
-        change_seq=change_seq.next_value(),
+        change_xid=this_transaction(),
         updated_at=bindparam("b_updated_at"),
     )
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, Table, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import (
@@ -114,7 +115,6 @@ async def by_tracking_hash(conn: AsyncConnection, digest: str) -> Any:
 def _list_item(row: Any, staff_id: str) -> dict[str, Any]:
     item = _public_view(row)
     item.update(
-        change_seq=row.change_seq,
         assignee_id=row.assignee_id,
         unit_code=row.unit_code,
         duplicate_of=row.duplicate_of,
@@ -127,63 +127,129 @@ def _list_item(row: Any, staff_id: str) -> dict[str, Any]:
     return item
 
 
-async def todo(
-    conn: AsyncConnection, staff_id: str, since: int, limit: int
-) -> list[dict[str, Any]]:
+# Cursors handed out before the cursor followed transaction ids counted a sequence and
+# are all below this; a cursor below it reads from the start, so such a phone sees every
+# row once more instead of missing any.
+CURSOR_BASE = 2**40
+
+
+# The oldest transaction of this database still running (or, with none, the next id):
+# every one of its transactions below it has finished. Transactions of other databases
+# on the server (never writers of these tables) do not hold it back; one that cannot be
+# placed (no session shown, a prepared transaction) does, which only delays.
+_HORIZON = text(
+    """
+SELECT least(
+    pg_snapshot_xmax(s),
+    (SELECT min(x) FROM pg_snapshot_xip(s) AS x
+     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                       WHERE a.backend_xid = xid(x)
+                         AND a.datname IS DISTINCT FROM current_database()))
+)::text::bigint AS horizon
+FROM pg_current_snapshot() AS s
+"""
+)
+
+
+@dataclass(frozen=True)
+class SyncPage:
+    """One page of a phone's incremental sync and the cursor for the next.
+
+    Every row carries ``change_xid``, the id of the transaction that last changed it.
+    Transaction ids are handed out when a transaction first writes, not when it commits,
+    so a plain "greater than the last one seen" cursor skips a change whose transaction
+    began before, and committed after, one already read. Here a page holds only rows
+    below the oldest transaction still running (``_HORIZON``): every
+    transaction below it has committed or rolled back, so nothing below the cursor can
+    appear later. The price is a delay, never a loss: a change shows once every older
+    transaction in the database has finished (normally milliseconds). A transaction's
+    rows are never split between pages; ``next_since`` is that horizon (plus
+    ``CURSOR_BASE``), or the first transaction a full page had no room for.
+    """
+
+    rows: list[Any]
+    next_since: int
+
+
+async def _sync_page(
+    conn: AsyncConnection,
+    table: Table,
+    where: list[ColumnElement[bool]],
+    order: ColumnElement[Any],
+    since: int,
+    limit: int,
+) -> SyncPage:
+    horizon = int((await conn.execute(_HORIZON)).scalar_one())
+    start = max(since - CURSOR_BASE, 0)
+    xid = table.c.change_xid
+    rows = (
+        await conn.execute(
+            select(table)
+            .where(*where, xid >= start, xid < horizon)
+            .order_by(xid, order)
+            .limit(limit)
+        )
+    ).all()
+    if len(rows) < limit:
+        return SyncPage(list(rows), horizon + CURSOR_BASE)
+    last = int(rows[-1].change_xid)
+    if rows[0].change_xid < last:
+        # The last transaction may go on past this page: it comes whole on the next.
+        return SyncPage([r for r in rows if r.change_xid < last], last + CURSOR_BASE)
+    # One transaction fills the page: all of it, however many rows it changed.
+    whole = await conn.execute(select(table).where(*where, xid == last).order_by(order))
+    return SyncPage(list(whole.all()), last + 1 + CURSOR_BASE)
+
+
+async def todo(conn: AsyncConnection, staff_id: str, since: int, limit: int) -> SyncPage:
     """Cases assigned to me and not closed; with ``in_list`` false for ones that left me."""
-    rows = (
-        await conn.execute(
-            select(submissions)
-            .where(
-                or_(
-                    submissions.c.assignee_id == staff_id,
-                    submissions.c.previous_assignee_id == staff_id,
-                ),
-                submissions.c.duplicate_of.is_(None),
-                submissions.c.change_seq > since,
-            )
-            .order_by(submissions.c.change_seq)
-            .limit(limit)
-        )
-    ).all()
-    items = [_list_item(r, staff_id) for r in rows]
+    page = await _sync_page(
+        conn,
+        submissions,
+        [
+            or_(
+                submissions.c.assignee_id == staff_id,
+                submissions.c.previous_assignee_id == staff_id,
+            ),
+            submissions.c.duplicate_of.is_(None),
+        ],
+        submissions.c.case_id,
+        since,
+        limit,
+    )
+    items = [_list_item(r, staff_id) for r in page.rows]
     # A first sync (since=0) needs only what is still mine.
-    return [i for i in items if i["in_list"]] if since == 0 else items
+    return SyncPage([i for i in items if i["in_list"]] if since == 0 else items, page.next_since)
 
 
-async def done(
-    conn: AsyncConnection, staff_id: str, since: int, limit: int
-) -> list[dict[str, Any]]:
+async def done(conn: AsyncConnection, staff_id: str, since: int, limit: int) -> SyncPage:
     """What I reported (上报), and cases assigned to me that are closed."""
-    rows = (
-        await conn.execute(
-            select(submissions)
-            .where(
-                or_(
-                    submissions.c.reporter_id == staff_id,
-                    (submissions.c.assignee_id == staff_id) & (submissions.c.status == "closed"),
-                ),
-                submissions.c.change_seq > since,
+    page = await _sync_page(
+        conn,
+        submissions,
+        [
+            or_(
+                submissions.c.reporter_id == staff_id,
+                (submissions.c.assignee_id == staff_id) & (submissions.c.status == "closed"),
             )
-            .order_by(submissions.c.change_seq)
-            .limit(limit)
-        )
-    ).all()
-    return [_list_item(r, staff_id) for r in rows]
+        ],
+        submissions.c.case_id,
+        since,
+        limit,
+    )
+    return SyncPage([_list_item(r, staff_id) for r in page.rows], page.next_since)
 
 
-async def diary(
-    conn: AsyncConnection, staff_id: str, since: int, limit: int
-) -> list[dict[str, Any]]:
-    rows = (
-        await conn.execute(
-            select(diary_entries)
-            .where(diary_entries.c.staff_id == staff_id, diary_entries.c.change_seq > since)
-            .order_by(diary_entries.c.change_seq)
-            .limit(limit)
-        )
-    ).all()
-    return [
+async def diary(conn: AsyncConnection, staff_id: str, since: int, limit: int) -> SyncPage:
+    page = await _sync_page(
+        conn,
+        diary_entries,
+        [diary_entries.c.staff_id == staff_id],
+        diary_entries.c.entry_id,
+        since,
+        limit,
+    )
+    items = [
         {
             "entry_id": r.entry_id,
             "content": r.content,
@@ -192,11 +258,11 @@ async def diary(
             "address": r.address,
             "location": {"lng": r.lng, "lat": r.lat} if r.lng is not None else None,
             "promoted_case_id": r.promoted_case_id,
-            "change_seq": r.change_seq,
             "created_at": r.created_at.isoformat(),
         }
-        for r in rows
+        for r in page.rows
     ]
+    return SyncPage(items, page.next_since)
 
 
 async def open311_requests(
