@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import (
+    SCHEMA,
     attachments,
     case_number_seq,
     submission_attachments,
@@ -203,12 +204,58 @@ def attachment_issues(cmd: SubmitReport, missing: set[str]) -> list[Issue]:
     ]
 
 
-async def next_sequences(conn: AsyncConnection, n: int) -> list[int]:
-    """``n`` values of the case number sequence in one round trip."""
-    rows = await conn.execute(
-        select(case_number_seq.next_value()).select_from(func.generate_series(1, n))
-    )
-    return [int(v) for v in rows.scalars()]
+# The first key of intake's advisory locks on duplicate cells (pg_advisory_xact_lock's
+# two-key form keeps them apart from any other advisory lock in the database).
+DUPLICATE_CELL_LOCKS = 0x1D_0C
+
+
+def _cell_key(category: str, x: int, y: int) -> int:
+    digest = hashlib.blake2b(f"{category}|{x}|{y}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def duplicate_cells(cmds: Sequence[SubmitReport], policy: DuplicatePolicy) -> list[int]:
+    """The lock keys a transaction takes before it searches these reports' duplicates.
+
+    The map is cut into squares of a side twice the duplicate radius (in degrees of
+    latitude); a report locks, for its category, every square its search box touches.
+    Two reports within the radius of each other lock a common square (the one holding
+    either point lies in the other's box), so whichever transaction searches second
+    waits for the first to commit, then sees its case: across processes and between
+    the group commit and the one-request path alike. Reports further apart rarely meet
+    (at most six squares each; a hash collision only makes one wait). Sorted, so that
+    transactions taking several keys always take them in one order and never deadlock.
+    """
+    dlat = policy.radius_m / 111_000
+    side = 2 * dlat
+    keys: set[int] = set()
+    for cmd in cmds:
+        point = cmd.location.point
+        if point is None or not searches_duplicates(cmd, policy):
+            continue
+        dlng = dlat / max(math.cos(math.radians(point.lat)), 0.01)
+        xs = range(math.floor((point.lng - dlng) / side), math.floor((point.lng + dlng) / side) + 1)
+        ys = range(math.floor((point.lat - dlat) / side), math.floor((point.lat + dlat) / side) + 1)
+        keys.update(_cell_key(cmd.category, x, y) for x in xs for y in ys)
+    return sorted(keys)
+
+
+# The cells' locks ride on the numbering statement (no extra round trip): its scalar
+# subquery runs once, taking the keys in array order, and the duplicate search that
+# follows is a new statement, with a snapshot taken after the locks were granted.
+_NUMBER_AND_LOCK_SQL = f"""
+SELECT nextval('{SCHEMA}.{case_number_seq.name}') AS value,
+       (SELECT count(pg_advisory_xact_lock({DUPLICATE_CELL_LOCKS}, k))
+        FROM unnest(CAST(:cells AS int[])) AS k) AS locked
+FROM generate_series(1, CAST(:n AS int))
+"""  # noqa: S608 - names and the lock key are constants; values are bound parameters
+
+
+async def next_sequences(conn: AsyncConnection, n: int, cells: Sequence[int] = ()) -> list[int]:
+    """``n`` values of the case number sequence in one round trip, after taking the
+    ``duplicate_cells`` locks ``cells`` (held until the transaction ends)."""
+    rows = await conn.execute(text(_NUMBER_AND_LOCK_SQL), {"n": n, "cells": list(cells)})
+    return [int(row.value) for row in rows]
 
 
 def _sealed(keys: KeyRing, field: str, value: str | None) -> str | None:

@@ -17,8 +17,10 @@ Semantics are those of the one-request path (``handlers.submit_report``):
   it is handed back to take the one-request path on its own, so one bad report cannot
   fail the others and a database outage is answered as before.
 
-One writer per process serialises batches, so two reports of one batch or of two
-batches of this process cannot both open a case at the same place.
+Two reports of one batch see each other in arrival order; across batches, processes
+and the one-request path, the duplicate cells' advisory locks (``duplicate_cells``)
+make the second search wait for the first commit, so two identical reports never both
+open a case.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from services.intake.service_layer.accepting import (
     DuplicatePolicy,
     accept,
     attachment_issues,
+    duplicate_cells,
     missing_attachments,
     nearest,
     next_sequences,
@@ -161,7 +164,9 @@ class SubmissionBatcher:
             if not mine:
                 return
             now = datetime.now(UTC)
-            sequences = await next_sequences(conn, len(mine))
+            sequences = await next_sequences(
+                conn, len(mine), duplicate_cells([w.cmd for w in mine], policy)
+            )
             stored = await stored_candidates(conn, [w.cmd for w in mine], now, policy)
             accepted: list[Acceptance] = []
             earlier: list[Candidate] = []

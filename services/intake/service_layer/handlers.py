@@ -37,6 +37,7 @@ from services.intake.service_layer.accepting import (
     DuplicatePolicy,
     accept,
     attachment_issues,
+    duplicate_cells,
     missing_attachments,
     nearest,
     next_sequences,
@@ -71,7 +72,7 @@ async def _open_case(
     if issues:
         raise SubmissionRefused(*issues)
     now = datetime.now(UTC)
-    (sequence,) = await next_sequences(conn, 1)
+    (sequence,) = await next_sequences(conn, 1, duplicate_cells([cmd], policy))
     (candidates,) = await stored_candidates(conn, [cmd], now, policy)
     acceptance = accept(
         cmd,

@@ -64,7 +64,8 @@ async def test_diary_sync_never_misses_an_entry_that_commits_out_of_order(
         # A raw insert, as any writer of the table: the change columns are its defaults.
         await slow.connection.exec_driver_sql(
             "INSERT INTO intake.diary_entries (entry_id, staff_id, content, occurred_on) "
-            f"VALUES ('{slow_id}', 'go-002', '慢', '2026-11-20')"
+            "VALUES ($1, 'go-002', '慢', '2026-11-20')",
+            (slow_id,),
         )
         quick = await intake.post(
             "/mobile/v1/diary", json={"content": "快", "occurred_on": "2026-11-21"}, headers=me
