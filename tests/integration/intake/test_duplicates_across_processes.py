@@ -76,7 +76,7 @@ async def test_identical_reports_at_two_processes_at_once_open_one_case(
             batcher(first_process).submit(command(i), None, context),
             batcher(second_process).submit(command(i), None, context),
         )
-        assert sorted(a.status_code for a in answers) == [200, 201]
+        assert sorted(a.status_code for a in answers if a is not None) == [200, 201]
     assert await _cases(stack) == [(1, 2)] * 3
 
 
@@ -89,5 +89,5 @@ async def test_identical_reports_on_the_batch_and_the_one_request_paths_open_one
             batcher(stack.runtime("intake")).submit(command(i), None, context),
             _one_request(second_process, command(i)),
         )
-        assert sorted(a.status_code for a in answers) == [200, 201]
+        assert sorted(a.status_code for a in answers if a is not None) == [200, 201]
     assert await _cases(stack) == [(1, 2)] * 3
