@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.intake.adapters.repository import scrub_sent_restricted
 from services.intake.adapters.storage import LocalBlobStore
 from services.intake.adapters.tables import SCHEMA, TABLES
 from services.intake.config import IntakeConfig
@@ -15,7 +16,6 @@ from services.intake.entrypoints.consumers import case_status_consumer, registry
 from services.intake.entrypoints.support import RateLimiter, duplicate_policy
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import purge_expired
-from services.intake.service_layer.personal_data import scrub_sent_restricted
 from services.intake.service_layer.reference import ReferenceCache
 from shared.events import topics
 from shared.privacy.crypto import KeyRing
@@ -30,7 +30,7 @@ async def _purge_old_idempotency_keys(runtime: ServiceRuntime) -> None:
     """Drop keys past their time to live (they are kept ≥ 72 h): at start, then hourly."""
     config: IntakeConfig = runtime.state["config"]
     async with runtime.uow() as uow:
-        await purge_expired(uow.connection, timedelta(hours=config.idempotency_ttl_h))
+        await purge_expired(uow, timedelta(hours=config.idempotency_ttl_h))
         await uow.commit()
 
 

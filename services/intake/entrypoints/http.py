@@ -11,6 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from services.intake.adapters import queries
 from services.intake.adapters.storage import BlobStore
 from services.intake.domain.commands import Reporter
 from services.intake.domain.media import AttachmentRefused, check_attachment
@@ -24,7 +25,7 @@ from services.intake.entrypoints.support import (
     runtime_of,
     uow_for,
 )
-from services.intake.service_layer import handlers, personal_data, queries
+from services.intake.service_layer import handlers, personal_data
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
@@ -126,7 +127,7 @@ async def list_categories(
 ) -> list[dict[str, Any]]:
     """The active category dictionary: report classes with subtypes, dispute types."""
     async with uow_for(request) as uow:
-        ref = await reference_cache(runtime_of(request)).get(uow.connection)
+        ref = await reference_cache(runtime_of(request)).get(uow)
     return [
         {
             "kind": c.kind,

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from services.intake.adapters import queries
 from services.intake.domain.commands import PromoteDiaryEntry, Reporter, WriteDiaryEntry
 from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.schemas import DiaryEntryIn, PromoteIn, SubmissionIn, SyncIn
@@ -26,7 +27,6 @@ from services.intake.entrypoints.support import (
     runtime_of,
     uow_for,
 )
-from services.intake.service_layer import queries
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from shared.auth import roles
 from shared.auth.policy import Access

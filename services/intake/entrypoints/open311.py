@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from services.intake.adapters import queries
 from services.intake.domain.categories import Category
 from services.intake.domain.commands import Reporter
 from services.intake.domain.phones import normalise_phone
@@ -31,7 +32,6 @@ from services.intake.entrypoints.support import (
     runtime_of,
     uow_for,
 )
-from services.intake.service_layer import queries
 from services.intake.service_layer.accepting import tracking_hash
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
@@ -145,7 +145,7 @@ def _service(category: Category, chinese: bool) -> dict[str, Any]:
 
 async def _categories(request: Request) -> list[Category]:
     async with uow_for(request) as uow:
-        ref = await reference_cache(runtime_of(request)).get(uow.connection)
+        ref = await reference_cache(runtime_of(request)).get(uow)
     return [c for c in ref.categories.active("report") if c.slug]
 
 

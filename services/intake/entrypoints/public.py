@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from services.intake.adapters import queries
 from services.intake.domain.commands import Reporter
 from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.schemas import ResidentSubmissionIn
@@ -22,7 +23,6 @@ from services.intake.entrypoints.support import (
     runtime_of,
     uow_for,
 )
-from services.intake.service_layer import queries
 from services.intake.service_layer.accepting import tracking_hash
 from shared.auth.policy import PUBLIC, Access
 from shared.http.problems import not_found

@@ -32,24 +32,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from services.intake.adapters import queries, repository
 from services.intake.domain.commands import SubmitReport
+from services.intake.domain.duplicates import (
+    Candidate,
+    DuplicatePolicy,
+    duplicate_cells,
+    nearest,
+)
+from services.intake.domain.idempotency import Answer, IdempotencyClaim
 from services.intake.domain.refusals import SubmissionRefused
 from services.intake.domain.validation import submission_issues
 from services.intake.service_layer import idempotency
-from services.intake.service_layer.accepting import (
-    Acceptance,
-    Candidate,
-    DuplicatePolicy,
-    accept,
-    attachment_issues,
-    duplicate_cells,
-    missing_attachments,
-    nearest,
-    next_sequences,
-    store,
-    stored_candidates,
-)
-from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
+from services.intake.service_layer.accepting import Acceptance, accept, attachment_issues, store
 from services.intake.service_layer.reference import ReferenceCache
 from shared.db.unit_of_work import EventContext, UnitOfWork
 from shared.logging import get_logger
@@ -133,8 +128,10 @@ class SubmissionBatcher:
         policy, keys = self._policy(), self._keys()
         async with self._uow_factory() as uow:
             conn = uow.connection
-            ref = await self._reference.get(conn)
-            missing = await missing_attachments(conn, {d for w in batch for d in w.cmd.attachments})
+            ref = await self._reference.get(uow)
+            missing = await queries.missing_attachments(
+                conn, {d for w in batch for d in w.cmd.attachments}
+            )
             valid: list[_Waiting] = []
             for waiting in batch:
                 issues = submission_issues(waiting.cmd, ref) + attachment_issues(
@@ -147,7 +144,7 @@ class SubmissionBatcher:
                 else:
                     waiting.answer(None)  # a replay of an earlier answer wins over a refusal
             claimed = await idempotency.claim_new(
-                conn,
+                uow,
                 list({(w.claim.scope, w.claim.key): w.claim for w in valid if w.claim}.values()),
             )
             mine: list[_Waiting] = []
@@ -164,10 +161,10 @@ class SubmissionBatcher:
             if not mine:
                 return
             now = datetime.now(UTC)
-            sequences = await next_sequences(
+            sequences = await repository.next_sequences(
                 conn, len(mine), duplicate_cells([w.cmd for w in mine], policy)
             )
-            stored = await stored_candidates(conn, [w.cmd for w in mine], now, policy)
+            stored = await queries.stored_candidates(conn, [w.cmd for w in mine], now, policy)
             accepted: list[Acceptance] = []
             earlier: list[Candidate] = []
             for waiting, sequence, candidates in zip(mine, sequences, stored, strict=True):
@@ -186,7 +183,7 @@ class SubmissionBatcher:
                     earlier.append(candidate)
             await store(uow, accepted, now)
             await idempotency.record_many(
-                conn, [(w.claim, a.answer) for w, a in zip(mine, accepted, strict=True) if w.claim]
+                uow, [(w.claim, a.answer) for w, a in zip(mine, accepted, strict=True) if w.claim]
             )
             await uow.commit()
         self.batches += 1

@@ -51,7 +51,7 @@ async def second_process(stack: Stack, intake: httpx.AsyncClient) -> AsyncIterat
 
 async def _one_request(runtime: ServiceRuntime, cmd: SubmitReport) -> Any:
     async with runtime.uow() as uow:
-        ref = await runtime.state["reference"].get(uow.connection)
+        ref = await runtime.state["reference"].get(uow)
         return await handlers.submit_report(
             uow, cmd, ref, duplicate_policy(runtime), runtime.state["pii_keys"]
         )

@@ -8,7 +8,7 @@ import random
 
 from services.intake.domain.commands import Location, Point, Reporter, SubmitReport
 from services.intake.domain.coordinates import distance_m
-from services.intake.service_layer.accepting import DuplicatePolicy, duplicate_cells
+from services.intake.domain.duplicates import DuplicatePolicy, duplicate_cells
 
 POLICY = DuplicatePolicy(radius_m=100.0)
 

@@ -1,7 +1,11 @@
-"""Read side: what a reporter, an officer's phone or an Open311 client may see."""
+"""Intake's reads, returning rows or plain values: what a reporter, an officer's phone
+or an Open311 client may see, and what the write path checks against (reference data,
+duplicate candidates, uploaded attachments)."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,10 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import (
     attachments,
+    categories,
     diary_entries,
+    registry_units,
     submission_attachments,
     submissions,
 )
+from services.intake.domain.area import MirroredUnit, ServingArea
+from services.intake.domain.categories import Category, CategoryDictionary
+from services.intake.domain.commands import SubmitReport
+from services.intake.domain.duplicates import Candidate, DuplicatePolicy, searches_duplicates
+from services.intake.domain.validation import Reference
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 from shared.privacy.free_text import mask_text
@@ -315,3 +326,118 @@ async def attachment_media_type(
             select(attachments.c.media_type).where(attachments.c.sha256 == digest, linked_in_scope)
         )
     ).scalar_one_or_none()
+
+
+# --- what the write path reads ---------------------------------------------------------
+
+# The duplicate search reads at most this many candidates per submission.
+CANDIDATES = 50
+
+# Table name and limit are constants; every value is a bound parameter.
+_CANDIDATES_SQL = f"""
+SELECT q.i, s.case_id, s.case_number, s.category, s.lng, s.lat
+FROM unnest(CAST(:i AS int[]), CAST(:category AS text[]),
+            CAST(:lng0 AS float8[]), CAST(:lng1 AS float8[]),
+            CAST(:lat0 AS float8[]), CAST(:lat1 AS float8[]))
+     AS q(i, category, lng0, lng1, lat0, lat1)
+CROSS JOIN LATERAL (
+    SELECT case_id, case_number, category, lng, lat
+    FROM {submissions.fullname} s
+    WHERE s.category = q.category
+      AND s.duplicate_of IS NULL AND s.status <> 'closed' AND s.kind = 'report'
+      AND s.lat BETWEEN q.lat0 AND q.lat1 AND s.lng BETWEEN q.lng0 AND q.lng1
+      AND s.submitted_at >= :since
+    LIMIT {CANDIDATES}
+) s
+"""  # noqa: S608
+
+
+async def stored_candidates(
+    conn: AsyncConnection, cmds: Sequence[SubmitReport], now: datetime, policy: DuplicatePolicy
+) -> list[list[Candidate]]:
+    """For each command, the open reports of its category near it (one query for all)."""
+    found: list[list[Candidate]] = [[] for _ in cmds]
+    params: dict[str, list[Any]] = {
+        k: [] for k in ("i", "category", "lng0", "lng1", "lat0", "lat1")
+    }
+    dlat = policy.radius_m / 111_000
+    for i, cmd in enumerate(cmds):
+        point = cmd.location.point
+        if point is None or not searches_duplicates(cmd, policy):
+            continue
+        dlng = dlat / max(math.cos(math.radians(point.lat)), 0.01)
+        for name, value in (
+            ("i", i),
+            ("category", cmd.category),
+            ("lng0", point.lng - dlng),
+            ("lng1", point.lng + dlng),
+            ("lat0", point.lat - dlat),
+            ("lat1", point.lat + dlat),
+        ):
+            params[name].append(value)
+    if not params["i"]:
+        return found
+    rows = await conn.execute(text(_CANDIDATES_SQL), {**params, "since": now - policy.window})
+    for row in rows:
+        found[row.i].append(Candidate(row.case_id, row.case_number, row.category, row.lng, row.lat))
+    return found
+
+
+async def missing_attachments(conn: AsyncConnection, digests: set[str]) -> set[str]:
+    """Which of these attachment ids were never uploaded."""
+    if not digests:
+        return set()
+    found = set(
+        (
+            await conn.execute(
+                select(attachments.c.sha256).where(attachments.c.sha256.in_(sorted(digests)))
+            )
+        ).scalars()
+    )
+    return digests - found
+
+
+async def load_reference(conn: AsyncConnection) -> Reference:
+    """The serving area (the registry mirror) and the category dictionary."""
+    units = (
+        await conn.execute(
+            select(
+                registry_units.c.code,
+                registry_units.c.level,
+                registry_units.c.parent_code,
+                registry_units.c.boundary,
+            )
+        )
+    ).all()
+    rows = (await conn.execute(select(categories).order_by(categories.c.sort))).all()
+    return Reference(
+        area=ServingArea(MirroredUnit(u.code, u.level, u.parent_code, u.boundary) for u in units),
+        categories=CategoryDictionary(
+            Category(
+                kind=r.kind,
+                code=r.code,
+                name_en=r.name_en,
+                slug=r.slug,
+                subtypes=tuple(r.subtypes or ()),
+                response_hours=r.response_hours,
+                active=r.active,
+            )
+            for r in rows
+        ),
+    )
+
+
+async def parties_and_text(conn: AsyncConnection, case_id: str, principal: Principal) -> Any:
+    """A case's stored parties (sealed) and free text, if in ``principal``'s jurisdiction."""
+    return (
+        await conn.execute(
+            select(
+                submissions.c.case_id,
+                submissions.c.case_number,
+                submissions.c.parties,
+                submissions.c.title,
+                submissions.c.description,
+                submissions.c.facts,
+            ).where(submissions.c.case_id == case_id, in_jurisdiction(principal))
+        )
+    ).first()
