@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.intake.adapters.repository import scrub_sent_restricted
 from services.intake.adapters.storage import LocalBlobStore
 from services.intake.adapters.tables import SCHEMA, TABLES
 from services.intake.config import IntakeConfig
@@ -15,7 +16,6 @@ from services.intake.entrypoints.consumers import case_status_consumer, registry
 from services.intake.entrypoints.support import duplicate_policy
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import purge_expired
-from services.intake.service_layer.personal_data import scrub_sent_restricted
 from services.intake.service_layer.reference import ReferenceCache
 from services.intake.state import IntakeRuntime, IntakeState
 from shared.events import topics
@@ -33,7 +33,7 @@ async def _purge_old_idempotency_keys(runtime: IntakeRuntime) -> None:
     """Drop keys past their time to live (they are kept ≥ 72 h): at start, then hourly."""
     ttl = timedelta(hours=runtime.state.config.idempotency_ttl_h)
     async with runtime.uow() as uow:
-        await purge_expired(uow.connection, ttl)
+        await purge_expired(uow, ttl)
         await uow.commit()
 
 
@@ -49,6 +49,7 @@ async def _scrub_restricted_outbox(runtime: IntakeRuntime) -> None:
 def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None) -> IntakeRuntime:
     assert TABLES.schema == SCHEMA
     config = config or IntakeConfig()
+    config.refuse_development_keys(settings.environment)
     attachments_dir = Path(config.attachments_dir or Path(settings.state_dir) / "attachments")
     state = IntakeState(
         config=config,

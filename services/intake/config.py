@@ -5,6 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.settings import Environment
+
+# Accepted in development and tests so that demos work; refused anywhere else.
+DEVELOPMENT_OPEN311_KEY = "dev-open311-key"
+
 
 class IntakeConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDCASE_INTAKE_", extra="ignore")
@@ -20,7 +25,7 @@ class IntakeConfig(BaseSettings):
     # Keys are kept at least this long (the issue asks for 72 h).
     idempotency_ttl_h: int = Field(default=96, ge=72)
     # Comma-separated Open311 api_keys accepted for POST requests.
-    open311_api_keys: str = "dev-open311-key"
+    open311_api_keys: str = DEVELOPMENT_OPEN311_KEY
     # Limits on request bodies: JSON, and attachment uploads.
     max_json_bytes: int = 256 * 1024
     max_upload_bytes: int = 21 * 1024 * 1024
@@ -33,3 +38,14 @@ class IntakeConfig(BaseSettings):
 
     def api_keys(self) -> set[str]:
         return {k.strip() for k in self.open311_api_keys.split(",") if k.strip()}
+
+    def refuse_development_keys(self, environment: Environment) -> None:
+        """Outside development and tests, the development Open311 key is refused at start,
+        as ``shared.settings`` refuses the placeholder secret and personal-data keys."""
+        if environment in (Environment.DEVELOPMENT, Environment.TEST):
+            return
+        if DEVELOPMENT_OPEN311_KEY in self.api_keys():
+            raise ValueError(
+                "GRIDCASE_INTAKE_OPEN311_API_KEYS holds the development key; set real keys "
+                f"for GRIDCASE_ENVIRONMENT={environment}"
+            )

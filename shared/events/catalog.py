@@ -129,9 +129,10 @@ _TOPIC_DESCRIPTIONS = {
     topics.REGISTRY: "Organisation tree and staff changes, keyed by unit code or staff id.",
     topics.CYCLE: "Time limits, supervision and the monthly cycle.",
     topics.CASE_RESTRICTED: (
-        "RESTRICTED. Dispute parties' full ID numbers, phones and addresses, keyed by case "
-        "id, in order with the case. Production limits this topic and its `.dlq` with Kafka "
-        "ACLs: write for intake only, read for consumers entitled to personal data. The "
-        "public `gridcase.case.v1` carries the same parties masked."
+        "RESTRICTED. Dispute parties' full ID numbers, phones and addresses, and free text "
+        "that holds phone or ID numbers, keyed by case id, in order with the case. "
+        "Production limits this topic and its `.dlq` with Kafka ACLs: write for intake "
+        "only, read for consumers entitled to personal data. The public `gridcase.case.v1` "
+        "carries the same parties and text masked."
     ),
 }

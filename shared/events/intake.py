@@ -1,9 +1,10 @@
 """Events the intake service produces, keyed by case id.
 
 On the public ``gridcase.case.v1`` personal data of dispute parties travels only
-masked (``110***********1234``, ``138****5678``). The full values go only to the
-restricted ``gridcase.case.restricted.v1`` (``CasePartiesV1``), which production
-limits with Kafka ACLs.
+masked (``110***********1234``, ``138****5678``), and so do phone and ID numbers typed
+into the free text (``shared.privacy.free_text``). The full values go only to the
+restricted ``gridcase.case.restricted.v1`` (``CasePartiesV1``, ``CaseTextV1``), which
+production limits with Kafka ACLs.
 """
 
 from __future__ import annotations
@@ -94,4 +95,25 @@ class CasePartiesV1(Payload):
     submitted_at: datetime
 
 
-PAYLOADS: tuple[type[Payload], ...] = (CaseSubmittedV1, ReportLinkedV1, CasePartiesV1)
+class CaseTextV1(Payload):
+    """A new case's free text in full (restricted topic; published with the case when
+    the case event carries it masked because it holds phone or ID numbers)."""
+
+    event_type: ClassVar[str] = "cn.gridcase.restricted.case-text.v1"
+    producer: ClassVar[str] = "intake"
+
+    case_id: str
+    case_number: str
+    title: str
+    description: str
+    facts: str | None = None
+    address: str | None = None
+    submitted_at: datetime
+
+
+PAYLOADS: tuple[type[Payload], ...] = (
+    CaseSubmittedV1,
+    ReportLinkedV1,
+    CasePartiesV1,
+    CaseTextV1,
+)

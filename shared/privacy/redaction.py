@@ -2,14 +2,15 @@
 
 Field names cover structured log arguments (``phone=…``); the patterns catch values
 that slipped into free text (an exception message echoing its input): 18-digit
-resident ID numbers (GB 11643) and mainland mobile numbers.
+resident ID numbers (GB 11643) and mainland phone numbers (``shared.privacy.free_text``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from shared.privacy.free_text import ID_NUMBER, LANDLINE, MOBILE
 
 SENSITIVE_FIELDS = frozenset(
     {
@@ -29,14 +30,12 @@ SENSITIVE_FIELDS = frozenset(
         "contact",
     }
 )
-ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-# Mainland mobiles, optionally with +86 and spaces or dashes between groups.
-MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])")
 REDACTED = "[redacted]"
 
 
 def redact_text(text: str) -> str:
-    return MOBILE.sub(REDACTED, ID_NUMBER.sub(REDACTED, text))
+    """Phone and ID numbers as ``free_text`` finds them, replaced whole."""
+    return LANDLINE.sub(REDACTED, MOBILE.sub(REDACTED, ID_NUMBER.sub(REDACTED, text)))
 
 
 def redact(value: Any, depth: int = 0) -> Any:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Float,
     Index,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Sequence,
     Table,
     Text,
+    cast,
     func,
     text,
 )
@@ -36,9 +38,14 @@ SCHEMA = "intake"
 TABLES = ServiceMetadata(SCHEMA)
 
 case_number_seq = Sequence("case_number_seq", metadata=TABLES.metadata)
-# Every insert or change of a row an officer's lists show takes the next value: the
-# `since` cursor of incremental sync.
-change_seq = Sequence("change_seq", metadata=TABLES.metadata)
+
+
+def this_transaction() -> ColumnElement[int]:
+    """The id of the current transaction (64-bit, never wraps): every insert or change of
+    a row an officer's lists show stores it in ``change_xid``, the sync cursor's key
+    (``queries.SyncPage``)."""
+    return cast(cast(func.pg_current_xact_id(), Text), BigInteger)
+
 
 submissions = Table(
     "submissions",
@@ -76,7 +83,7 @@ submissions = Table(
     Column("previous_assignee_id", Text),
     Column("unit_code", Text),
     Column("response_hours", Integer),
-    Column("change_seq", BigInteger, nullable=False, server_default=change_seq.next_value()),
+    Column("change_xid", BigInteger, nullable=False, server_default=this_transaction()),
     Column("submitted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index(
@@ -86,9 +93,9 @@ submissions = Table(
         "lng",
         postgresql_where=text("duplicate_of IS NULL AND status <> 'closed'"),
     ),
-    Index("ix_submissions_reporter", "reporter_id", "change_seq"),
-    Index("ix_submissions_assignee", "assignee_id", "change_seq"),
-    Index("ix_submissions_previous_assignee", "previous_assignee_id", "change_seq"),
+    Index("ix_submissions_reporter", "reporter_id", "change_xid"),
+    Index("ix_submissions_assignee", "assignee_id", "change_xid"),
+    Index("ix_submissions_previous_assignee", "previous_assignee_id", "change_xid"),
     Index("ix_submissions_duplicate_of", "duplicate_of"),
 )
 
@@ -144,9 +151,9 @@ diary_entries = Table(
     Column("address", Text),
     Column("client_id", Text),
     Column("promoted_case_id", Text),
-    Column("change_seq", BigInteger, nullable=False, server_default=change_seq.next_value()),
+    Column("change_xid", BigInteger, nullable=False, server_default=this_transaction()),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("ix_diary_staff", "staff_id", "change_seq"),
+    Index("ix_diary_staff", "staff_id", "change_xid"),
 )
 
 attachments = Table(

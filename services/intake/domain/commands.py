@@ -88,3 +88,5 @@ class PromoteDiaryEntry:
     category: str
     title: str
     subcategory: str | None = None
+    # Given by the officer: replaces the entry's place (an entry may have none).
+    location: Location | None = None

@@ -11,9 +11,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from services.intake.adapters import queries
 from services.intake.adapters.storage import BlobStore
 from services.intake.domain.commands import Reporter
 from services.intake.domain.media import AttachmentRefused, check_attachment
+from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.problems import ATTACHMENT_REFUSED
 from services.intake.entrypoints.schemas import CategoryIn, SubmissionIn
 from services.intake.entrypoints.submitting import dump, personal_data_keys, respond, submit
@@ -24,7 +26,7 @@ from services.intake.entrypoints.support import (
     runtime_of,
     uow_for,
 )
-from services.intake.service_layer import handlers, personal_data, queries
+from services.intake.service_layer import handlers, personal_data
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
@@ -54,7 +56,7 @@ async def submit_desk_report(
 ) -> JSONResponse:
     """Accept a report or dispute at the desk. A 2xx means it and its event are committed.
     The operator is recorded as its reporter, so they can follow it before it is routed."""
-    claim = idempotency_claim(request, "desk", dump(body))
+    claim = idempotency_claim(request, key_owners.desk(principal), dump(body))
     reporter = Reporter(channel="desk", staff_id=principal.staff_id)
     answer = await submit(request, body.to_command(reporter), claim)
     return respond(answer)
@@ -122,7 +124,7 @@ async def list_categories(
 ) -> list[dict[str, Any]]:
     """The active category dictionary: report classes with subtypes, dispute types."""
     async with uow_for(request) as uow:
-        ref = await reference_cache(runtime_of(request)).get(uow.connection)
+        ref = await reference_cache(runtime_of(request)).get(uow)
     return [
         {
             "kind": c.kind,

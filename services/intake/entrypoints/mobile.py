@@ -15,7 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from services.intake.adapters import queries
 from services.intake.domain.commands import PromoteDiaryEntry, Reporter, WriteDiaryEntry
+from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.schemas import DiaryEntryIn, PromoteIn, SubmissionIn, SyncIn
 from services.intake.entrypoints.submitting import dump, promote, respond, submit, write_diary
 from services.intake.entrypoints.support import (
@@ -25,7 +27,6 @@ from services.intake.entrypoints.support import (
     runtime_of,
     uow_for,
 )
-from services.intake.service_layer import queries
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from shared.auth import roles
 from shared.auth.policy import Access
@@ -44,7 +45,7 @@ DIARY_PATH = "/mobile/v1/diary"
 
 
 def _scope(principal: Principal) -> str:
-    return f"officer:{principal.staff_id}"
+    return key_owners.officer(principal)
 
 
 def _officer(principal: Principal) -> Reporter:
@@ -89,7 +90,8 @@ async def promote_diary_entry(
     request: Request,
     principal: Principal = Depends(OFFICER),
 ) -> JSONResponse:
-    """Turn one of my diary entries into a report."""
+    """Turn one of my diary entries into a report, at the entry's place or at the one
+    given here (needed when the entry has none)."""
     claim = idempotency_claim(request, _scope(principal), dump(body))
     cmd = PromoteDiaryEntry(
         staff_id=principal.staff_id,
@@ -98,6 +100,7 @@ async def promote_diary_entry(
         category=body.category,
         subcategory=body.subcategory,
         title=body.title,
+        location=body.location_value() if body.has_place() else None,
     )
     return respond(await promote(request, cmd, claim))
 
@@ -175,9 +178,9 @@ async def sync(
     return {"results": results}
 
 
-def _page(items: list[dict[str, Any]], since: int) -> dict[str, Any]:
-    next_since = max((int(i["change_seq"]) for i in items), default=since)
-    return {"items": items, "next_since": next_since}
+def _page(page: queries.SyncPage) -> dict[str, Any]:
+    """The items and the cursor for the next call (see ``queries.SyncPage``)."""
+    return {"items": page.rows, "next_since": page.next_since}
 
 
 SINCE = Query(0, ge=0, le=2**62, description="The next_since of the previous page; 0 for all.")
@@ -194,8 +197,8 @@ async def my_todo(
     """Cases assigned to me (待办). With ``since``, also the ones that left my list
     (``in_list: false``), so the phone can drop them."""
     async with uow_for(request) as uow:
-        items = await queries.todo(uow.connection, principal.staff_id, since, limit)
-    return _page(items, since)
+        page = await queries.todo(uow.connection, principal.staff_id, since, limit)
+    return _page(page)
 
 
 @router.get("/done")
@@ -207,8 +210,8 @@ async def my_done(
 ) -> dict[str, Any]:
     """What I reported, and closed cases that were mine (已办)."""
     async with uow_for(request) as uow:
-        items = await queries.done(uow.connection, principal.staff_id, since, limit)
-    return _page(items, since)
+        page = await queries.done(uow.connection, principal.staff_id, since, limit)
+    return _page(page)
 
 
 @router.get("/diary")
@@ -219,5 +222,5 @@ async def my_diary(
     principal: Principal = Depends(OFFICER),
 ) -> dict[str, Any]:
     async with uow_for(request) as uow:
-        items = await queries.diary(uow.connection, principal.staff_id, since, limit)
-    return _page(items, since)
+        page = await queries.diary(uow.connection, principal.staff_id, since, limit)
+    return _page(page)

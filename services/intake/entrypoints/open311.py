@@ -18,9 +18,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from services.intake.adapters import queries
 from services.intake.domain.categories import Category
 from services.intake.domain.commands import Reporter
 from services.intake.domain.phones import normalise_phone
+from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.schemas import SubmissionIn
 from services.intake.entrypoints.submitting import dump, submit
 from services.intake.entrypoints.support import (
@@ -30,12 +32,12 @@ from services.intake.entrypoints.support import (
     runtime_of,
     uow_for,
 )
-from services.intake.service_layer import queries
 from services.intake.service_layer.accepting import tracking_hash
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, verify_token
 from shared.http.problems import Problem, prefers_chinese
+from shared.privacy.free_text import mask_optional, mask_text
 
 # Reads are public, as in GeoReport v2; POST checks its api_key itself and is audited.
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -143,7 +145,7 @@ def _service(category: Category, chinese: bool) -> dict[str, Any]:
 
 async def _categories(request: Request) -> list[Category]:
     async with uow_for(request) as uow:
-        ref = await reference_cache(runtime_of(request)).get(uow.connection)
+        ref = await reference_cache(runtime_of(request)).get(uow)
     return [c for c in ref.categories.active("report") if c.slug]
 
 
@@ -214,21 +216,23 @@ def _float(form: dict[str, str], name: str) -> float | None:
         raise Open311Error(400, f"{name} must be a number") from None
 
 
-def _api_key_accepted(request: Request, api_key: str | None) -> bool:
-    """An ``api_key`` is either one configured for intake, or an access token with the
-    ``open311:submit`` scope (what routing's ``POST /auth/token`` gives a client)."""
+def _api_key_owner(request: Request, api_key: str | None) -> str | None:
+    """Who is calling, as the owner of its Idempotency-Keys; None if the ``api_key`` is
+    neither one configured for intake nor an access token with the ``open311:submit``
+    scope (what routing's ``POST /auth/token`` gives a client)."""
     if not api_key:
-        return False
+        return None
+    secret = runtime_of(request).settings.secret_key
     if api_key in config_of(runtime_of(request)).api_keys():
-        return True
+        return key_owners.open311_api_key(secret, api_key)
     try:
-        principal = verify_token(runtime_of(request).settings.secret_key, api_key)
+        principal = verify_token(secret, api_key)
     except InvalidToken:
-        return False
+        return None
     if roles.SCOPE_OPEN311 not in principal.scopes:
-        return False
+        return None
     request.state.principal = principal
-    return True
+    return key_owners.open311_client(principal)
 
 
 @router.post("/requests.{fmt}", dependencies=[Depends(CREATE)])
@@ -239,7 +243,8 @@ async def create_request(fmt: str, request: Request) -> Response:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     except Exception:
         raise Open311Error(400, "The body is not a valid form") from None
-    if not _api_key_accepted(request, form.get("api_key")):
+    owner = _api_key_owner(request, form.get("api_key"))
+    if owner is None:
         raise Open311Error(403, "Invalid api_key")
     code = form.get("service_code", "")
     category = next((c for c in await _categories(request) if c.slug == code), None)
@@ -280,7 +285,7 @@ async def create_request(fmt: str, request: Request) -> Response:
         anonymous=True,
         device_id=form.get("device_id") or None,
     )
-    claim = idempotency_claim(request, "open311", dump(body))
+    claim = idempotency_claim(request, owner, dump(body))
     try:
         answer = await submit(request, body.to_command(reporter), claim)
     except Problem as problem:
@@ -348,13 +353,13 @@ def _request_view(row: Any, slugs: dict[str, str]) -> dict[str, Any]:
         "status_notes": f"并入 {row.duplicate_of}" if row.duplicate_of else row.status,
         "service_name": row.category,
         "service_code": slugs.get(row.category, row.category),
-        "description": row.description,
+        "description": mask_text(row.description),  # a public view: numbers masked
         "agency_responsible": row.unit_code,
         "service_notice": None,
         "requested_datetime": row.submitted_at.isoformat(),
         "updated_datetime": row.updated_at.isoformat(),
         "expected_datetime": expected,
-        "address": row.address,
+        "address": mask_optional(row.address),
         "address_id": None,
         "zipcode": None,
         "lat": row.lat,

@@ -12,11 +12,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from services.intake.adapters import queries
 from services.intake.domain.commands import Reporter
+from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.schemas import ResidentSubmissionIn
 from services.intake.entrypoints.submitting import dump, respond, submit
-from services.intake.entrypoints.support import idempotency_claim, rate_limited, uow_for
-from services.intake.service_layer import queries
+from services.intake.entrypoints.support import (
+    idempotency_claim,
+    rate_limited,
+    runtime_of,
+    uow_for,
+)
 from services.intake.service_layer.accepting import tracking_hash
 from shared.auth.policy import PUBLIC, Access
 from shared.http.problems import not_found
@@ -34,7 +40,9 @@ RESIDENT_SUBMISSION = Access(public=True, audit=True)
 )
 async def submit_resident_report(body: ResidentSubmissionIn, request: Request) -> JSONResponse:
     """Submit a report or dispute as a resident; keep the ``tracking_token``."""
-    claim = idempotency_claim(request, "public", dump(body))
+    # The key is the resident's who gives this phone (residents have no account).
+    owner = key_owners.resident(runtime_of(request).settings.secret_key, body.contact.phone)
+    claim = idempotency_claim(request, owner, dump(body))
     reporter = Reporter(
         channel="resident",
         name=body.contact.name,

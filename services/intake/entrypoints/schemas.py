@@ -149,12 +149,15 @@ class ResidentSubmissionIn(SubmissionIn):
     contact: ContactIn
 
 
-class DiaryEntryIn(Strict):
-    content: LongText
-    occurred_on: date
+class PlaceIn(Strict):
+    """Where something is: a point, a grid code or an address (any of them)."""
+
     location: LocationIn | None = None
     grid_code: str | None = Field(default=None, pattern=r"^\d{15}$")
     address: Annotated[CleanText, Field(max_length=300)] | None = None
+
+    def has_place(self) -> bool:
+        return self.location is not None or bool(self.grid_code or self.address)
 
     def location_value(self) -> Location:
         point = original = None
@@ -170,7 +173,15 @@ class DiaryEntryIn(Strict):
         )
 
 
-class PromoteIn(Strict):
+class DiaryEntryIn(PlaceIn):
+    content: LongText
+    occurred_on: date
+
+
+class PromoteIn(PlaceIn):
+    """The report's class and title; a place only if the entry has none or it was wrong
+    (a place given here replaces the entry's)."""
+
     kind: Literal["report"] = "report"
     category: Short
     subcategory: Short | None = None

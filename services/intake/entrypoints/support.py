@@ -57,7 +57,7 @@ def uow_for(request: Request) -> UnitOfWork:
 
 
 async def reference_in(request: Request, uow: UnitOfWork) -> Reference:
-    return await reference_cache(runtime_of(request)).get(uow.connection)
+    return await reference_cache(runtime_of(request)).get(uow)
 
 
 def fingerprint(body: Any) -> str:

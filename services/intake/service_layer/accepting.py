@@ -10,71 +10,57 @@ per table, so the one-request path (``handlers.submit_report``) and the group co
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from services.intake.adapters.tables import (
-    attachments,
-    case_number_seq,
-    change_seq,
-    submission_attachments,
-    submissions,
-)
+from services.intake.adapters import repository
 from services.intake.domain.case_numbers import case_number
 from services.intake.domain.commands import Party, Reporter, SubmitReport
-from services.intake.domain.coordinates import distance_m
+from services.intake.domain.duplicates import (
+    Candidate,
+    DuplicatePolicy,
+    OpenCase,
+    duplicate_cells,
+    nearest,
+    searches_duplicates,
+)
+from services.intake.domain.idempotency import Answer
 from services.intake.domain.identity_numbers import mask_id_number
 from services.intake.domain.masking import mask_name
 from services.intake.domain.phones import mask_phone
 from services.intake.domain.refusals import Issue
 from services.intake.domain.risk import detect_signals
 from services.intake.domain.validation import Reference
-from services.intake.service_layer.idempotency import Answer
 from shared.db.unit_of_work import EventContext, UnitOfWork
 from shared.events import topics
 from shared.events.intake import (
     CasePartiesV1,
     CaseSubmittedV1,
+    CaseTextV1,
     PartyFullV1,
     PartyV1,
     ReportLinkedV1,
 )
 from shared.events.payload import GeoPoint, Payload
 from shared.privacy.crypto import KeyRing
+from shared.privacy.free_text import mask_optional, mask_text
 
-# The duplicate search reads at most this many candidates per submission.
-CANDIDATES = 50
-
-
-@dataclass(frozen=True)
-class DuplicatePolicy:
-    radius_m: float = 100.0
-    window: timedelta = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class OpenCase:
-    case_id: str
-    case_number: str
-    distance_m: float
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """An open report a new one may duplicate: stored, or accepted earlier in a batch."""
-
-    case_id: str
-    case_number: str
-    category: str
-    lng: float
-    lat: float
+__all__ = [
+    "Acceptance",
+    "Candidate",
+    "DuplicatePolicy",
+    "OpenCase",
+    "accept",
+    "attachment_issues",
+    "duplicate_cells",
+    "nearest",
+    "searches_duplicates",
+    "store",
+    "tracking_hash",
+]
 
 
 @dataclass(frozen=True)
@@ -103,91 +89,6 @@ def tracking_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def searches_duplicates(cmd: SubmitReport, policy: DuplicatePolicy) -> bool:
-    return cmd.kind == "report" and cmd.location.point is not None and policy.radius_m > 0
-
-
-def nearest(
-    cmd: SubmitReport, candidates: Sequence[Candidate], policy: DuplicatePolicy
-) -> OpenCase | None:
-    """The nearest candidate of the same category within the radius."""
-    point = cmd.location.point
-    if point is None:
-        return None
-    best: OpenCase | None = None
-    for c in candidates:
-        if c.category != cmd.category:
-            continue
-        d = distance_m((point.lng, point.lat), (c.lng, c.lat))
-        if d <= policy.radius_m and (best is None or d < best.distance_m):
-            best = OpenCase(c.case_id, c.case_number, round(d, 1))
-    return best
-
-
-# Table name and limit are constants; every value is a bound parameter.
-_CANDIDATES_SQL = f"""
-SELECT q.i, s.case_id, s.case_number, s.category, s.lng, s.lat
-FROM unnest(CAST(:i AS int[]), CAST(:category AS text[]),
-            CAST(:lng0 AS float8[]), CAST(:lng1 AS float8[]),
-            CAST(:lat0 AS float8[]), CAST(:lat1 AS float8[]))
-     AS q(i, category, lng0, lng1, lat0, lat1)
-CROSS JOIN LATERAL (
-    SELECT case_id, case_number, category, lng, lat
-    FROM {submissions.fullname} s
-    WHERE s.category = q.category
-      AND s.duplicate_of IS NULL AND s.status <> 'closed' AND s.kind = 'report'
-      AND s.lat BETWEEN q.lat0 AND q.lat1 AND s.lng BETWEEN q.lng0 AND q.lng1
-      AND s.submitted_at >= :since
-    LIMIT {CANDIDATES}
-) s
-"""  # noqa: S608
-
-
-async def stored_candidates(
-    conn: AsyncConnection, cmds: Sequence[SubmitReport], now: datetime, policy: DuplicatePolicy
-) -> list[list[Candidate]]:
-    """For each command, the open reports of its category near it (one query for all)."""
-    found: list[list[Candidate]] = [[] for _ in cmds]
-    params: dict[str, list[Any]] = {
-        k: [] for k in ("i", "category", "lng0", "lng1", "lat0", "lat1")
-    }
-    dlat = policy.radius_m / 111_000
-    for i, cmd in enumerate(cmds):
-        point = cmd.location.point
-        if point is None or not searches_duplicates(cmd, policy):
-            continue
-        dlng = dlat / max(math.cos(math.radians(point.lat)), 0.01)
-        for name, value in (
-            ("i", i),
-            ("category", cmd.category),
-            ("lng0", point.lng - dlng),
-            ("lng1", point.lng + dlng),
-            ("lat0", point.lat - dlat),
-            ("lat1", point.lat + dlat),
-        ):
-            params[name].append(value)
-    if not params["i"]:
-        return found
-    rows = await conn.execute(text(_CANDIDATES_SQL), {**params, "since": now - policy.window})
-    for row in rows:
-        found[row.i].append(Candidate(row.case_id, row.case_number, row.category, row.lng, row.lat))
-    return found
-
-
-async def missing_attachments(conn: AsyncConnection, digests: set[str]) -> set[str]:
-    """Which of these attachment ids were never uploaded."""
-    if not digests:
-        return set()
-    found = set(
-        (
-            await conn.execute(
-                select(attachments.c.sha256).where(attachments.c.sha256.in_(sorted(digests)))
-            )
-        ).scalars()
-    )
-    return digests - found
-
-
 def attachment_issues(cmd: SubmitReport, missing: set[str]) -> list[Issue]:
     return [
         Issue(
@@ -199,14 +100,6 @@ def attachment_issues(cmd: SubmitReport, missing: set[str]) -> list[Issue]:
         for i, d in enumerate(cmd.attachments)
         if d in missing
     ]
-
-
-async def next_sequences(conn: AsyncConnection, n: int) -> list[int]:
-    """``n`` values of the case number sequence in one round trip."""
-    rows = await conn.execute(
-        select(case_number_seq.next_value()).select_from(func.generate_series(1, n))
-    )
-    return [int(v) for v in rows.scalars()]
 
 
 def _sealed(keys: KeyRing, field: str, value: str | None) -> str | None:
@@ -353,24 +246,28 @@ def accept(
             duplicate.case_id,
             context,
         )
+    # The case stream is a masked view: phone and ID numbers typed into the text are
+    # masked there, and the text in full goes with the parties, to the restricted topic.
+    title, description = mask_text(cmd.title), mask_text(cmd.description)
+    facts, address = mask_optional(cmd.facts), mask_optional(cmd.location.address)
     submitted = CaseSubmittedV1(
         case_id=report_id,
         case_number=number,
         kind=cmd.kind,  # type: ignore[arg-type]
         category=cmd.category,
         subcategory=cmd.subcategory,
-        title=cmd.title,
-        description=cmd.description,
+        title=title,
+        description=description,
         source=cmd.source,
         location=GeoPoint(lng=point.lng, lat=point.lat) if point else None,
         original_location=GeoPoint(lng=original.lng, lat=original.lat) if original else None,
         original_crs=cmd.location.crs,
         grid_code=cmd.location.grid_code,
-        address=cmd.location.address,
+        address=address,
         jurisdiction_checked=ref.area.known,
         risk_signals=signals,
         people_involved=cmd.people_involved,
-        facts=cmd.facts,
+        facts=facts,
         amount_involved=cmd.amount_involved,
         parties=[_party_event(p) for p in cmd.parties],
         attachments=list(unique_attachments),
@@ -389,6 +286,22 @@ def accept(
             submitted_at=now,
         )
         events.append((topics.CASE_RESTRICTED, report_id, parties))
+    if (title, description, facts, address) != (
+        cmd.title,
+        cmd.description,
+        cmd.facts,
+        cmd.location.address,
+    ):
+        text = CaseTextV1(
+            case_id=report_id,
+            case_number=number,
+            title=cmd.title,
+            description=cmd.description,
+            facts=cmd.facts,
+            address=cmd.location.address,
+            submitted_at=now,
+        )
+        events.append((topics.CASE_RESTRICTED, report_id, text))
     return Acceptance(
         report_id, row, tuple(events), Answer(201, body), unique_attachments, None, context
     )
@@ -398,19 +311,13 @@ async def store(uow: UnitOfWork, accepted: Sequence[Acceptance], now: datetime) 
     """Write the acceptances' rows and links and queue their events (no commit)."""
     if not accepted:
         return
-    conn = uow.connection
-    await conn.execute(insert(submissions), [a.row for a in accepted])
-    links = [{"case_id": a.report_id, "sha256": d} for a in accepted for d in a.attachments]
-    if links:
-        await conn.execute(insert(submission_attachments), links)
-    linked = sorted({a.linked_to for a in accepted if a.linked_to is not None})
-    if linked:
-        # Bump the open cases so their reporters' next sync shows the new links.
-        await conn.execute(
-            update(submissions)
-            .where(submissions.c.case_id.in_(linked))
-            .values(change_seq=change_seq.next_value(), updated_at=now)
-        )
+    await repository.insert_submissions(
+        uow.connection,
+        [a.row for a in accepted],
+        [{"case_id": a.report_id, "sha256": d} for a in accepted for d in a.attachments],
+        sorted({a.linked_to for a in accepted if a.linked_to is not None}),
+        now,
+    )
     for acceptance in accepted:
         for topic, key, payload in acceptance.events:
             uow.publish(topic, key, payload, context=acceptance.context)

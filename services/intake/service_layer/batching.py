@@ -17,8 +17,10 @@ Semantics are those of the one-request path (``handlers.submit_report``):
   it is handed back to take the one-request path on its own, so one bad report cannot
   fail the others and a database outage is answered as before.
 
-One writer per process serialises batches, so two reports of one batch or of two
-batches of this process cannot both open a case at the same place.
+Two reports of one batch see each other in arrival order; across batches, processes
+and the one-request path, the duplicate cells' advisory locks (``duplicate_cells``)
+make the second search wait for the first commit, so two identical reports never both
+open a case.
 """
 
 from __future__ import annotations
@@ -30,23 +32,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from services.intake.adapters import queries, repository
 from services.intake.domain.commands import SubmitReport
+from services.intake.domain.duplicates import (
+    Candidate,
+    DuplicatePolicy,
+    duplicate_cells,
+    nearest,
+)
+from services.intake.domain.idempotency import Answer, IdempotencyClaim
 from services.intake.domain.refusals import SubmissionRefused
 from services.intake.domain.validation import submission_issues
 from services.intake.service_layer import idempotency
-from services.intake.service_layer.accepting import (
-    Acceptance,
-    Candidate,
-    DuplicatePolicy,
-    accept,
-    attachment_issues,
-    missing_attachments,
-    nearest,
-    next_sequences,
-    store,
-    stored_candidates,
-)
-from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
+from services.intake.service_layer.accepting import Acceptance, accept, attachment_issues, store
 from services.intake.service_layer.reference import ReferenceCache
 from shared.db.unit_of_work import EventContext, UnitOfWork
 from shared.logging import get_logger
@@ -130,8 +128,10 @@ class SubmissionBatcher:
         policy, keys = self._policy(), self._keys()
         async with self._uow_factory() as uow:
             conn = uow.connection
-            ref = await self._reference.get(conn)
-            missing = await missing_attachments(conn, {d for w in batch for d in w.cmd.attachments})
+            ref = await self._reference.get(uow)
+            missing = await queries.missing_attachments(
+                conn, {d for w in batch for d in w.cmd.attachments}
+            )
             valid: list[_Waiting] = []
             for waiting in batch:
                 issues = submission_issues(waiting.cmd, ref) + attachment_issues(
@@ -144,7 +144,7 @@ class SubmissionBatcher:
                 else:
                     waiting.answer(None)  # a replay of an earlier answer wins over a refusal
             claimed = await idempotency.claim_new(
-                conn,
+                uow,
                 list({(w.claim.scope, w.claim.key): w.claim for w in valid if w.claim}.values()),
             )
             mine: list[_Waiting] = []
@@ -161,8 +161,10 @@ class SubmissionBatcher:
             if not mine:
                 return
             now = datetime.now(UTC)
-            sequences = await next_sequences(conn, len(mine))
-            stored = await stored_candidates(conn, [w.cmd for w in mine], now, policy)
+            sequences = await repository.next_sequences(
+                conn, len(mine), duplicate_cells([w.cmd for w in mine], policy)
+            )
+            stored = await queries.stored_candidates(conn, [w.cmd for w in mine], now, policy)
             accepted: list[Acceptance] = []
             earlier: list[Candidate] = []
             for waiting, sequence, candidates in zip(mine, sequences, stored, strict=True):
@@ -181,7 +183,7 @@ class SubmissionBatcher:
                     earlier.append(candidate)
             await store(uow, accepted, now)
             await idempotency.record_many(
-                conn, [(w.claim, a.answer) for w, a in zip(mine, accepted, strict=True) if w.claim]
+                uow, [(w.claim, a.answer) for w, a in zip(mine, accepted, strict=True) if w.claim]
             )
             await uow.commit()
         self.batches += 1

@@ -9,18 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, bindparam, case, delete, insert, null, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from services.intake.adapters.tables import (
-    attachments,
-    categories,
-    change_seq,
-    diary_entries,
-    registry_units,
-    submissions,
-)
+from services.intake.adapters import queries, repository
 from services.intake.domain.commands import (
     Location,
     Point,
@@ -29,33 +18,25 @@ from services.intake.domain.commands import (
     SubmitReport,
     WriteDiaryEntry,
 )
+from services.intake.domain.duplicates import DuplicatePolicy, duplicate_cells, nearest
+from services.intake.domain.idempotency import Answer, IdempotencyClaim
 from services.intake.domain.media import MediaType
 from services.intake.domain.refusals import Issue, SubmissionRefused
 from services.intake.domain.validation import Reference, location_issues, submission_issues
 from services.intake.service_layer import idempotency
-from services.intake.service_layer.accepting import (
-    DuplicatePolicy,
-    accept,
-    attachment_issues,
-    missing_attachments,
-    nearest,
-    next_sequences,
-    store,
-    stored_candidates,
-)
-from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
+from services.intake.service_layer.accepting import accept, attachment_issues, store
 from shared.db.unit_of_work import UnitOfWork
 from shared.events.routing import CaseAssignedV1, UnitRemovedV1, UnitUpsertedV1
 from shared.privacy.crypto import KeyRing
 
 
-async def _claimed(conn: AsyncConnection, idem: IdempotencyClaim | None) -> Answer | None:
-    return await idempotency.claim(conn, idem) if idem is not None else None
+async def _claimed(uow: UnitOfWork, idem: IdempotencyClaim | None) -> Answer | None:
+    return await idempotency.claim(uow, idem) if idem is not None else None
 
 
 async def _finish(uow: UnitOfWork, idem: IdempotencyClaim | None, answer: Answer) -> Answer:
     if idem is not None:
-        await idempotency.record(uow.connection, idem, answer)
+        await idempotency.record_many(uow, [(idem, answer)])
     await uow.commit()
     return answer
 
@@ -65,13 +46,13 @@ async def _open_case(
 ) -> Answer:
     """Validate, store and announce one submission (no commit): a new case or a link."""
     conn = uow.connection
-    missing = await missing_attachments(conn, set(cmd.attachments))
+    missing = await queries.missing_attachments(conn, set(cmd.attachments))
     issues = submission_issues(cmd, ref) + attachment_issues(cmd, missing)
     if issues:
         raise SubmissionRefused(*issues)
     now = datetime.now(UTC)
-    (sequence,) = await next_sequences(conn, 1)
-    (candidates,) = await stored_candidates(conn, [cmd], now, policy)
+    (sequence,) = await repository.next_sequences(conn, 1, duplicate_cells([cmd], policy))
+    (candidates,) = await queries.stored_candidates(conn, [cmd], now, policy)
     acceptance = accept(
         cmd,
         ref,
@@ -94,7 +75,7 @@ async def submit_report(
     idem: IdempotencyClaim | None = None,
 ) -> Answer:
     """Store the submission and its event (or its link to an open case) in one commit."""
-    prior = await _claimed(uow.connection, idem)
+    prior = await _claimed(uow, idem)
     if prior is not None:
         return prior
     return await _finish(uow, idem, await _open_case(uow, cmd, ref, policy, keys))
@@ -104,8 +85,7 @@ async def write_diary_entry(
     uow: UnitOfWork, cmd: WriteDiaryEntry, ref: Reference, idem: IdempotencyClaim | None = None
 ) -> Answer:
     """Keep a diary entry; it becomes a case only when promoted."""
-    conn = uow.connection
-    prior = await _claimed(conn, idem)
+    prior = await _claimed(uow, idem)
     if prior is not None:
         return prior
     issues = location_issues(cmd.location, ref.area) if _has_place(cmd.location) else []
@@ -113,27 +93,24 @@ async def write_diary_entry(
         raise SubmissionRefused(*issues)
     entry_id = str(uuid.uuid4())
     point = cmd.location.point
-    row = (
-        await conn.execute(
-            insert(diary_entries)
-            .values(
-                entry_id=entry_id,
-                staff_id=cmd.staff_id,
-                content=cmd.content,
-                occurred_on=cmd.occurred_on,
-                lng=point.lng if point else None,
-                lat=point.lat if point else None,
-                crs=cmd.location.crs,
-                grid_code=cmd.location.grid_code,
-                address=cmd.location.address,
-                client_id=cmd.client_id,
-            )
-            .returning(diary_entries.c.created_at)
-        )
-    ).one()
+    created_at = await repository.insert_diary_entry(
+        uow.connection,
+        {
+            "entry_id": entry_id,
+            "staff_id": cmd.staff_id,
+            "content": cmd.content,
+            "occurred_on": cmd.occurred_on,
+            "lng": point.lng if point else None,
+            "lat": point.lat if point else None,
+            "crs": cmd.location.crs,
+            "grid_code": cmd.location.grid_code,
+            "address": cmd.location.address,
+            "client_id": cmd.client_id,
+        },
+    )
     body = {
         "entry_id": entry_id,
-        "created_at": row.created_at.isoformat(),
+        "created_at": created_at.isoformat(),
         "promoted_case_id": None,
     }
     return await _finish(uow, idem, Answer(201, body))
@@ -151,20 +128,14 @@ async def promote_diary_entry(
     keys: KeyRing,
     idem: IdempotencyClaim | None = None,
 ) -> Answer:
-    """Open a report from a diary entry (its text and place); an entry is promoted once."""
-    conn = uow.connection
-    prior = await _claimed(conn, idem)
+    """Open a report from a diary entry (its text and place); an entry is promoted once.
+
+    The officer's place replaces the entry's; with neither, the report is refused with
+    ``location-required`` at ``#/location``, as a report without a place is."""
+    prior = await _claimed(uow, idem)
     if prior is not None:
         return prior
-    entry = (
-        await conn.execute(
-            select(diary_entries)
-            .where(
-                diary_entries.c.entry_id == cmd.entry_id, diary_entries.c.staff_id == cmd.staff_id
-            )
-            .with_for_update()
-        )
-    ).first()
+    entry = await repository.lock_diary_entry(uow.connection, cmd.entry_id, cmd.staff_id)
     if entry is None:
         raise LookupError(cmd.entry_id)
     if entry.promoted_case_id:
@@ -172,13 +143,14 @@ async def promote_diary_entry(
             Issue("#", "already-promoted", "This entry was already promoted.", "该日记已转为事件。")
         )
     point = Point(entry.lng, entry.lat) if entry.lng is not None else None
+    place = cmd.location or Location(point, point, entry.crs, entry.grid_code, entry.address)
     report = SubmitReport(
         kind=cmd.kind,
         category=cmd.category,
         subcategory=cmd.subcategory,
         title=cmd.title,
         description=entry.content,
-        location=Location(point, point, entry.crs, entry.grid_code, entry.address),
+        location=place,
         reporter=Reporter(channel="officer", staff_id=cmd.staff_id),
         source="上报",
         parties=(),
@@ -193,21 +165,13 @@ async def promote_diary_entry(
             )
         )
     answer = await _open_case(uow, report, ref, policy, keys)
-    await conn.execute(
-        update(diary_entries)
-        .where(diary_entries.c.entry_id == cmd.entry_id)
-        .values(promoted_case_id=answer.body["case_id"], change_seq=change_seq.next_value())
-    )
+    await repository.mark_promoted(uow.connection, cmd.entry_id, answer.body["case_id"])
     return await _finish(uow, idem, answer)
 
 
 async def register_attachment(uow: UnitOfWork, digest: str, media: MediaType, size: int) -> None:
     """Record a stored blob (already on disk); the same content twice is one row."""
-    await uow.connection.execute(
-        pg_insert(attachments)
-        .values(sha256=digest, media_type=media.mime, family=media.family, size=size)
-        .on_conflict_do_nothing()
-    )
+    await repository.insert_attachment(uow.connection, digest, media.mime, media.family, size)
     await uow.commit()
 
 
@@ -230,11 +194,7 @@ async def update_category(
         "response_hours": response_hours,
         "active": active,
     }
-    await uow.connection.execute(
-        pg_insert(categories)
-        .values(kind=kind, code=code, **values)
-        .on_conflict_do_update(index_elements=["kind", "code"], set_=values)
-    )
+    await repository.upsert_category(uow.connection, kind, code, values)
     await uow.commit()
 
 
@@ -250,47 +210,11 @@ async def apply_unit_upserted(uow: UnitOfWork, unit: UnitUpsertedV1) -> None:
         "boundary": unit.boundary,
         "changed_at": unit.changed_at,
     }
-    stmt = pg_insert(registry_units).values(code=unit.code, **values)
-    await uow.connection.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["code"],
-            set_=values,
-            where=registry_units.c.changed_at <= stmt.excluded.changed_at,
-        )
-    )
+    await repository.upsert_unit(uow.connection, unit.code, values)
 
 
 async def apply_unit_removed(uow: UnitOfWork, removed: UnitRemovedV1) -> None:
-    await uow.connection.execute(
-        delete(registry_units).where(
-            and_(
-                registry_units.c.code == removed.code,
-                registry_units.c.changed_at <= removed.changed_at,
-            )
-        )
-    )
-
-
-# SET sees the row's values before the update, so the previous assignee is the
-# current one when it changes; rows of other services' cases do not match.
-_ASSIGN = (
-    update(submissions)
-    .where(submissions.c.case_id == bindparam("b_case_id"))
-    .values(
-        assignee_id=bindparam("b_assignee_id"),
-        previous_assignee_id=case(
-            (
-                submissions.c.assignee_id.is_distinct_from(bindparam("b_assignee_id")),
-                submissions.c.assignee_id,
-            ),
-            else_=null(),
-        ),
-        unit_code=bindparam("b_unit_code"),
-        status="assigned",
-        change_seq=change_seq.next_value(),
-        updated_at=bindparam("b_updated_at"),
-    )
-)
+    await repository.delete_unit(uow.connection, removed.code, removed.changed_at)
 
 
 async def apply_cases_assigned(uow: UnitOfWork, assignments: list[CaseAssignedV1]) -> None:
@@ -307,4 +231,4 @@ async def apply_cases_assigned(uow: UnitOfWork, assignments: list[CaseAssignedV1
                 "b_updated_at": now,
             }
         )
-    await uow.connection.execute(_ASSIGN, rows)
+    await repository.assign_cases(uow.connection, rows)

@@ -1,5 +1,6 @@
 """Dispute parties as staff see them: masked for every reader, in full for the roles
 that contact the parties, and each full view audited in the transaction of the read.
+The full view also carries the case's free text unmasked.
 
 Stored parties hold their ID number, phone and address encrypted (``KeyRing``); the
 masked view decrypts only to mask, so a masked answer never carries a full value.
@@ -10,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, delete, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from services.intake.adapters.tables import submissions
+from services.intake.adapters import queries
 from services.intake.domain.identity_numbers import mask_id_number
 from services.intake.domain.masking import mask_address, mask_name
 from services.intake.domain.phones import mask_phone
-from services.intake.service_layer.queries import in_jurisdiction
 from shared import audit
 from shared.audit import AuditEntry
 from shared.auth.roles import SEES_FULL_PERSONAL_DATA
@@ -68,8 +65,8 @@ async def view_full_parties(
     principal: Principal,
     keys: KeyRing,
     *,
-    audit_log: Table,
-    audit_purges: Table,
+    audit_log: Any,  # the service's audit tables, handed through to ``shared.audit``
+    audit_purges: Any,
     source: str,
 ) -> dict[str, Any] | None:
     """The case's parties in full, or None if the case is outside ``principal``'s
@@ -78,13 +75,7 @@ async def view_full_parties(
     if principal.role not in SEES_FULL_PERSONAL_DATA:
         raise MayNotSeeFull(principal.role)
     conn = uow.connection
-    row = (
-        await conn.execute(
-            select(submissions.c.case_id, submissions.c.case_number, submissions.c.parties).where(
-                submissions.c.case_id == case_id, in_jurisdiction(principal)
-            )
-        )
-    ).first()
+    row = await queries.parties_and_text(conn, case_id, principal)
     if row is None:
         return None
     parties = full_parties(row.parties or [], keys)
@@ -102,17 +93,12 @@ async def view_full_parties(
         ),
     )
     await uow.commit()
-    return {"case_id": row.case_id, "case_number": row.case_number, "parties": parties}
-
-
-async def scrub_sent_restricted(conn: AsyncConnection, outbox: Table, topic: str) -> int:
-    """Delete outbox rows of the restricted topic once they are published.
-
-    Their envelopes hold parties' personal data in the clear (the topic's consumers
-    read it so); once Kafka has acknowledged them the only copy intake keeps is the
-    encrypted one in ``submissions``. Unsent rows stay until the relay has sent them.
-    """
-    result = await conn.execute(
-        delete(outbox).where(outbox.c.topic == topic, outbox.c.sent_at.is_not(None))
-    )
-    return int(result.rowcount or 0)
+    return {
+        "case_id": row.case_id,
+        "case_number": row.case_number,
+        "parties": parties,
+        # The free text unmasked: it may hold the phone and ID numbers masked elsewhere.
+        "title": row.title,
+        "description": row.description,
+        "facts": row.facts,
+    }

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from gridcase.services import verify_audit
-from services.intake.service_layer.personal_data import scrub_sent_restricted
+from services.intake.adapters.repository import scrub_sent_restricted
 from shared.events import topics
 from shared.events.intake import CasePartiesV1
 from shared.privacy.crypto import KeyRing

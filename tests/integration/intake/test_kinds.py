@@ -12,6 +12,7 @@ from services.intake.domain.coordinates import distance_m, wgs84_to_gcj02
 from shared.privacy.crypto import KeyRing
 from tests.harness import Stack
 from tests.integration.intake.helpers import (
+    IN_GRID_2,
     OUTSIDE,
     SPECIMEN_ID,
     count,
@@ -262,3 +263,44 @@ async def test_categories_are_data_that_operators_edit(
     ).status_code == 204
     accepted = await intake.post("/reports", json=report(category="共享单车", subcategory="损坏"))
     assert accepted.status_code == 201, accepted.text
+
+
+async def test_a_diary_entry_without_a_place_is_promoted_with_the_place_the_officer_gives(
+    stack: Stack, intake: httpx.AsyncClient
+) -> None:
+    headers = officer_headers(stack)
+    entry = await intake.post(
+        "/mobile/v1/diary",
+        json={"content": "走访中听说路灯坏了", "occurred_on": "2026-11-20"},
+        headers=headers,
+    )
+    assert entry.status_code == 201, entry.text
+    path = f"/mobile/v1/diary/{entry.json()['entry_id']}/promote"
+    promote = {"category": "市容环境", "title": "路灯损坏"}
+    # Neither the entry nor the request has a place: a field-level problem, both languages.
+    nowhere = await intake.post(path, json=promote, headers=headers)
+    assert nowhere.status_code == 422, nowhere.text
+    assert nowhere.headers["content-type"].startswith("application/problem+json")
+    [error] = nowhere.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("#/location", "location-required")
+    english = await intake.post(path, json=promote, headers={**headers, "Accept-Language": "en"})
+    assert english.json()["errors"][0]["detail"] == "Give a point, a grid code or an address."
+    assert await count(stack) == 0
+    promoted = await intake.post(
+        path, json={**promote, "location": dict(IN_GRID_2)}, headers=headers
+    )
+    assert promoted.status_code == 201, promoted.text
+    [row] = await stack.sql("SELECT lng, lat, description FROM intake.submissions")
+    assert (row["lng"], row["lat"]) == (IN_GRID_2["lng"], IN_GRID_2["lat"])
+    assert row["description"] == "走访中听说路灯坏了"
+    by_grid = await intake.post(
+        "/mobile/v1/diary",
+        json={"content": "另一条", "occurred_on": "2026-11-21"},
+        headers=headers,
+    )
+    promoted_by_grid = await intake.post(
+        f"/mobile/v1/diary/{by_grid.json()['entry_id']}/promote",
+        json={**promote, "grid_code": "451102001001002"},
+        headers=headers,
+    )
+    assert promoted_by_grid.status_code == 201, promoted_by_grid.text
