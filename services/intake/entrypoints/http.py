@@ -71,7 +71,9 @@ async def get_report(
         if row is None:
             raise not_found("report", "报告")
         view = await queries.case_view(uow.connection, row)
-    view["parties"] = personal_data.masked_parties(row.parties or [], personal_data_keys(request))
+    view["parties"] = personal_data.masked_parties(
+        row.parties or [], personal_data_keys(request), case_id
+    )
     return view
 
 
