@@ -35,7 +35,9 @@ router = APIRouter(tags=["reports"])
 DESK = Access(*roles.OPERATORS, roles.ADMIN, scopes=(roles.SCOPE_REPORTS,))
 # Anyone on staff, and the governance centre's systems, read cases in their jurisdiction.
 READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
-EDITORS = Access(roles.STREET_OPERATOR, roles.DISTRICT_OPERATOR, roles.ADMIN)
+# The category dictionary is one list for the whole system, not a unit's: only
+# administrators, whose jurisdiction is the whole system, change it.
+EDITORS = Access(roles.ADMIN)
 # Parties' full ID numbers, phones and addresses: the staff who contact and mediate
 # between them, within their jurisdiction; every view is audited.
 FULL_VIEWERS = Access(*roles.SEES_FULL_PERSONAL_DATA)
@@ -149,7 +151,8 @@ async def put_category(
     request: Request,
     _: Principal = Depends(EDITORS),
 ) -> Response:
-    """Add or change a category (street and district centres). ``active: false`` retires one."""
+    """Add or change a category (administrators: the list is system-wide).
+    ``active: false`` retires one."""
     if not 1 <= len(code) <= 64 or not code.isprintable():
         raise Problem(
             422,

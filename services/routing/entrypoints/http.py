@@ -25,7 +25,10 @@ READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
 REJECTERS = Access(roles.GRID_OFFICER, *roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
 # A party's objection is recorded by the committee's people or the centre.
 RECUSERS = Access(*roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
+# 上报: the grid officer holding the case, or a centre (or admin) over its area.
 ESCALATORS = Access(roles.GRID_OFFICER, *roles.OPERATORS, roles.ADMIN)
+# Roles that act over an area rather than as a case's handler.
+AREA_ROLES = roles.OPERATORS | {roles.ADMIN}
 
 
 class AssignmentOut(BaseModel):
@@ -97,6 +100,16 @@ async def _reassign(request: Request, principal: Principal, case_id: str, call: 
             assignment_id = await call(uow, routing_cache(runtime))
     except handlers.CaseNotRouted as exc:
         raise not_found("routed case", "已分派案件") from exc
+    except handlers.NotTheHandler as exc:
+        raise Problem(
+            403,
+            "not-case-handler",
+            "Only the case's handler may do this",
+            "仅限案件承办人操作",
+            "You do not hold this case: only its handler, or a centre over its area, "
+            "may escalate it.",
+            "您不是此案的承办人：只有承办人或所辖综治中心可以上报。",
+        ) from exc
     except handlers.ReassignmentRefused as exc:
         raise Problem(
             409, "reassignment-refused", "Reassignment refused", "无法改派", exc.en, exc.zh
@@ -159,10 +172,13 @@ async def recusal(
 async def escalation(
     case_id: str, body: EscalateIn, request: Request, principal: Principal = Depends(ESCALATORS)
 ) -> Reassigned:
-    """Move the case one level up the tree (also triggered by the escalation service)."""
+    """Move the case one level up the tree (also triggered by the escalation service):
+    by its handler, or by a centre over its area. 403 ``not-case-handler`` for a grid
+    officer who sees the case (their grid, or they reported it) but does not hold it."""
+    handler = None if principal.role in AREA_ROLES else principal.staff_id
     return await _reassign(
         request,
         principal,
         case_id,
-        lambda uow, cache: handlers.escalate(uow, cache, case_id, body.reason),
+        lambda uow, cache: handlers.escalate(uow, cache, case_id, body.reason, handler=handler),
     )
