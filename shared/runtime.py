@@ -35,6 +35,7 @@ from shared.logging import configure_logging, get_logger
 from shared.messaging.consumer import BatchHandler, EventConsumer, Handler
 from shared.messaging.errors import describe_error
 from shared.messaging.kafka_admin import ensure_topics, kafka_reachable
+from shared.messaging.outbox_purge import purge_sent_outbox
 from shared.messaging.relay import OutboxRelay
 from shared.settings import GridcaseSettings
 
@@ -190,7 +191,13 @@ class ServiceRuntime:
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
-        for task in [*self.periodic, PeriodicTask("purge-audit-log", 86400.0, _purge_audit)]:
+        for task in [
+            *self.periodic,
+            PeriodicTask("purge-audit-log", 86400.0, _purge_audit),
+            PeriodicTask(
+                "purge-sent-outbox", self.settings.outbox_purge_interval_s, purge_sent_outbox
+            ),
+        ]:
             self._periodic_tasks.append(
                 asyncio.create_task(self._repeat(task), name=f"{self.name}-{task.name}")
             )

@@ -62,6 +62,11 @@ class GridcaseSettings(BaseSettings):
 
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 1.0
+    # Sent outbox rows are kept this long (for inspection, replay by hand), then purged
+    # in batches by every service (shared.messaging.outbox_purge); unsent rows never.
+    outbox_retention_hours: float = Field(default=72.0, gt=0)
+    outbox_purge_interval_s: float = Field(default=300.0, gt=0)
+    outbox_purge_batch: int = Field(default=2000, ge=1)
     consumer_max_attempts: int = 5
     consumer_retry_backoff_s: float = 0.2
     # Allocations between young-generation collections in a service process (Python's
