@@ -12,12 +12,14 @@ from services.intake.adapters.tables import SCHEMA, TABLES
 from services.intake.config import IntakeConfig
 from services.intake.entrypoints import http, mobile, open311, public
 from services.intake.entrypoints.consumers import case_status_consumer, registry_consumer
-from services.intake.entrypoints.support import RateLimiter, duplicate_policy
+from services.intake.entrypoints.support import duplicate_policy
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import purge_expired
 from services.intake.service_layer.personal_data import scrub_sent_restricted
 from services.intake.service_layer.reference import ReferenceCache
+from shared.db.rate_limits import RateLimitCounters
 from shared.events import topics
+from shared.http.ratelimit import SharedRateLimiter
 from shared.privacy.crypto import KeyRing
 from shared.runtime import PeriodicTask, ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
@@ -62,7 +64,12 @@ def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None
     runtime.state.update(
         config=config,
         reference=reference,
-        rate_limiter=RateLimiter(config.resident_rate_per_minute),
+        # Residents' submissions per client address per minute, across all processes.
+        rate_limiter=SharedRateLimiter(
+            RateLimitCounters(lambda: runtime.engine, SCHEMA),
+            config.resident_rate_per_minute,
+            name="resident",
+        ),
         blobs=LocalBlobStore(attachments_dir),
         # Parties' and reporters' personal data is encrypted with these before storage.
         pii_keys=KeyRing.parse(settings.pii_keys),

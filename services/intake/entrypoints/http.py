@@ -27,6 +27,7 @@ from services.intake.service_layer import handlers, personal_data, queries
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
+from shared.http.client_address import client_address
 from shared.http.problems import Problem, not_found
 
 router = APIRouter(tags=["reports"])
@@ -96,7 +97,7 @@ async def get_full_parties(
     community police and legal advisers on cases in their jurisdiction. Each answer is
     recorded in the audit log (``view-personal-data``) in the same transaction as the
     read: no record, no answer."""
-    client = request.client
+    settings = runtime_of(request).settings
     try:
         async with uow_for(request) as uow:
             view = await personal_data.view_full_parties(
@@ -106,7 +107,7 @@ async def get_full_parties(
                 personal_data_keys(request),
                 audit_log=runtime_of(request).tables.audit_log,
                 audit_purges=runtime_of(request).tables.audit_purges,
-                source=client.host if client else "-",
+                source=client_address(request.scope, settings.trusted_proxies),
             )
     except personal_data.MayNotSeeFull:
         raise Problem(

@@ -19,8 +19,9 @@ from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from services.intake.service_layer.reference import ReferenceCache
 from shared.db.unit_of_work import EventContext, UnitOfWork
+from shared.http.client_address import client_address
 from shared.http.problems import FieldError, Problem
-from shared.http.ratelimit import RateLimiter
+from shared.http.ratelimit import SharedRateLimiter
 from shared.runtime import ServiceRuntime
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -131,9 +132,8 @@ async def rate_limited(request: Request) -> None:
     worker thread, and that hand-off cost more than the check (found by profiling).
     """
     runtime = runtime_of(request)
-    limiter: RateLimiter = runtime.state["rate_limiter"]
-    client = request.client.host if request.client else "unknown"
-    wait = limiter.allow(client)
+    limiter: SharedRateLimiter = runtime.state["rate_limiter"]
+    wait = await limiter.allow(client_address(request.scope, runtime.settings.trusted_proxies))
     if wait > 0:
         raise Problem(
             429,

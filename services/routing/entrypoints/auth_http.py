@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.routing.service_layer import identity
 from shared.auth.policy import PUBLIC
 from shared.auth.tokens import unauthorised
+from shared.db.rate_limits import RateLimitCounters
+from shared.http.client_address import client_address
 from shared.http.problems import Problem
-from shared.http.ratelimit import RateLimiter
+from shared.http.ratelimit import SharedRateLimiter
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/auth", tags=["identity"], dependencies=[Depends(PUBLIC)])
@@ -45,7 +47,7 @@ def _runtime(request: Request) -> ServiceRuntime:
 
 
 def _source(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    return client_address(request.scope, _runtime(request).settings.trusted_proxies)
 
 
 async def throttled(request: Request) -> None:
@@ -53,10 +55,13 @@ async def throttled(request: Request) -> None:
     runtime = _runtime(request)
     limiter = runtime.state.get("login_limiter")
     if limiter is None:
-        limiter = runtime.state["login_limiter"] = RateLimiter(
-            runtime.settings.login_rate_per_minute
+        # Counted in routing's database, so every routing process shares the limit.
+        limiter = runtime.state["login_limiter"] = SharedRateLimiter(
+            RateLimitCounters(lambda: runtime.engine, runtime.tables.schema),
+            runtime.settings.login_rate_per_minute,
+            name="login",
         )
-    wait = limiter.allow(_source(request))
+    wait = await limiter.allow(_source(request))
     if wait > 0:
         raise Problem(
             429,

@@ -222,9 +222,13 @@ async def test_resident_report_gives_a_tracking_token_and_hides_the_contact(
 async def test_resident_intake_is_rate_limited_per_client(
     stack: Stack, intake: httpx.AsyncClient
 ) -> None:
-    from services.intake.entrypoints.support import RateLimiter
+    from shared.db.rate_limits import RateLimitCounters
+    from shared.http.ratelimit import SharedRateLimiter
 
-    stack.runtime("intake").state["rate_limiter"] = RateLimiter(per_minute=3)
+    runtime = stack.runtime("intake")
+    runtime.state["rate_limiter"] = SharedRateLimiter(
+        RateLimitCounters(lambda: runtime.engine, "intake"), 3, name="resident"
+    )
     body = report(contact={"phone": "13712345678"}, category="施工管理", subcategory=None)
     statuses = [(await intake.post("/public/reports", json=body)).status_code for _ in range(4)]
     assert statuses[:3] != [429, 429, 429] and statuses[3] == 429
