@@ -62,6 +62,7 @@ class RateLimitCounters:
         self._statement: Any = None
         self._idle: asyncio.TimerHandle | None = None
         self._turn = asyncio.Lock()
+        self._closing: asyncio.Task[None] | None = None
 
     async def _connection(self) -> Any:
         engine = self._engine()
@@ -82,7 +83,8 @@ class RateLimitCounters:
 
     def _close_soon(self) -> None:
         self._idle = None
-        asyncio.get_running_loop().create_task(self.close())
+        # Kept until done: the loop holds only a weak reference to a task.
+        self._closing = asyncio.get_running_loop().create_task(self.close())
 
     async def close(self) -> None:
         conn, self._conn, self._statement, self._bound_to = self._conn, None, None, None
