@@ -191,6 +191,7 @@ def start_intake(
         "--log-level",
         "warning",
         "--no-access-log",
+        "--no-proxy-headers",
     ]
     if profile_to is not None:
         command = [

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from gridcase.cli_output import status, write_data
 from gridcase.registry_cli import StateDir, _run
 from services.routing.service_layer import identity
 from services.routing.state import RoutingRuntime
@@ -18,7 +18,7 @@ from shared.settings import Environment, GridcaseSettings
 
 auth_app = typer.Typer(help="Staff accounts, API keys, development tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The services' audit logs.", no_args_is_help=True)
-console = Console()
+console = status
 
 
 @auth_app.command("create-account")
@@ -57,7 +57,7 @@ def create_api_key(
             key = await identity.create_api_key(uow, client, scope, unit or [])
         return key
 
-    console.print(_run(state_dir, work))
+    write_data(_run(state_dir, work))
 
 
 @auth_app.command("revoke-api-key")
@@ -81,9 +81,8 @@ def token(
     settings = GridcaseSettings()
     if settings.environment not in (Environment.DEVELOPMENT, Environment.TEST):
         raise typer.BadParameter("tokens are minted only in development; sign in instead")
-    console.print(
-        mint_token(settings.secret_key, staff_id, role, unit or [], ttl=timedelta(hours=hours)),
-        soft_wrap=True,
+    write_data(
+        mint_token(settings.secret_key, staff_id, role, unit or [], ttl=timedelta(hours=hours))
     )
 
 
@@ -98,10 +97,11 @@ def verify(state_dir: StateDir = Path(".gridcase")) -> None:
     os.environ.update(Infrastructure(state_dir.resolve()).up())
     reports = asyncio.run(verify_audit(GridcaseSettings()))
     broken = False
+    lines: list[str] = []
     for report in reports:
-        status = "[green]intact[/green]" if report.intact else "[red]BROKEN[/red]"
-        console.print(f"{report.schema:<11} {report.rows:>8} rows  {status}")
-        for problem in report.problems:
-            console.print(f"  {problem}")
+        state = "intact" if report.intact else "BROKEN"
+        lines.append(f"{report.schema:<11} {report.rows:>8} rows  {state}")
+        lines.extend(f"  {problem}" for problem in report.problems)
         broken = broken or not report.intact
+    write_data("\n".join(lines))
     raise typer.Exit(1 if broken else 0)

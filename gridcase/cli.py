@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from gridcase.auth_cli import audit_app, auth_app
+from gridcase.cli_output import configure_cli_logging, status, write_data
 from gridcase.devstack.stack import Infrastructure
 from gridcase.load_cli import load as load_command
 from gridcase.prometheus_server import DEFAULT_PORT as DEFAULT_PROMETHEUS_PORT
@@ -27,7 +27,14 @@ app.add_typer(infra_app, name="infra")
 app.add_typer(registry_app, name="registry")
 app.add_typer(auth_app, name="auth")
 app.add_typer(audit_app, name="audit")
-console = Console()
+console = status
+
+
+@app.callback()
+def main() -> None:
+    """Data on stdout, logs and progress on stderr (every command can be piped)."""
+    configure_cli_logging()
+
 
 StateDir = Annotated[
     Path,
@@ -43,8 +50,7 @@ def _infra(state_dir: Path) -> Infrastructure:
 def infra_up(state_dir: StateDir = Path(".gridcase")) -> None:
     """Start (or find running) PostgreSQL and Kafka; print the variables to use them."""
     env = _infra(state_dir).up()
-    for key, value in env.items():
-        console.print(f"export {key}={value}", markup=False, highlight=False)
+    write_data("".join(f"export {key}={value}\n" for key, value in env.items()))
 
 
 @infra_app.command("down")
@@ -56,8 +62,8 @@ def infra_down(state_dir: StateDir = Path(".gridcase")) -> None:
 
 @infra_app.command("status")
 def infra_status(state_dir: StateDir = Path(".gridcase")) -> None:
-    for name, status in _infra(state_dir).status().items():
-        console.print(f"{name}: {status}", markup=False, highlight=False)
+    states = _infra(state_dir).status()
+    write_data("".join(f"{name}: {state}\n" for name, state in states.items()))
 
 
 def _settings_with(env: dict[str, str]) -> GridcaseSettings:
@@ -211,14 +217,20 @@ def logs(
 
 @app.command()
 def asyncapi(
-    out: Annotated[Path, typer.Option(help="where to write it")] = Path("deploy/asyncapi.json"),
+    out: Annotated[
+        str, typer.Option(help="where to write it; - for standard output")
+    ] = "deploy/asyncapi.json",
 ) -> None:
     """Write the AsyncAPI 3.0 document of every published event (generated from the models)."""
     import json
 
     from shared.events.catalog import asyncapi_document
 
-    out.write_text(json.dumps(asyncapi_document(), indent=2, ensure_ascii=False) + "\n")
+    document = json.dumps(asyncapi_document(), indent=2, ensure_ascii=False) + "\n"
+    if out == "-":
+        write_data(document)
+        return
+    Path(out).write_text(document)
     console.print(f"wrote {out}")
 
 

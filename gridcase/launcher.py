@@ -32,6 +32,10 @@ def service_command(factory: str, host: str, port: int, workers: int = 1) -> lis
         "--port",
         str(port),
         "--no-access-log",
+        # The client address is decided by GridCase from GRIDCASE_TRUSTED_PROXIES
+        # (shared.http.client_address); uvicorn's own handling would believe any
+        # X-Forwarded-For sent from 127.0.0.1.
+        "--no-proxy-headers",
         "--log-level",
         "warning",
         *(["--workers", str(workers)] if workers > 1 else []),

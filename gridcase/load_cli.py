@@ -18,7 +18,8 @@ from rich.table import Table
 from gridcase.load import LoadResult, Mix, Territory, Workload, run_load
 from shared.settings import GridcaseSettings
 
-console = Console()
+# Progress and the summary are for the terminal; --out is the data.
+console = Console(stderr=True)
 
 
 def _percentile(values: list[float], q: float) -> float:

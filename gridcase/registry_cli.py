@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from gridcase.cli_output import status, write_data
 from gridcase.devstack.stack import Infrastructure
 from services.routing.adapters.registry_files import (
     read_staff,
@@ -41,7 +40,7 @@ registry_app = typer.Typer(
     help="Organisation tree, grids and staff: import, export, demo district, coverage.",
     no_args_is_help=True,
 )
-console = Console()
+console = status
 T = TypeVar("T")
 
 StateDir = Annotated[
@@ -163,7 +162,7 @@ def export(
 
     text = _run(state_dir, work)
     if out is None:
-        sys.stdout.write(text)
+        write_data(text)
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out}")
@@ -219,6 +218,7 @@ def coverage(state_dir: StateDir = Path(".gridcase")) -> None:
             return await handlers.coverage_report(uow)
 
     report = _run(state_dir, work)
+    lines: list[str] = []
     for name in (
         "grids_without_officer",
         "communities_without_police",
@@ -227,8 +227,8 @@ def coverage(state_dir: StateDir = Path(".gridcase")) -> None:
         "small_committees",
     ):
         entries = getattr(report, name)
-        console.print(f"{name}: {len(entries)}")
-        for entry in entries[:20]:
-            console.print(f"  {entry}", markup=False, highlight=False)
+        lines.append(f"{name}: {len(entries)}")
+        lines.extend(f"  {entry}" for entry in entries[:20])
     if report.complete:
-        console.print("[green]coverage complete[/green]")
+        lines.append("coverage complete")
+    write_data("\n".join(lines))

@@ -40,6 +40,7 @@ from shared.http.problems import install_problem_handlers
 from shared.logging import configure_logging, get_logger
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.kafka_admin import ensure_topics, kafka_reachable
+from shared.messaging.outbox_purge import purge_sent_outbox
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.specs import ConsumerSpec
 from shared.periodic import PeriodicTask, repeat
@@ -164,10 +165,13 @@ class ServiceRuntime(Generic[StateT]):
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
-        purge: PeriodicTask[ServiceRuntime[StateT]] = PeriodicTask(
-            "purge-audit-log", 86400.0, _purge_audit
-        )
-        for task in [*self.periodic, purge]:
+        housekeeping: list[PeriodicTask[ServiceRuntime[StateT]]] = [
+            PeriodicTask("purge-audit-log", 86400.0, _purge_audit),
+            PeriodicTask(
+                "purge-sent-outbox", self.settings.outbox_purge_interval_s, purge_sent_outbox
+            ),
+        ]
+        for task in [*self.periodic, *housekeeping]:
             self._periodic_tasks.append(
                 asyncio.create_task(repeat(task, self), name=f"{self.name}-{task.name}")
             )

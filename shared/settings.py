@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 
 from pydantic import Field, model_validator
@@ -47,6 +48,9 @@ class GridcaseSettings(BaseSettings):
     # Keys for parties' personal data at rest: "<id>:<base64 32 bytes>,…". The first
     # encrypts; every listed key decrypts, so keys rotate by prepending a new one.
     pii_keys: str = PLACEHOLDER_PII_KEYS
+    # Proxies (CIDRs, comma-separated) whose X-Forwarded-For is believed, walked from
+    # the right (shared.http.client_address). Empty: the TCP peer is the client.
+    trusted_proxies: str = ""
     # Browser origins allowed to call the APIs (comma-separated). Empty: CORS closed.
     cors_allow_origins: str = ""
     # Identity (issued by routing): token lifetimes, login throttling and lockout.
@@ -62,6 +66,11 @@ class GridcaseSettings(BaseSettings):
 
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 1.0
+    # Sent outbox rows are kept this long (for inspection, replay by hand), then purged
+    # in batches by every service (shared.messaging.outbox_purge); unsent rows never.
+    outbox_retention_hours: float = Field(default=72.0, gt=0)
+    outbox_purge_interval_s: float = Field(default=300.0, gt=0)
+    outbox_purge_batch: int = Field(default=2000, ge=1)
     consumer_max_attempts: int = 5
     consumer_retry_backoff_s: float = 0.2
     # Allocations between young-generation collections in a service process (Python's
@@ -94,6 +103,11 @@ class GridcaseSettings(BaseSettings):
                     "GRIDCASE_PII_KEYS holds the development key; set real keys for "
                     f"GRIDCASE_ENVIRONMENT={self.environment}"
                 )
+        for proxy in filter(None, (p.strip() for p in self.trusted_proxies.split(","))):
+            try:
+                ipaddress.ip_network(proxy)
+            except ValueError as exc:
+                raise ValueError(f"GRIDCASE_TRUSTED_PROXIES: {exc}") from None
         if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
             raise ValueError(
                 f"GRIDCASE_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS} "

@@ -18,8 +18,9 @@ from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import purge_expired
 from services.intake.service_layer.reference import ReferenceCache
 from services.intake.state import IntakeRuntime, IntakeState
+from shared.db.rate_limits import RateLimitCounters
 from shared.events import topics
-from shared.http.ratelimit import RateLimiter
+from shared.http.ratelimit import SharedRateLimiter
 from shared.periodic import PeriodicTask
 from shared.privacy.crypto import KeyRing
 from shared.runtime import create_app
@@ -54,7 +55,13 @@ def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None
     state = IntakeState(
         config=config,
         reference=ReferenceCache(config.area_cache_s),
-        rate_limiter=RateLimiter(config.resident_rate_per_minute),
+        # Residents' submissions per client address per minute, across all processes
+        # (counted in intake's schema; ``runtime`` is bound below, before any request).
+        rate_limiter=SharedRateLimiter(
+            RateLimitCounters(lambda: runtime.engine, SCHEMA),
+            config.resident_rate_per_minute,
+            name="resident",
+        ),
         blobs=LocalBlobStore(attachments_dir),
         pii_keys=KeyRing.parse(settings.pii_keys),
     )

@@ -20,7 +20,8 @@ class IntakeConfig(BaseSettings):
     # is linked to that case instead of opening a new one. Practice: configurable.
     duplicate_radius_m: float = Field(default=100.0, ge=0)
     duplicate_window_h: float = Field(default=24.0, ge=0)
-    # Resident intake: requests per client address per minute (per process).
+    # Resident intake: requests per client address per minute, counted across every
+    # intake process (shared.http.ratelimit).
     resident_rate_per_minute: int = Field(default=20, ge=1)
     # Keys are kept at least this long (the issue asks for 72 h).
     idempotency_ttl_h: int = Field(default=96, ge=72)

@@ -8,7 +8,7 @@ from services.intake.adapters.storage import BlobStore
 from services.intake.config import IntakeConfig
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.reference import ReferenceCache
-from shared.http.ratelimit import RateLimiter
+from shared.http.ratelimit import SharedRateLimiter
 from shared.privacy.crypto import KeyRing
 from shared.runtime import ServiceRuntime
 
@@ -18,8 +18,8 @@ class IntakeState:
     config: IntakeConfig
     # The registry mirror and category dictionary, cached; consumers invalidate it.
     reference: ReferenceCache
-    # Residents' submissions per client address.
-    rate_limiter: RateLimiter
+    # Residents' submissions per client address, counted across processes.
+    rate_limiter: SharedRateLimiter
     blobs: BlobStore
     # Parties' and reporters' personal data is encrypted with these before storage.
     pii_keys: KeyRing

@@ -13,7 +13,8 @@ from services.routing.entrypoints.consumers import case_consumer
 from services.routing.entrypoints.http import router
 from services.routing.service_layer.handlers import RoutingCache
 from services.routing.state import RoutingRuntime, RoutingState
-from shared.http.ratelimit import RateLimiter
+from shared.db.rate_limits import RateLimitCounters
+from shared.http.ratelimit import SharedRateLimiter
 from shared.runtime import create_app
 from shared.settings import GridcaseSettings
 
@@ -24,7 +25,13 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 def build_runtime(settings: GridcaseSettings) -> RoutingRuntime:
     state = RoutingState(
         routing_cache=RoutingCache(),
-        login_limiter=RateLimiter(settings.login_rate_per_minute),
+        # Counted in routing's database, so every routing process shares the limit
+        # (``runtime`` is bound below, before any request).
+        login_limiter=SharedRateLimiter(
+            RateLimitCounters(lambda: runtime.engine, TABLES.schema),
+            settings.login_rate_per_minute,
+            name="login",
+        ),
     )
     runtime = RoutingRuntime(name=NAME, settings=settings, tables=TABLES, state=state)
     runtime.consumer_specs.append(case_consumer(state.routing_cache))

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.audit import AuditEntry
+from shared.http.client_address import client_address
 from shared.logging import get_logger
 from shared.messaging.errors import describe_error
 
@@ -52,13 +53,12 @@ class AuditMiddleware:
 
     async def _record(self, scope: Scope, principal: Any, status: int) -> None:
         route = scope.get("route")
-        client = scope.get("client")
         entry = AuditEntry(
             actor=principal.staff_id if principal else "anonymous",
             role=principal.role if principal else "resident",
             action=f"{scope.get('method', 'GET')} {getattr(route, 'path', scope.get('path'))}",
             object=_object(scope),
-            source=client[0] if client else "-",
+            source=client_address(scope, self.runtime.settings.trusted_proxies),
             result=str(status),
         )
         try:

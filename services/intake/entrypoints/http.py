@@ -30,6 +30,7 @@ from services.intake.service_layer import handlers, personal_data
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
+from shared.http.client_address import client_address
 from shared.http.problems import FORBIDDEN, VALIDATION, not_found
 
 router = APIRouter(tags=["reports"])
@@ -38,7 +39,9 @@ router = APIRouter(tags=["reports"])
 DESK = Access(*roles.OPERATORS, roles.ADMIN, scopes=(roles.SCOPE_REPORTS,))
 # Anyone on staff, and the governance centre's systems, read cases in their jurisdiction.
 READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
-EDITORS = Access(roles.STREET_OPERATOR, roles.DISTRICT_OPERATOR, roles.ADMIN)
+# The category dictionary is one list for the whole system, not a unit's: only
+# administrators, whose jurisdiction is the whole system, change it.
+EDITORS = Access(roles.ADMIN)
 # Parties' full ID numbers, phones and addresses: the staff who contact and mediate
 # between them, within their jurisdiction; every view is audited.
 FULL_VIEWERS = Access(*roles.SEES_FULL_PERSONAL_DATA)
@@ -74,7 +77,9 @@ async def get_report(
         if row is None:
             raise not_found("report", "报告")
         view = await queries.case_view(uow.connection, row)
-    view["parties"] = personal_data.masked_parties(row.parties or [], personal_data_keys(request))
+    view["parties"] = personal_data.masked_parties(
+        row.parties or [], personal_data_keys(request), case_id
+    )
     return view
 
 
@@ -95,7 +100,7 @@ async def get_full_parties(
     community police and legal advisers on cases in their jurisdiction. Each answer is
     recorded in the audit log (``view-personal-data``) in the same transaction as the
     read: no record, no answer."""
-    client = request.client
+    settings = runtime_of(request).settings
     try:
         async with uow_for(request) as uow:
             view = await personal_data.view_full_parties(
@@ -105,7 +110,7 @@ async def get_full_parties(
                 personal_data_keys(request),
                 audit_log=runtime_of(request).tables.audit_log,
                 audit_purges=runtime_of(request).tables.audit_purges,
-                source=client.host if client else "-",
+                source=client_address(request.scope, settings.trusted_proxies),
             )
     except personal_data.MayNotSeeFull:
         raise FORBIDDEN(
@@ -146,7 +151,8 @@ async def put_category(
     request: Request,
     _: Principal = Depends(EDITORS),
 ) -> Response:
-    """Add or change a category (street and district centres). ``active: false`` retires one."""
+    """Add or change a category (administrators: the list is system-wide).
+    ``active: false`` retires one."""
     if not 1 <= len(code) <= 64 or not code.isprintable():
         raise VALIDATION(
             "Bad category code.",

@@ -21,6 +21,7 @@ from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from services.intake.service_layer.reference import ReferenceCache
 from services.intake.state import IntakeRuntime
 from shared.db.unit_of_work import EventContext, UnitOfWork
+from shared.http.client_address import client_address
 from shared.http.problems import RATE_LIMITED, VALIDATION, FieldError, Problem
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -115,9 +116,9 @@ async def rate_limited(request: Request) -> None:
     ``async`` although it never waits: FastAPI runs a plain ``def`` dependency in a
     worker thread, and that hand-off cost more than the check (found by profiling).
     """
-    limiter = runtime_of(request).state.rate_limiter
-    client = request.client.host if request.client else "unknown"
-    wait = limiter.allow(client)
+    runtime = runtime_of(request)
+    limiter = runtime.state.rate_limiter
+    wait = await limiter.allow(client_address(request.scope, runtime.settings.trusted_proxies))
     if wait > 0:
         raise RATE_LIMITED(
             "Too many submissions from this address; try again later.",

@@ -4,6 +4,12 @@ The full view also carries the case's free text unmasked.
 
 Stored parties hold their ID number, phone and address encrypted (``KeyRing``); the
 masked view decrypts only to mask, so a masked answer never carries a full value.
+
+A value that cannot be decrypted (its key id is no longer in ``GRIDCASE_PII_KEYS``, or
+it fails authentication) does not fail the case: the field reads ``null``, the party
+lists it under ``unavailable``, and an operational error is logged with the case id,
+field and key id only. A mediator still sees the case, the other parties and the other
+fields, and knows which values to ask the parties for again.
 """
 
 from __future__ import annotations
@@ -20,38 +26,66 @@ from shared.audit import AuditEntry
 from shared.auth.roles import SEES_FULL_PERSONAL_DATA
 from shared.auth.tokens import Principal
 from shared.db.unit_of_work import UnitOfWork
-from shared.privacy.crypto import KeyRing
+from shared.logging import get_logger
+from shared.privacy.crypto import KeyRing, PersonalDataKeyError
+
+log = get_logger(__name__)
 
 VIEW_ACTION = "view-personal-data"
 _SEALED = ("id_number", "phone", "address")
+UNAVAILABLE = "unavailable"
 
 
-def _opened(party: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
-    out = {"role": party.get("role"), "name": party.get("name")}
+def _opened(party: dict[str, Any], keys: KeyRing, case_id: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": party.get("role"), "name": party.get("name")}
+    unavailable: list[str] = []
     for field in _SEALED:
         value = party.get(field)
-        out[field] = keys.decrypt(f"party.{field}", value) if value else None
+        if not value:
+            out[field] = None
+            continue
+        try:
+            out[field] = keys.decrypt(f"party.{field}", value)
+        except PersonalDataKeyError as exc:
+            out[field] = None
+            unavailable.append(field)
+            # The error names the field and key id, never the value.
+            log.error(
+                "personal_data_unavailable",
+                case_id=case_id,
+                field=f"party.{field}",
+                key_id=KeyRing.key_id(value),
+                reason=str(exc),
+            )
+    if unavailable:
+        out[UNAVAILABLE] = unavailable
     return out
 
 
-def full_parties(stored: Iterable[dict[str, Any]], keys: KeyRing) -> list[dict[str, Any]]:
-    """The parties decrypted: role, name, ID number, phone, address."""
-    return [_opened(p, keys) for p in stored]
+def full_parties(
+    stored: Iterable[dict[str, Any]], keys: KeyRing, case_id: str
+) -> list[dict[str, Any]]:
+    """The parties decrypted: role, name, ID number, phone, address (and the fields
+    that could not be decrypted, if any, under ``unavailable``)."""
+    return [_opened(p, keys, case_id) for p in stored]
 
 
-def masked_parties(stored: Iterable[dict[str, Any]], keys: KeyRing) -> list[dict[str, Any]]:
+def masked_parties(
+    stored: Iterable[dict[str, Any]], keys: KeyRing, case_id: str
+) -> list[dict[str, Any]]:
     """The parties as any reader of the case may see them."""
     masked = []
-    for party in full_parties(stored, keys):
-        masked.append(
-            {
-                "role": party["role"],
-                "name": mask_name(party["name"]) if party["name"] else None,
-                "id_number": mask_id_number(party["id_number"]) if party["id_number"] else None,
-                "phone": mask_phone(party["phone"]) if party["phone"] else None,
-                "address": mask_address(party["address"]) if party["address"] else None,
-            }
-        )
+    for party in full_parties(stored, keys, case_id):
+        view = {
+            "role": party["role"],
+            "name": mask_name(party["name"]) if party["name"] else None,
+            "id_number": mask_id_number(party["id_number"]) if party["id_number"] else None,
+            "phone": mask_phone(party["phone"]) if party["phone"] else None,
+            "address": mask_address(party["address"]) if party["address"] else None,
+        }
+        if UNAVAILABLE in party:
+            view[UNAVAILABLE] = party[UNAVAILABLE]
+        masked.append(view)
     return masked
 
 
@@ -78,7 +112,8 @@ async def view_full_parties(
     row = await queries.parties_and_text(conn, case_id, principal)
     if row is None:
         return None
-    parties = full_parties(row.parties or [], keys)
+    parties = full_parties(row.parties or [], keys, case_id)
+    missing = sum(len(p.get(UNAVAILABLE, ())) for p in parties)
     await audit.append(
         conn,
         audit_log,
@@ -89,7 +124,8 @@ async def view_full_parties(
             action=VIEW_ACTION,
             object=case_id,
             source=source,
-            result=f"shown {len(parties)} parties",
+            result=f"shown {len(parties)} parties"
+            + (f", {missing} values unavailable" if missing else ""),
         ),
     )
     await uow.commit()

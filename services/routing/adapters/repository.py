@@ -222,13 +222,14 @@ class RoutingRepository:
         return (await self.conn.execute(query)).first()
 
     async def case_visible(self, case_id: str, principal: Principal) -> bool:
-        return bool(
-            (
-                await self.conn.execute(
-                    select(case_in_jurisdiction(principal)).where(assignments.c.case_id == case_id)
-                )
-            ).first()
+        """Whether the case has an active assignment in ``principal``'s jurisdiction.
+
+        The condition is the selected value, so its truth is the answer (a row that
+        merely exists, holding ``false``, is not)."""
+        visible = await self.conn.scalar(
+            select(case_in_jurisdiction(principal)).where(assignments.c.case_id == case_id).limit(1)
         )
+        return bool(visible)
 
     async def add_assignments(self, rows: list[dict[str, Any]]) -> None:
         if rows:

@@ -18,6 +18,7 @@ from services.routing.service_layer import identity
 from services.routing.state import RoutingRuntime
 from shared.auth.policy import PUBLIC
 from shared.auth.tokens import unauthorised
+from shared.http.client_address import client_address
 from shared.http.problems import RATE_LIMITED, Problem
 
 router = APIRouter(prefix="/auth", tags=["identity"], dependencies=[Depends(PUBLIC)])
@@ -45,13 +46,13 @@ def _runtime(request: Request) -> RoutingRuntime:
 
 
 def _source(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    return client_address(request.scope, _runtime(request).settings.trusted_proxies)
 
 
 async def throttled(request: Request) -> None:
     """Login attempts per client address per minute (``GRIDCASE_LOGIN_RATE_PER_MINUTE``)."""
     runtime = _runtime(request)
-    wait = runtime.state.login_limiter.allow(_source(request))
+    wait = await runtime.state.login_limiter.allow(_source(request))
     if wait > 0:
         raise RATE_LIMITED(
             "Too many sign-in attempts from this address; try again later.",

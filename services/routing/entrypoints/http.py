@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.adapters import queries
 from services.routing.adapters.repository import RoutingRepository
-from services.routing.entrypoints.problems import REASSIGNMENT_REFUSED
+from services.routing.entrypoints.problems import NOT_CASE_HANDLER, REASSIGNMENT_REFUSED
 from services.routing.service_layer import handlers
 from services.routing.state import RoutingRuntime
 from shared.auth import roles
@@ -26,7 +26,10 @@ READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
 REJECTERS = Access(roles.GRID_OFFICER, *roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
 # A party's objection is recorded by the committee's people or the centre.
 RECUSERS = Access(*roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
+# 上报: the grid officer holding the case, or a centre (or admin) over its area.
 ESCALATORS = Access(roles.GRID_OFFICER, *roles.OPERATORS, roles.ADMIN)
+# Roles that act over an area rather than as a case's handler.
+AREA_ROLES = roles.OPERATORS | {roles.ADMIN}
 
 
 class AssignmentOut(BaseModel):
@@ -98,6 +101,12 @@ async def _reassign(request: Request, principal: Principal, case_id: str, call: 
             assignment_id = await call(uow, runtime.state.routing_cache)
     except handlers.CaseNotRouted as exc:
         raise not_found("routed case", "已分派案件") from exc
+    except handlers.NotTheHandler as exc:
+        raise NOT_CASE_HANDLER(
+            "You do not hold this case: only its handler, or a centre over its area, "
+            "may escalate it.",
+            "您不是此案的承办人：只有承办人或所辖综治中心可以上报。",
+        ) from exc
     except handlers.ReassignmentRefused as exc:
         raise REASSIGNMENT_REFUSED(exc.en, exc.zh) from exc
     return Reassigned(case_id=case_id, assignment_id=assignment_id)
@@ -154,10 +163,13 @@ async def recusal(
 async def escalation(
     case_id: str, body: EscalateIn, request: Request, principal: Principal = Depends(ESCALATORS)
 ) -> Reassigned:
-    """Move the case one level up the tree (also triggered by the escalation service)."""
+    """Move the case one level up the tree (also triggered by the escalation service):
+    by its handler, or by a centre over its area. 403 ``not-case-handler`` for a grid
+    officer who sees the case (their grid, or they reported it) but does not hold it."""
+    handler = None if principal.role in AREA_ROLES else principal.staff_id
     return await _reassign(
         request,
         principal,
         case_id,
-        lambda uow, cache: handlers.escalate(uow, cache, case_id, body.reason),
+        lambda uow, cache: handlers.escalate(uow, cache, case_id, body.reason, handler=handler),
     )

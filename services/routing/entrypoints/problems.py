@@ -5,6 +5,9 @@ from __future__ import annotations
 from shared.http.problems import problem_type
 
 REASSIGNMENT_REFUSED = problem_type("reassignment-refused", 409, "Reassignment refused", "无法改派")
+NOT_CASE_HANDLER = problem_type(
+    "not-case-handler", 403, "Only the case's handler may do this", "仅限案件承办人操作"
+)
 ACCOUNT_LOCKED = problem_type("account-locked", 423, "Account locked", "账户已锁定")
 REGISTRY_REJECTED = problem_type(
     "registry-rejected",

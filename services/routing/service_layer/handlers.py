@@ -84,6 +84,11 @@ class CaseNotRouted(LookupError):
     """No routing record for the case (never submitted, or not yet consumed)."""
 
 
+class NotTheHandler(PermissionError):
+    """The caller asked as the case's handler but does not hold it (reporting a case,
+    or sharing its grid, gives no right to move it)."""
+
+
 class ReassignmentRefused(ValueError):
     def __init__(self, en: str, zh: str):
         super().__init__(en)
@@ -335,6 +340,7 @@ async def _reassign(
     staff_id: str | None,
     reason: str,
     allowed: str,  # "lead" | "participant" | "any"
+    holder: str | None = None,
 ) -> str:
     repo = RoutingRepository(uow.connection)
     case = await repo.routed_case(case_id)
@@ -342,6 +348,8 @@ async def _reassign(
     if case is None or active is None:
         raise CaseNotRouted(case_id)
     participants = [active.assignee_id, *active.co_handler_ids]
+    if holder is not None and holder not in participants:
+        raise NotTheHandler(case_id)
     if allowed == "lead" and staff_id != active.assignee_id:
         raise ReassignmentRefused(
             f"{staff_id} is not the current handler ({active.assignee_id}) and cannot reject it.",
@@ -434,10 +442,27 @@ async def replace_refused_handler(
         return None
 
 
-async def escalate(uow: UnitOfWork, cache: RoutingCache, case_id: str, reason: str) -> str:
-    """Move the case one level up (grid → community → street centre → district centre)."""
+async def escalate(
+    uow: UnitOfWork,
+    cache: RoutingCache,
+    case_id: str,
+    reason: str,
+    *,
+    handler: str | None = None,
+) -> str:
+    """Move the case one level up (grid → community → street centre → district centre).
+
+    ``handler``: the staff member asking, when they ask as the case's handler (上报 by
+    the unit holding it) rather than as a centre over the area; they must hold it."""
     assignment_id = await _reassign(
-        uow, cache, case_id, trigger="escalation", staff_id=None, reason=reason, allowed="any"
+        uow,
+        cache,
+        case_id,
+        trigger="escalation",
+        staff_id=None,
+        reason=reason,
+        allowed="any",
+        holder=handler,
     )
     await uow.commit()
     return assignment_id
@@ -446,6 +471,7 @@ async def escalate(uow: UnitOfWork, cache: RoutingCache, case_id: str, reason: s
 __all__ = [
     "CaseNotRouted",
     "Location",
+    "NotTheHandler",
     "ReassignmentRefused",
     "RoutingCache",
     "escalate",
