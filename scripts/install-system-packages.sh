@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, what GridCase needs from the system and is missing:
 # Java 17 (the Kafka broker), Maven (fetches the Kafka jars), python3-venv,
-# Noto CJK fonts (the printed documents) and poppler-utils (pdftotext reads them back in tests).
+# Noto CJK fonts (the printed documents), poppler-utils (pdftotext reads them back in tests)
+# and Chromium (the dashboard's browser tests drive it through Playwright; never downloaded).
 set -euo pipefail
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
@@ -9,8 +10,9 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 [ -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: java, mvn, python3-venv, Noto CJK fonts and pdftotext are present"
+  echo "system packages: java, mvn, python3-venv, Noto CJK fonts, pdftotext and chromium are present"
   exit 0
 fi
 echo "system packages: installing ${missing[*]}"

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.mediation.adapters.tables import TABLES
+from services.mediation.entrypoints import web
 from services.mediation.entrypoints.consumers import case_view_consumer
 from services.mediation.entrypoints.http import router
 from shared.runtime import ServiceRuntime, create_app
@@ -25,7 +26,7 @@ def build_runtime(settings: GridcaseSettings) -> ServiceRuntime:
 def build_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router],
+        [router, *web.routers],
         title="GridCase mediation",
         description="Case work: the dashboard, mediation sessions, agreements and follow-ups.",
         manage_lifecycle=manage_lifecycle,

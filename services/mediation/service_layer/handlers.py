@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Text, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 
+from services.mediation.adapters.assignment_notices import AssignmentNotice, notify_assigned
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.case_status import ASSIGNED, SUBMITTED, advanced
 from shared.db.unit_of_work import UnitOfWork
@@ -72,6 +73,15 @@ async def fold_case_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
         by_shape.setdefault(tuple(sorted(row)), []).append(row)
     for shape, shaped in by_shape.items():
         await uow.connection.execute(_upsert(shape), shaped)
+    # The live dashboard: delivered by PostgreSQL at commit, to every mediation process.
+    await notify_assigned(
+        uow.connection,
+        [
+            AssignmentNotice(case_id, values["assignee_id"], values["unit_code"])
+            for case_id, moves_to, values in changes
+            if moves_to == ASSIGNED
+        ],
+    )
 
 
 # Built once: the same SQL every time is compiled and prepared once per connection.
