@@ -68,9 +68,17 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
         assert text.count("ready") >= 4, text
 
         with httpx.Client(timeout=10) as client:
-            page = client.get(dashboard)
+            page = client.get(dashboard, follow_redirects=True)
             assert page.status_code == 200
-            assert "网格案件工作台" in page.text
+            assert str(page.url).startswith(f"{dashboard}login"), page.url
+            assert '<html lang="zh-CN">' in page.text
+            signed_in_page = client.post(
+                f"{dashboard}login",
+                data={"username": DEMO_DISTRICT_OPERATOR, "password": DEMO_PASSWORD},
+                follow_redirects=True,
+            )
+            assert "区综治中心操作员" in signed_in_page.text, signed_in_page.text[:500]
+            client.cookies.clear()
             assert client.get(f"http://127.0.0.1:{ports['mediation']}/cases").status_code == 401
             signed_in = client.post(
                 f"http://127.0.0.1:{ports['routing']}/auth/login",

@@ -53,6 +53,8 @@ def environment(language: str) -> Environment:
         level_labels=labels.LEVELS,
         sort_labels=labels.SORTS,
         local_time=LOCAL_TIME,
+        current=None,
+        me=None,
     )
     return env
 

@@ -2,32 +2,31 @@
 // any page (a strict Content-Security-Policy holds); htmx does the rest from attributes.
 (function () {
   "use strict";
-  var status = function () { return document.getElementById("live-status"); };
-  var dropped = false;
+  var QUIET_MS = 5000; // a stream that comes back within this is not worth announcing
+  var dropped = null;
+  var announced = false;
+
+  function say(text) {
+    var region = document.getElementById("live-status");
+    if (region && text) { region.textContent = text; }
+  }
+  function message(name) { return document.body.getAttribute(name) || ""; }
 
   document.addEventListener("htmx:sseMessage", function (event) {
-    if (event.detail && event.detail.type === "case-assigned" && status()) {
-      status().textContent = event.detail.data;
-    }
+    if (event.detail && event.detail.type === "case-assigned") { say(event.detail.data); }
   });
   document.addEventListener("htmx:sseOpen", function () {
     document.body.setAttribute("data-live", "open");
-    if (dropped && status()) {
-      status().textContent = document.body.getAttribute("data-msg-reconnected") || "";
-    }
-    dropped = false;
+    if (dropped !== null) { window.clearTimeout(dropped); dropped = null; }
+    if (announced) { say(message("data-msg-reconnected")); announced = false; }
   });
   document.addEventListener("htmx:sseError", function () {
     document.body.setAttribute("data-live", "reconnecting");
-    if (!dropped && status()) {
-      status().textContent = document.body.getAttribute("data-msg-reconnecting") || "";
+    if (dropped === null) {
+      dropped = window.setTimeout(function () {
+        say(message("data-msg-reconnecting"));
+        announced = true;
+      }, QUIET_MS);
     }
-    dropped = true;
-  });
-  // Focus the main heading region after a whole-page swap from history, so keyboard
-  // users do not start again at the top bar.
-  document.addEventListener("htmx:historyRestore", function () {
-    var main = document.getElementById("main");
-    if (main) { main.focus(); }
   });
 })();
