@@ -47,8 +47,15 @@ class Unit:
 class RoutingClient:
     """One pooled HTTP client per mediation process (``runtime.state``)."""
 
-    def __init__(self, base_url: str, *, timeout_s: float = 5.0, units_ttl_s: float = 60.0):
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_s: float = 5.0,
+        units_ttl_s: float = 60.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
         self._units_ttl_s = units_ttl_s
         self._units: dict[tuple[str, bool], tuple[float, list[Unit]]] = {}
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 from sqlalchemy import insert, update
 
 from gridcase.demo import DEMO_PASSWORD
@@ -42,8 +42,8 @@ CHROMIUM_ARGS = [
 ]
 ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts" / "dashboard"
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
-PHONE = {"width": 375, "height": 812}
-LAPTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 812}
+LAPTOP: ViewportSize = {"width": 1280, "height": 900}
 
 # Demo accounts for every staff role (the small demo registry plus the committee's
 # people and a community centre operator); each signs in with DEMO_PASSWORD.

@@ -14,9 +14,11 @@ import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
+from services.mediation.entrypoints.web import live
 from shared.auth.tokens import mint_token
 from tests.e2e.dashboard.conftest import (
     ACCOUNTS,
+    LAPTOP,
     PHONE,
     WebStack,
     no_horizontal_overflow,
@@ -275,6 +277,23 @@ async def test_a_case_newly_assigned_to_me_appears_live_and_is_announced(
     web.case_ids.append(case_id)
 
 
+async def test_the_live_stream_reconnects_after_it_drops(
+    web: WebStack, page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server ends each stream after a while (here one second); the browser comes
+    back by itself and still receives assignments."""
+    monkeypatch.setattr(live, "STREAM_LIFETIME_S", 1.0)
+    await sign_in(page, "grid_officer")
+    await expect(page.locator("body")).to_have_attribute("data-live-opened", re.compile(r"[2-9]"))
+    monkeypatch.setattr(live, "STREAM_LIFETIME_S", 600.0)
+    await expect(page.locator("body")).to_have_attribute("data-live", "open")
+    before = await page.locator("#case-rows tr").count()
+    case_id = await web.report(10, title="路灯损坏")
+    await web.assigned([case_id])
+    await expect(page.locator("#case-rows tr")).to_have_count(before + 1, timeout=15_000)
+    web.case_ids.append(case_id)
+
+
 PAGES = [
     ("login", None, "/login"),
     ("cases", "district_operator", "/"),
@@ -300,7 +319,7 @@ async def test_every_page_fits_a_phone_and_passes_axe(
     await screenshot(page, f"phone-{name}")
     assert violations == [], violations
     # And on a laptop.
-    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.set_viewport_size(LAPTOP)
     assert await serious_accessibility_violations(page) == []
 
 

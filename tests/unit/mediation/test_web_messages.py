@@ -37,7 +37,11 @@ def _extracted() -> set[str]:
 def _catalogue(language: str) -> dict[str, str]:
     with i18n.catalogue_path(language).open("rb") as po:
         catalogue = read_po(po, locale=language)
-    return {m.id: m.string for m in catalogue if m.id and isinstance(m.id, str)}
+    return {
+        m.id: m.string
+        for m in catalogue
+        if m.id and isinstance(m.id, str) and isinstance(m.string, str)
+    }
 
 
 def test_every_message_has_a_chinese_and_an_english_translation() -> None:

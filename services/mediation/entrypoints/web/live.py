@@ -60,11 +60,11 @@ async def live(request: Request) -> Response:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(notices.listening.wait(), 5.0)
             yield f"retry: {RETRY_MS}\n\n"
-            while time.monotonic() < ends:
+            while (left := ends - time.monotonic()) > 0:
                 if await request.is_disconnected():
                     return
                 try:
-                    notice = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+                    notice = await asyncio.wait_for(queue.get(), min(HEARTBEAT_S, left))
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue

@@ -17,6 +17,11 @@
   });
   document.addEventListener("htmx:sseOpen", function () {
     document.body.setAttribute("data-live", "open");
+    var opened = Number(document.body.getAttribute("data-live-opened") || "0") + 1;
+    document.body.setAttribute("data-live-opened", String(opened));
+    // Notices sent while the stream was down are not replayed: catch up instead.
+    var results = document.getElementById("results");
+    if (opened > 1 && results && window.htmx) { window.htmx.trigger(results, "live-reconnected"); }
     if (dropped !== null) { window.clearTimeout(dropped); dropped = null; }
     if (announced) { say(message("data-msg-reconnected")); announced = false; }
   });
