@@ -62,9 +62,15 @@ class RoutingClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _post(self, path: str, body: dict[str, str]) -> httpx.Response:
+    async def _post(
+        self, path: str, body: dict[str, str], client_address: str | None
+    ) -> httpx.Response:
+        # Routing throttles and audits sign-ins per client address: name the browser's,
+        # not this service's (uvicorn takes X-Forwarded-For from trusted proxies only,
+        # by default the loopback address; FORWARDED_ALLOW_IPS widens it).
+        headers = {"X-Forwarded-For": client_address} if client_address else None
         try:
-            response = await self._http.post(path, json=body)
+            response = await self._http.post(path, json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise RoutingUnavailable(str(exc)) from exc
         if response.status_code >= 500:
@@ -83,16 +89,22 @@ class RoutingClient:
             tuple(body.get("unit_codes") or ()),
         )
 
-    async def login(self, username: str, password: str) -> SignedIn:
-        response = await self._post("/auth/login", {"username": username, "password": password})
+    async def login(
+        self, username: str, password: str, *, client_address: str | None = None
+    ) -> SignedIn:
+        response = await self._post(
+            "/auth/login", {"username": username, "password": password}, client_address
+        )
         return self._signed_in(response)
 
-    async def refresh(self, refresh_token: str) -> SignedIn:
-        response = await self._post("/auth/refresh", {"refresh_token": refresh_token})
+    async def refresh(self, refresh_token: str, *, client_address: str | None = None) -> SignedIn:
+        response = await self._post(
+            "/auth/refresh", {"refresh_token": refresh_token}, client_address
+        )
         return self._signed_in(response)
 
-    async def logout(self, refresh_token: str) -> None:
-        await self._post("/auth/logout", {"refresh_token": refresh_token})
+    async def logout(self, refresh_token: str, *, client_address: str | None = None) -> None:
+        await self._post("/auth/logout", {"refresh_token": refresh_token}, client_address)
 
     async def _get(self, path: str, token: str, params: dict[str, Any] | None = None) -> Any:
         try:

@@ -104,6 +104,40 @@ async def test_without_a_session_pages_send_the_browser_to_sign_in(stack: Stack)
         await routing.aclose()
 
 
+async def test_routing_throttles_and_audits_sign_ins_by_the_browsers_address(
+    stack: Stack,
+) -> None:
+    """Every sign-in now reaches routing from the mediation service: it names the
+    browser's address, which routing's server (uvicorn, trusting the loopback proxy)
+    takes as the client's, so one busy office does not lock out the whole site."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    await _web(stack)
+    routing_app = BY_NAME["routing"].build_app(stack.runtime("routing"), manage_lifecycle=False)
+    behind_proxy = ProxyHeadersMiddleware(routing_app, trusted_hosts="127.0.0.1")
+    routing = RoutingClient("http://routing", transport=httpx.ASGITransport(app=behind_proxy))
+    stack.runtime("mediation").state["routing_client"] = routing
+    mediation_app = BY_NAME["mediation"].build_app(
+        stack.runtime("mediation"), manage_lifecycle=False
+    )
+    browser = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=mediation_app, client=("203.0.113.7", 40000)),
+        base_url="http://mediation",
+    )
+    try:
+        answer = await browser.post(
+            "/login", data={"username": "op-district", "password": DEMO_PASSWORD}
+        )
+        assert answer.status_code == 303
+        rows = await stack.sql(
+            "SELECT source FROM routing.audit_log WHERE action LIKE '%login%' ORDER BY seq"
+        )
+        assert [r["source"] for r in rows][-1] == "203.0.113.7"
+    finally:
+        await browser.aclose()
+        await routing.aclose()
+
+
 async def test_an_assignment_notice_is_delivered_at_commit_not_before(stack: Stack) -> None:
     await stack.start("mediation", consumers=False, relay=False)
     runtime = stack.runtime("mediation")

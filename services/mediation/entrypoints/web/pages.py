@@ -40,6 +40,7 @@ from services.mediation.entrypoints.web.session import (
     SessionExpired,
     check_same_origin,
     clear_tokens,
+    client_address,
     resolve,
     store_tokens,
 )
@@ -194,7 +195,9 @@ async def login(request: Request) -> Response:
     message = None
     if not errors:
         try:
-            tokens = await routing_client(request).login(username, password)
+            tokens = await routing_client(request).login(
+                username, password, client_address=client_address(request)
+            )
         except SignInRefused as exc:
             message = {
                 423: _("Too many failed sign-ins: this account is locked for a while."),
@@ -230,7 +233,7 @@ async def logout(request: Request) -> Response:
     if refresh:
         # The cookies go anyway; an unrevoked token expires by itself.
         with contextlib.suppress(RoutingUnavailable):
-            await routing_client(request).logout(refresh)
+            await routing_client(request).logout(refresh, client_address=client_address(request))
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     clear_tokens(response)
     return response

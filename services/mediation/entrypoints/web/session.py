@@ -57,16 +57,23 @@ class RefreshExchanges:
         self._lock = asyncio.Lock()
         self._done: dict[str, tuple[float, SignedIn]] = {}
 
-    async def exchange(self, client: RoutingClient, refresh_token: str) -> SignedIn:
+    async def exchange(
+        self, client: RoutingClient, refresh_token: str, client_address: str | None
+    ) -> SignedIn:
         async with self._lock:
             now = time.monotonic()
             self._done = {k: v for k, v in self._done.items() if now - v[0] < EXCHANGE_MEMORY_S}
             known = self._done.get(refresh_token)
             if known is not None:
                 return known[1]
-            renewed = await client.refresh(refresh_token)
+            renewed = await client.refresh(refresh_token, client_address=client_address)
             self._done[refresh_token] = (now, renewed)
             return renewed
+
+
+def client_address(request: Request) -> str | None:
+    """The browser's address as this service sees it (passed on to routing)."""
+    return request.client.host if request.client else None
 
 
 def _secure(request: Request) -> bool:
@@ -119,7 +126,7 @@ async def resolve(request: Request, client: RoutingClient, exchanges: RefreshExc
     if not refresh:
         raise SessionExpired
     try:
-        renewed = await exchanges.exchange(client, refresh)
+        renewed = await exchanges.exchange(client, refresh, client_address(request))
     except SignInRefused:
         raise SessionExpired from None
     try:
