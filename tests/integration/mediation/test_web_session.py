@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -114,7 +115,8 @@ async def test_routing_throttles_and_audits_sign_ins_by_the_browsers_address(
 
     await _web(stack)
     routing_app = BY_NAME["routing"].build_app(stack.runtime("routing"), manage_lifecycle=False)
-    behind_proxy = ProxyHeadersMiddleware(routing_app, trusted_hosts="127.0.0.1")
+    # uvicorn's and Starlette's ASGI type aliases differ; the app is the same.
+    behind_proxy: Any = ProxyHeadersMiddleware(cast(Any, routing_app), trusted_hosts="127.0.0.1")
     routing = RoutingClient("http://routing", transport=httpx.ASGITransport(app=behind_proxy))
     stack.runtime("mediation").state["routing_client"] = routing
     mediation_app = BY_NAME["mediation"].build_app(
