@@ -300,6 +300,9 @@ PAGES = [
     ("case", "district_operator", None),
     ("overview", "street_operator", "/overview"),
     ("cases-grid-officer", "grid_officer", "/"),
+    ("cases-filtered", "community_operator", "/?status=assigned&sort=number&q=%E5%9E%83"),
+    ("not-found", "mediator", "/case/none"),
+    ("overview-en", "district_operator", "/overview"),
 ]
 
 
@@ -310,6 +313,9 @@ async def test_every_page_fits_a_phone_and_passes_axe(
     await page.set_viewport_size(PHONE)
     if role is not None:
         await sign_in(page, role)
+    if name.endswith("-en"):
+        await page.get_by_role("button", name="English").click()
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
     if path is None:
         await page.goto(f"/case/{web.case_ids[0]}")
     else:
