@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: system-packages install up test test-fast lint format typecheck imports prometheus check bench contracts clean
+.PHONY: system-packages install up test test-fast test-browser lint format typecheck imports prometheus check bench contracts i18n clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -58,6 +58,17 @@ check: lint typecheck imports prometheus
 
 bench: $(STAMP)
 	$(BIN)/python bench/latency.py
+
+## Browser tests of the web app (Debian's chromium through Playwright).
+test-browser: system-packages $(STAMP)
+	$(BIN)/pytest -q tests/e2e/dashboard
+
+## Extract the web app's messages and merge them into its catalogues (then translate
+## the new entries; the catalogues are compiled when the service starts).
+WEB := services/mediation/entrypoints/web
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F $(WEB)/babel.cfg -k N_ --no-location --omit-header --sort-output -o $(WEB)/locale/messages.pot $(WEB)
+	$(BIN)/pybabel update -i $(WEB)/locale/messages.pot -d $(WEB)/locale --no-wrap --no-fuzzy-matching
 
 ## Regenerate the published contracts (a contract test fails until they are committed).
 contracts: $(STAMP)

@@ -127,10 +127,6 @@ def up(
     if demo:
         asyncio.run(_prepare(settings))
     env = {**os.environ, **infra_env}
-    # The dashboard (mediation's origin) signs in at routing: allow exactly that origin.
-    env.setdefault(
-        "GRIDCASE_CORS_ALLOW_ORIGINS", f"http://{settings.host}:{settings.mediation_port}"
-    )
     children = ServiceProcesses(env, settings, state_dir / "logs")
     monitor: PrometheusProcess | None = None
     stopping = False

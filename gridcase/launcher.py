@@ -38,6 +38,10 @@ def service_command(factory: str, host: str, port: int, workers: int = 1) -> lis
         "--no-proxy-headers",
         "--log-level",
         "warning",
+        # Open live streams (the dashboard's /live) would hold a stop until SIGKILL;
+        # after this many seconds uvicorn ends them and the service shuts down cleanly.
+        "--timeout-graceful-shutdown",
+        "3",
         *(["--workers", str(workers)] if workers > 1 else []),
     ]
 

@@ -2,7 +2,8 @@
 # Installs, with apt-get, what GridCase needs from the system and is missing:
 # Java 17 (the Kafka broker), Maven (fetches the Kafka jars), python3-venv,
 # Prometheus (`gridcase up` runs it; promtool checks the alert rules in `make check`),
-# Noto CJK fonts (the printed documents) and poppler-utils (pdftotext reads them back in tests).
+# Noto CJK fonts (the printed documents), poppler-utils (pdftotext reads them back in tests)
+# and Chromium (the dashboard's browser tests drive it through Playwright; never downloaded).
 set -euo pipefail
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
@@ -11,8 +12,9 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
 [ -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: java, mvn, python3-venv, prometheus, Noto CJK fonts and pdftotext are present"
+  echo "system packages: java, mvn, python3-venv, prometheus, Noto CJK fonts, pdftotext and chromium are present"
   exit 0
 fi
 echo "system packages: installing ${missing[*]}"

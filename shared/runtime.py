@@ -39,6 +39,7 @@ from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.logging import configure_logging, get_logger
 from shared.messaging.consumer import EventConsumer
+from shared.messaging.errors import describe_error
 from shared.messaging.kafka_admin import ensure_topics, kafka_reachable
 from shared.messaging.outbox_purge import purge_sent_outbox
 from shared.messaging.relay import OutboxRelay
@@ -65,6 +66,10 @@ class ServiceRuntime(Generic[StateT]):
     consumer_specs: list[ConsumerSpec] = field(default_factory=list)
     # Awaited in order at start, once the engine exists, before the relay and consumers.
     on_start: list[Callable[[ServiceRuntime[StateT]], Awaitable[object]]] = field(
+        default_factory=list
+    )
+    # Awaited in order at stop, first: close what the service's state holds open.
+    on_stop: list[Callable[[ServiceRuntime[StateT]], Awaitable[object]]] = field(
         default_factory=list
     )
     periodic: list[PeriodicTask[ServiceRuntime[StateT]]] = field(default_factory=list)
@@ -178,6 +183,11 @@ class ServiceRuntime(Generic[StateT]):
         log.info("service_started", service=self.name)
 
     async def stop(self) -> None:
+        for hook in self.on_stop:
+            try:
+                await hook(self)
+            except Exception as exc:
+                log.warning("stop_hook_failed", service=self.name, error=describe_error(exc))
         if self.scheduler is not None:
             await self.scheduler.stop()
             self.scheduler = None

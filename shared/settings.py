@@ -86,6 +86,9 @@ class GridcaseSettings(BaseSettings):
     mediation_port: int = 8003
     escalation_port: int = 8004
     host: str = "127.0.0.1"
+    # Where the mediation web app reaches routing server side (sign-in, explanations,
+    # the unit tree); empty: http://<host>:<routing_port>.
+    routing_url: str = ""
 
     state_dir: str = Field(default=".gridcase", description="local infrastructure state")
 
@@ -137,6 +140,9 @@ class GridcaseSettings(BaseSettings):
                 "or run `gridcase infra up`"
             )
         return self.kafka_bootstrap_servers
+
+    def routing_base_url(self) -> str:
+        return (self.routing_url or f"http://{self.host}:{self.routing_port}").rstrip("/")
 
     def port_for(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))

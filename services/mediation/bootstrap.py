@@ -7,7 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.mediation.adapters import case_work_tables  # noqa: F401  (registers the tables)
+from services.mediation.adapters.assignment_notices import AssignmentListener
+from services.mediation.adapters.routing_client import RoutingClient
 from services.mediation.adapters.tables import TABLES
+from services.mediation.entrypoints import web
 from services.mediation.entrypoints.case_work import router as case_work_router
 from services.mediation.entrypoints.consumers import case_view_consumer
 from services.mediation.entrypoints.http import router
@@ -32,8 +35,13 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
         name=NAME,
         settings=settings,
         tables=TABLES,
-        state=MediationState(pii_keys=KeyRing.parse(settings.pii_keys)),
+        state=MediationState(
+            pii_keys=KeyRing.parse(settings.pii_keys),
+            routing_client=RoutingClient(settings.routing_base_url()),
+            assignment_listener=AssignmentListener(settings.database_url_for(NAME)),
+        ),
     )
+    runtime.on_stop.append(_close_clients)
     runtime.consumer_specs.append(case_view_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
@@ -41,6 +49,11 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
     )
     runtime.periodic.append(PeriodicTask("purge-idempotency-keys", 3600.0, _purge_keys))
     return runtime
+
+
+async def _close_clients(runtime: MediationRuntime) -> None:
+    await runtime.state.assignment_listener.close()
+    await runtime.state.routing_client.aclose()
 
 
 async def _purge_keys(runtime: MediationRuntime) -> None:
@@ -51,7 +64,7 @@ async def _purge_keys(runtime: MediationRuntime) -> None:
 def build_app(runtime: MediationRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router, case_work_router],
+        [router, case_work_router, *web.routers],
         title="GridCase mediation",
         description="Case work: the dashboard, mediation sessions, agreements and follow-ups.",
         manage_lifecycle=manage_lifecycle,

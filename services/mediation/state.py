@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from services.mediation.adapters.assignment_notices import AssignmentListener
+from services.mediation.adapters.routing_client import RefreshExchanges, RoutingClient
 from shared.privacy.crypto import KeyRing
 from shared.runtime import ServiceRuntime
 
@@ -12,6 +14,12 @@ from shared.runtime import ServiceRuntime
 class MediationState:
     # Parties' details in case files are sealed with the same key ring as intake's.
     pii_keys: KeyRing
+    # The dashboard signs in and reads routing's explanations through one pooled client.
+    routing_client: RoutingClient
+    # One LISTEN connection per process for the live list (opened on first subscriber).
+    assignment_listener: AssignmentListener
+    # Refresh tokens exchanged recently, so parallel requests share one refresh.
+    refresh_exchanges: RefreshExchanges = field(default_factory=RefreshExchanges)
 
 
 MediationRuntime = ServiceRuntime[MediationState]

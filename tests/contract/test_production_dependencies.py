@@ -1,5 +1,6 @@
 """What the production image installs is enough to run the services: the development
-tools (Faker, the local PostgreSQL wheel, the load generator's demo district) are an extra (``.[tools]``) that the image leaves out."""
+tools (Faker, the local PostgreSQL wheel, the load generator's demo district) are an
+extra (``.[tools]``) that the image leaves out."""
 
 from __future__ import annotations
 

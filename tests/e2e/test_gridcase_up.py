@@ -55,6 +55,7 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
         text=True,
     )
     output: list[str] = []
+    live: httpx.Client | None = None
     try:
         assert proc.stdout is not None
         deadline = time.monotonic() + 180
@@ -72,9 +73,21 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
         assert f"prometheus  {prometheus}" in text, text
 
         with httpx.Client(timeout=10) as client:
-            page = client.get(dashboard)
+            page = client.get(dashboard, follow_redirects=True)
             assert page.status_code == 200
-            assert "网格案件工作台" in page.text
+            assert str(page.url).startswith(f"{dashboard}login"), page.url
+            assert '<html lang="zh-CN">' in page.text
+            signed_in_page = client.post(
+                f"{dashboard}login",
+                data={"username": DEMO_DISTRICT_OPERATOR, "password": DEMO_PASSWORD},
+                follow_redirects=True,
+            )
+            assert "区综治中心操作员" in signed_in_page.text, signed_in_page.text[:500]
+            # A browser's live stream stays open while the system stops (below).
+            live = httpx.Client(timeout=10, cookies=client.cookies)
+            stream = live.send(live.build_request("GET", f"{dashboard}live"), stream=True)
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            client.cookies.clear()
             assert client.get(f"http://127.0.0.1:{ports['mediation']}/cases").status_code == 401
             signed_in = client.post(
                 f"http://127.0.0.1:{ports['routing']}/auth/login",
@@ -120,10 +133,15 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
         assert _alive(kafka_pid) and _alive(postgres_pid)
     finally:
         proc.send_signal(signal.SIGINT)
+        started_stopping = time.monotonic()
         rest, _ = proc.communicate(timeout=90)
+        stopping_took = time.monotonic() - started_stopping
         output.append(rest or "")
+        if live is not None:
+            live.close()
     assert proc.returncode == 0, "".join(output)
     assert "stopped." in "".join(output)
+    print(f"gridcase up stopped in {stopping_took:.1f} s with a live stream open")
     for port in [*ports.values(), prometheus_port]:
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)

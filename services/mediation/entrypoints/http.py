@@ -1,14 +1,12 @@
-"""Mediation HTTP API: the case view and the dashboard that reads it."""
+"""Mediation HTTP API: the case view as JSON (the web app is ``entrypoints.web``)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from services.mediation.adapters import queries
@@ -16,12 +14,11 @@ from services.mediation.adapters.queries import CaseView
 from services.mediation.domain.case_status import LABELS_ZH
 from services.mediation.state import MediationRuntime
 from shared.auth import roles
-from shared.auth.policy import PUBLIC, Access
+from shared.auth.policy import Access
 from shared.auth.tokens import Principal
 from shared.http.problems import not_found
 
 router = APIRouter(tags=["cases"])
-DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
 READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
 
 
@@ -44,17 +41,6 @@ class CaseOut(BaseModel):
 
 def _case_out(view: CaseView) -> CaseOut:
     return CaseOut(**asdict(view), status_label=LABELS_ZH.get(view.status, view.status))
-
-
-@router.get(
-    "/", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(PUBLIC)]
-)
-async def dashboard(request: Request) -> HTMLResponse:
-    """The case dashboard (Chinese first); the page signs in at routing's ``/auth/login``
-    and then reads ``GET /cases`` with the token."""
-    settings = request.app.state.runtime.settings
-    routing = f"http://{settings.host}:{settings.routing_port}"
-    return HTMLResponse(DASHBOARD.read_text(encoding="utf-8").replace("{{ROUTING_URL}}", routing))
 
 
 @router.get("/cases", response_model=list[CaseOut])

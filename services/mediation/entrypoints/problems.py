@@ -14,6 +14,9 @@ IDEMPOTENCY_KEY_REUSED = problem_type(
     "Idempotency-Key reused with a different request",
     "Idempotency-Key 已用于其他请求",
 )
+CROSS_SITE_REQUEST = problem_type(
+    "cross-site-request", 403, "Cross-site request refused", "拒绝跨站请求"
+)
 BAD_IF_MATCH = problem_type("bad-if-match", 400, "Bad If-Match", "If-Match 无效")
 VERSION_REQUIRED = problem_type("version-required", 428, "If-Match required", "需要 If-Match")
 VERSION_STALE = problem_type("version-stale", 412, "The file has changed", "卷宗已被他人修改")

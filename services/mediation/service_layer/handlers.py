@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.mediation.adapters.assignment_notices import AssignmentNotice, notify_assigned
 from services.mediation.adapters.repository import CaseViewRepository
 from services.mediation.domain.case_status import ASSIGNED, SUBMITTED, advanced
 from shared.db.unit_of_work import UnitOfWork
@@ -62,3 +63,12 @@ async def fold_case_events(uow: UnitOfWork, events: list[CaseEvent]) -> None:
         status[case_id] = advanced(status.get(case_id), moves_to)
         folded.setdefault(case_id, {"case_id": case_id}).update(values, status=status[case_id])
     await repo.upsert(list(folded.values()))
+    # The live dashboard: delivered by PostgreSQL at commit, to every mediation process.
+    await notify_assigned(
+        uow.connection,
+        [
+            AssignmentNotice(case_id, values["assignee_id"], values["unit_code"])
+            for case_id, moves_to, values in changes
+            if moves_to == ASSIGNED
+        ],
+    )

@@ -107,7 +107,24 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
         ("routing", "POST", f"/auth/{p}"): (PUBLIC, frozenset())
         for p in ("login", "refresh", "logout", "token")
     },
-    ("mediation", "GET", "/"): (PUBLIC, frozenset()),
+    # The web app: public to bearer tokens; its pages read the session cookies and
+    # send anyone without a usable session to sign in.
+    **{
+        ("mediation", m, p): (PUBLIC, frozenset())
+        for m, p in (
+            ("GET", "/"),
+            ("GET", "/login"),
+            ("POST", "/login"),
+            ("POST", "/logout"),
+            ("POST", "/language"),
+            ("GET", "/export.csv"),
+            ("GET", "/case/{case_id}"),
+            ("GET", "/overview"),
+            ("GET", "/live"),
+            ("GET", "/static/{name}"),
+            ("GET", "/static/vendor/{name}"),
+        )
+    },
     ("mediation", "GET", "/cases"): (STAFF, frozenset({CLIENT_READ})),
     ("mediation", "GET", "/cases/{case_id}"): (STAFF, frozenset({CLIENT_READ})),
     # Case work: the case's handlers write (the rest of the rule is in the query);

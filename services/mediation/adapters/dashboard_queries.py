@@ -1,0 +1,212 @@
+"""Reads for the web app: the case list with its filters, one case, counts for the
+supervisors' overview. Every query carries the caller's jurisdiction in its WHERE
+clause (``shared.auth.scoping``), so a case outside it is simply not there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.mediation.adapters.tables import cases
+from shared.auth.scoping import jurisdiction
+from shared.auth.tokens import Principal
+
+MAX_PAGE_SIZE = 100
+PAGE_SIZES = (25, 50, 100)
+# The CSV export is one answer, not a stream: bounded so a district's whole history
+# cannot pin a process. The page says when the list was cut.
+MAX_EXPORT_ROWS = 20_000
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-submitted": (cases.c.submitted_at.desc().nulls_last(), cases.c.case_id.desc()),
+    "submitted": (cases.c.submitted_at.asc().nulls_last(), cases.c.case_id.asc()),
+    "-assigned": (cases.c.assigned_at.desc().nulls_last(), cases.c.case_id.desc()),
+    "number": (cases.c.case_number.asc().nulls_last(), cases.c.case_id.asc()),
+    "status": (cases.c.status.asc(), cases.c.submitted_at.desc().nulls_last()),
+}
+DEFAULT_SORT = "-submitted"
+# Dates typed into the filter are days in China.
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the list is narrowed to; every field comes from the page's URL."""
+
+    status: str = ""
+    kind: str = ""
+    category: str = ""
+    unit: str = ""  # a unit code: that unit and everything under it
+    handler: str = ""  # a staff id
+    submitted_from: date | None = None
+    submitted_to: date | None = None  # inclusive
+    text: str = ""  # case number or title contains
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case_id: str
+    case_number: str | None
+    kind: str | None
+    category: str | None
+    title: str | None
+    status: str
+    unit_code: str | None
+    unit_name: str | None
+    assignee_id: str | None
+    assignee_name: str | None
+    assignee_role: str | None
+    submitted_at: datetime | None
+    assigned_at: datetime | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    page: int
+    page_size: int
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Choices offered by the filter form, from the cases the caller can see."""
+
+    kinds: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    handlers: list[tuple[str, str]] = field(default_factory=list)  # (staff id, name)
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    return jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(principal: Principal, filters: CaseFilters) -> list[ColumnElement[bool]]:
+    terms: list[ColumnElement[bool]] = [_visible(principal)]
+    if filters.status:
+        terms.append(cases.c.status == filters.status)
+    if filters.kind:
+        terms.append(cases.c.kind == filters.kind)
+    if filters.category:
+        terms.append(cases.c.category == filters.category)
+    if filters.unit:
+        terms.append(cases.c.unit_code.startswith(filters.unit, autoescape=True))
+    if filters.handler:
+        terms.append(cases.c.assignee_id == filters.handler)
+    if filters.submitted_from is not None:
+        start = datetime.combine(filters.submitted_from, time.min, LOCAL_TIME)
+        terms.append(cases.c.submitted_at >= start)
+    if filters.submitted_to is not None:
+        end = datetime.combine(filters.submitted_to + timedelta(days=1), time.min, LOCAL_TIME)
+        terms.append(cases.c.submitted_at < end)
+    if filters.text:
+        pattern = f"%{_escape_like(filters.text)}%"
+        terms.append(
+            or_(
+                cases.c.case_number.ilike(pattern, escape="\\"),
+                cases.c.title.ilike(pattern, escape="\\"),
+            )
+        )
+    return terms
+
+
+def _row(record: Any) -> CaseRow:
+    return CaseRow(**{name: getattr(record, name) for name in CaseRow.__dataclass_fields__})
+
+
+async def list_cases(
+    conn: AsyncConnection,
+    principal: Principal,
+    filters: CaseFilters,
+    *,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    page_size: int = PAGE_SIZES[0],
+) -> CasePage:
+    """One page of the filtered list (offset paging with a bounded page size; one row
+    more than the page is read to know whether there is a next page)."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    page = max(1, page)
+    query = (
+        select(cases)
+        .where(and_(*_conditions(principal, filters)))
+        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+        .limit(page_size + 1)
+        .offset((page - 1) * page_size)
+    )
+    records = (await conn.execute(query)).all()
+    rows = [_row(r) for r in records[:page_size]]
+    return CasePage(rows, page, page_size, len(records) > page_size)
+
+
+async def export_cases(
+    conn: AsyncConnection, principal: Principal, filters: CaseFilters, *, sort: str
+) -> tuple[list[CaseRow], bool]:
+    """The whole filtered list for CSV, up to ``MAX_EXPORT_ROWS``; True if cut."""
+    query = (
+        select(cases)
+        .where(and_(*_conditions(principal, filters)))
+        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+        .limit(MAX_EXPORT_ROWS + 1)
+    )
+    records = (await conn.execute(query)).all()
+    return [_row(r) for r in records[:MAX_EXPORT_ROWS]], len(records) > MAX_EXPORT_ROWS
+
+
+async def get_case(conn: AsyncConnection, principal: Principal, case_id: str) -> CaseRow | None:
+    record = (
+        await conn.execute(select(cases).where(cases.c.case_id == case_id, _visible(principal)))
+    ).first()
+    return _row(record) if record is not None else None
+
+
+async def facets(conn: AsyncConnection, principal: Principal) -> Facets:
+    visible = _visible(principal)
+    kinds = await conn.execute(
+        select(cases.c.kind).where(visible, cases.c.kind.is_not(None)).distinct()
+    )
+    categories = await conn.execute(
+        select(cases.c.category).where(visible, cases.c.category.is_not(None)).distinct()
+    )
+    handlers = await conn.execute(
+        select(cases.c.assignee_id, func.max(cases.c.assignee_name))
+        .where(visible, cases.c.assignee_id.is_not(None))
+        .group_by(cases.c.assignee_id)
+    )
+    return Facets(
+        sorted(k for (k,) in kinds),
+        sorted(c for (c,) in categories),
+        sorted(((h, n or h) for h, n in handlers), key=lambda pair: pair[1]),
+    )
+
+
+@dataclass(frozen=True)
+class UnitStatusCount:
+    unit_code: str | None
+    status: str
+    count: int
+
+
+async def status_counts_by_unit(
+    conn: AsyncConnection, principal: Principal
+) -> Sequence[UnitStatusCount]:
+    """Cases by (unit, status) in the caller's jurisdiction; the overview rolls them up
+    the tree."""
+    result = await conn.execute(
+        select(cases.c.unit_code, cases.c.status, func.count())
+        .where(_visible(principal))
+        .group_by(cases.c.unit_code, cases.c.status)
+    )
+    return [UnitStatusCount(u, s, n) for u, s, n in result]

@@ -1,0 +1,11 @@
+"""The staff web app, served by the mediation service at ``/``: server-rendered
+Jinja2 pages with htmx, one session for every staff role (cookies holding routing's
+tokens), Chinese first with English selectable."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.mediation.entrypoints.web import live, pages
+
+routers: list[APIRouter] = [pages.router, live.router]

@@ -1,0 +1,37 @@
+// GridCase web app: announces live events in the status region. No inline script on
+// any page (a strict Content-Security-Policy holds); htmx does the rest from attributes.
+(function () {
+  "use strict";
+  var QUIET_MS = 5000; // a stream that comes back within this is not worth announcing
+  var dropped = null;
+  var announced = false;
+
+  function say(text) {
+    var region = document.getElementById("live-status");
+    if (region && text) { region.textContent = text; }
+  }
+  function message(name) { return document.body.getAttribute(name) || ""; }
+
+  document.addEventListener("htmx:sseMessage", function (event) {
+    if (event.detail && event.detail.type === "case-assigned") { say(event.detail.data); }
+  });
+  document.addEventListener("htmx:sseOpen", function () {
+    document.body.setAttribute("data-live", "open");
+    var opened = Number(document.body.getAttribute("data-live-opened") || "0") + 1;
+    document.body.setAttribute("data-live-opened", String(opened));
+    // Notices sent while the stream was down are not replayed: catch up instead.
+    var results = document.getElementById("results");
+    if (opened > 1 && results && window.htmx) { window.htmx.trigger(results, "live-reconnected"); }
+    if (dropped !== null) { window.clearTimeout(dropped); dropped = null; }
+    if (announced) { say(message("data-msg-reconnected")); announced = false; }
+  });
+  document.addEventListener("htmx:sseError", function () {
+    document.body.setAttribute("data-live", "reconnecting");
+    if (dropped === null) {
+      dropped = window.setTimeout(function () {
+        say(message("data-msg-reconnecting"));
+        announced = true;
+      }, QUIET_MS);
+    }
+  });
+})();
