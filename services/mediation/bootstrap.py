@@ -38,7 +38,7 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
         state=MediationState(
             pii_keys=KeyRing.parse(settings.pii_keys),
             routing_client=RoutingClient(settings.routing_base_url()),
-            assignment_listener=AssignmentListener(settings.database_url_for(NAME)),
+            assignment_listener=AssignmentListener(lambda: settings.database_url_for(NAME)),
         ),
     )
     runtime.on_stop.append(_close_clients)

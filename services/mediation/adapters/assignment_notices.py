@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +53,10 @@ class AssignmentListener:
     """One LISTEN connection per process, shared by every subscribed browser; it
     reconnects after a drop and closes when the last subscriber leaves."""
 
-    def __init__(self, database_url: str):
-        self._url = plain_url(database_url)
+    def __init__(self, database_url: Callable[[], str]):
+        # Resolved when the first browser subscribes: building a runtime connects to
+        # nothing and needs no database configured yet.
+        self._database_url = database_url
         self._queues: set[asyncio.Queue[AssignmentNotice]] = set()
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
@@ -97,7 +99,7 @@ class AssignmentListener:
             conn: asyncpg.Connection | None = None
             lost = asyncio.Event()
             try:
-                conn = await asyncpg.connect(self._url)
+                conn = await asyncpg.connect(plain_url(self._database_url()))
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, self._deliver)
                 self.listening.set()

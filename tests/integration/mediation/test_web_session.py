@@ -140,7 +140,7 @@ async def test_routing_throttles_and_audits_sign_ins_by_the_browsers_address(
 async def test_an_assignment_notice_is_delivered_at_commit_not_before(stack: Stack) -> None:
     await stack.start("mediation", consumers=False, relay=False)
     runtime = stack.runtime("mediation")
-    listener = AssignmentListener(runtime.database_url)
+    listener = AssignmentListener(lambda: runtime.database_url)
     try:
         async with listener.subscribe() as queue:
             await asyncio.wait_for(listener.listening.wait(), 10)
