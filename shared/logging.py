@@ -18,6 +18,21 @@ from shared.privacy.redaction import redact, redact_text
 _configured = False
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time of writing, so a log line never
+    goes to a stream that was swapped out and closed since logging was configured (a
+    CLI runner or a test capturing output does exactly that)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_STDERR: Any = _CurrentStderr()
+
+
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
     """Configure structlog and the standard library once per process."""
     global _configured
@@ -34,12 +49,12 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_STDERR),
         cache_logger_on_first_use=False,
     )
     if not _configured:
         logging.basicConfig(
-            level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+            level=level, stream=_STDERR, format="%(levelname)s %(name)s %(message)s"
         )
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactingFilter())
