@@ -40,13 +40,13 @@ async def apply_case_events(
     new_clocks: list[dict[str, Any]] = []
     for event in events:
         if event.type == CaseSubmittedV1.event_type:
-            case = CaseSubmittedV1.model_validate(event.data)
+            case = CaseSubmittedV1.read(event.data)
             if case.case_id not in known:
                 known[case.case_id] = case.category
                 new_categories.append({"case_id": case.case_id, "category": case.category})
         elif event.type == CaseAssignedV1.event_type:
             new_clocks.append(
-                _accept_clock(CaseAssignedV1.model_validate(event.data), known, calendar, limits)
+                _accept_clock(CaseAssignedV1.read(event.data), known, calendar, limits)
             )
         else:
             raise ValueError(f"escalation does not handle {event.type}")

@@ -244,7 +244,7 @@ async def update_category(
 
 async def apply_unit_upserted(uow: UnitOfWork, event: CloudEvent) -> None:
     """Mirror one unit; an older change arriving late never overwrites a newer one."""
-    unit = UnitUpsertedV1.model_validate(event.data)
+    unit = UnitUpsertedV1.read(event.data)
     values = {
         "name": unit.name,
         "level": unit.level,
@@ -263,7 +263,7 @@ async def apply_unit_upserted(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 async def apply_unit_removed(uow: UnitOfWork, event: CloudEvent) -> None:
-    removed = UnitRemovedV1.model_validate(event.data)
+    removed = UnitRemovedV1.read(event.data)
     await uow.connection.execute(
         delete(registry_units).where(
             and_(
@@ -302,7 +302,7 @@ async def apply_cases_assigned(uow: UnitOfWork, events: list[CloudEvent]) -> Non
     now = datetime.now(UTC)
     rows = []
     for event in events:
-        assigned = CaseAssignedV1.model_validate(event.data)
+        assigned = CaseAssignedV1.read(event.data)
         rows.append(
             {
                 "b_case_id": assigned.case_id,

@@ -25,7 +25,7 @@ from shared.events.routing import CaseAssignedV1
 def _change(event: CloudEvent) -> tuple[str, str, dict[str, Any]]:
     """The case an event is about, the status it moves to, and the columns it sets."""
     if event.type == CaseSubmittedV1.event_type:
-        submitted = CaseSubmittedV1.model_validate(event.data)
+        submitted = CaseSubmittedV1.read(event.data)
         return (
             submitted.case_id,
             SUBMITTED,
@@ -39,7 +39,7 @@ def _change(event: CloudEvent) -> tuple[str, str, dict[str, Any]]:
             },
         )
     if event.type == CaseAssignedV1.event_type:
-        assigned = CaseAssignedV1.model_validate(event.data)
+        assigned = CaseAssignedV1.read(event.data)
         return (
             assigned.case_id,
             ASSIGNED,

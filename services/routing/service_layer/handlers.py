@@ -265,7 +265,7 @@ async def assign_submitted_cases(
     for the first time has no exclusions: those come from rejecting or recusing.
     """
     repo = RoutingRepository(uow.connection)
-    cases = [CaseSubmittedV1.model_validate(e.data) for e in events]
+    cases = [CaseSubmittedV1.read(e.data) for e in events]
     stored = await repo.remember_cases([_routing_facts(c) for c in cases])
     if not stored:
         return  # all replays
