@@ -180,7 +180,12 @@ async def _officer_or_rate_limited(request: Request) -> None:
     await rate_limited(request)
 
 
-@router.post("/attachments", tags=["attachments"], status_code=201)
+@router.post(
+    "/attachments",
+    tags=["attachments"],
+    status_code=201,
+    responses={415: {"description": "Not an accepted photo or audio type, or empty"}},
+)
 async def upload_attachment(
     request: Request,
     file: UploadFile = File(description="A photo or an audio recording."),

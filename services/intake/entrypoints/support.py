@@ -19,6 +19,7 @@ from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from services.intake.service_layer.reference import ReferenceCache
 from shared.db.unit_of_work import EventContext, UnitOfWork
+from shared.http.openapi import answers
 from shared.http.problems import FieldError, Problem
 from shared.http.ratelimit import RateLimiter
 from shared.runtime import ServiceRuntime
@@ -124,6 +125,7 @@ def answer_response(answer: Answer) -> JSONResponse:
     return AnswerResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
+@answers(429)
 async def rate_limited(request: Request) -> None:
     """FastAPI dependency for public routes: 429 with Retry-After past the limit.
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -18,10 +19,16 @@ from shared.auth.policy import PUBLIC, Access
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 from shared.http.problems import not_found
+from shared.http.security_headers import content_security_policy
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(tags=["cases"])
-DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
+STATIC = Path(__file__).parent / "static"
+DASHBOARD = STATIC / "dashboard.html"
+ASSETS = {
+    "dashboard.js": "text/javascript; charset=utf-8",
+    "dashboard.css": "text/css; charset=utf-8",
+}
 READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
 
 
@@ -57,10 +64,22 @@ def _case_out(row: Any) -> CaseOut:
 )
 async def dashboard(request: Request) -> HTMLResponse:
     """The case dashboard (Chinese first); the page signs in at routing's ``/auth/login``
-    and then reads ``GET /cases`` with the token."""
+    and then reads ``GET /cases`` with the token. Its script and styles are files
+    (``/assets/…``), so its CSP allows no inline script."""
     settings = request.app.state.runtime.settings
     routing = f"http://{settings.host}:{settings.routing_port}"
-    return HTMLResponse(DASHBOARD.read_text(encoding="utf-8").replace("{{ROUTING_URL}}", routing))
+    page = DASHBOARD.read_text(encoding="utf-8").replace("{{ROUTING_URL}}", html.escape(routing))
+    return HTMLResponse(
+        page, headers={"Content-Security-Policy": content_security_policy(connect=[routing])}
+    )
+
+
+@router.get("/assets/{name}", include_in_schema=False, dependencies=[Depends(PUBLIC)])
+async def dashboard_asset(name: str) -> FileResponse:
+    """The dashboard's script and styles."""
+    if name not in ASSETS:
+        raise not_found("file", "文件")
+    return FileResponse(STATIC / name, media_type=ASSETS[name])
 
 
 @router.get("/cases", response_model=list[CaseOut])

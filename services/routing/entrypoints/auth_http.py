@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.routing.service_layer import identity
 from shared.auth.policy import PUBLIC
 from shared.auth.tokens import unauthorised
+from shared.http.openapi import answers
 from shared.http.problems import Problem
 from shared.http.ratelimit import RateLimiter
 from shared.runtime import ServiceRuntime
@@ -48,6 +49,7 @@ def _source(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
+@answers(429)
 async def throttled(request: Request) -> None:
     """Login attempts per client address per minute (``GRIDCASE_LOGIN_RATE_PER_MINUTE``)."""
     runtime = _runtime(request)
@@ -73,7 +75,14 @@ def _refused() -> Problem:
     return unauthorised("Wrong username or password.", "用户名或密码错误。")
 
 
-@router.post("/login", dependencies=[Depends(throttled)])
+@router.post(
+    "/login",
+    dependencies=[Depends(throttled)],
+    responses={
+        401: {"description": "Wrong username or password"},
+        423: {"description": "Account locked after repeated failures"},
+    },
+)
 async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     """Username and password → a 15-minute access token and a refresh token."""
     runtime = _runtime(request)
@@ -96,7 +105,13 @@ async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     return tokens.as_dict()
 
 
-@router.post("/refresh", dependencies=[Depends(throttled)])
+@router.post(
+    "/refresh",
+    dependencies=[Depends(throttled)],
+    responses={
+        401: {"description": "Refresh token invalid, used, revoked or expired"},
+    },
+)
 async def refresh(body: RefreshIn, request: Request) -> dict[str, Any]:
     """A used refresh token for a new pair (rotation). A token used twice revokes its
     whole family."""
@@ -122,7 +137,13 @@ async def logout(body: RefreshIn, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/token", dependencies=[Depends(throttled)])
+@router.post(
+    "/token",
+    dependencies=[Depends(throttled)],
+    responses={
+        401: {"description": "Unknown or revoked API key"},
+    },
+)
 async def client_token(body: ClientTokenIn, request: Request) -> dict[str, Any]:
     """Machine clients: an API key for an access token carrying the key's scopes."""
     runtime = _runtime(request)

@@ -110,6 +110,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
         for p in ("login", "refresh", "logout", "token")
     },
     ("mediation", "GET", "/"): (PUBLIC, frozenset()),
+    ("mediation", "GET", "/assets/{name}"): (PUBLIC, frozenset()),
     ("mediation", "GET", "/cases"): (STAFF, frozenset({CLIENT_READ})),
     ("mediation", "GET", "/cases/{case_id}"): (STAFF, frozenset({CLIENT_READ})),
     ("escalation", "GET", "/cases/{case_id}/clocks"): (STAFF, frozenset({CLIENT_READ})),
