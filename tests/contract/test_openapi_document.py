@@ -85,6 +85,8 @@ def test_rate_limited_and_refusing_sign_in_answers_are_documented() -> None:
     assert {"401", "422", "423", "429"} <= set(login)
     assert login["429"]["content"][PROBLEM_JSON] == PROBLEM
     assert "429" in responses("intake", "post", "/public/reports")
+    # Residents' uploads are rate-limited too (found by the fuzz: 429 undocumented).
+    assert "429" in responses("intake", "post", "/attachments")
 
 
 def test_a_refused_attachment_type_is_documented() -> None:

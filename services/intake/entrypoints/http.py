@@ -27,6 +27,7 @@ from services.intake.service_layer import handlers, personal_data, queries
 from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
+from shared.http.openapi import answers
 from shared.http.problems import Problem, not_found
 
 router = APIRouter(tags=["reports"])
@@ -168,6 +169,7 @@ def _store(request: Request) -> BlobStore:
     return store
 
 
+@answers(429)
 async def _officer_or_rate_limited(request: Request) -> None:
     """Staff with a valid token upload freely; anyone else (residents) is rate-limited."""
     token = bearer_token(request)
