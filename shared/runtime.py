@@ -36,7 +36,9 @@ from shared.http.audit import AuditMiddleware
 from shared.http.guards import BodyGuardMiddleware
 from shared.http.health import health_router
 from shared.http.middleware import RequestContextMiddleware
+from shared.http.openapi import docs_urls, document_problem_responses
 from shared.http.problems import install_problem_handlers
+from shared.http.security_headers import SecurityHeadersMiddleware
 from shared.logging import configure_logging, get_logger
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.errors import describe_error
@@ -271,9 +273,12 @@ def create_app(
         # Oversight is Prometheus and logs; without this FastAPI asks OpenTelemetry on
         # every request whether anyone is listening (a few percent of intake's time).
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        **docs_urls(runtime.settings.api_docs_enabled()),
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    document_problem_responses(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AuditMiddleware, runtime=runtime)
     app.add_middleware(
         BodyGuardMiddleware,

@@ -53,6 +53,9 @@ class GridcaseSettings(BaseSettings):
     trusted_proxies: str = ""
     # Browser origins allowed to call the APIs (comma-separated). Empty: CORS closed.
     cors_allow_origins: str = ""
+    # /docs, /redoc and /openapi.json. Unset: served in development and tests only, so a
+    # production service does not describe itself to anyone who asks.
+    api_docs: bool | None = None
     # Identity (issued by routing): token lifetimes, login throttling and lockout.
     access_ttl_minutes: int = Field(default=15, ge=1, le=60)
     refresh_ttl_days: int = Field(default=14, ge=1, le=90)
@@ -117,6 +120,11 @@ class GridcaseSettings(BaseSettings):
                 "(audit records are kept six months or more)"
             )
         return self
+
+    def api_docs_enabled(self) -> bool:
+        if self.api_docs is not None:
+            return self.api_docs
+        return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
 
     def cors_origins(self) -> list[str]:
         return [o.strip() for o in self.cors_allow_origins.split(",") if o.strip()]

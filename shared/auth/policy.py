@@ -15,6 +15,7 @@ from fastapi import Request
 
 from shared.auth.roles import CLIENT
 from shared.auth.tokens import Principal, current_principal
+from shared.http.openapi import ANSWERS_ATTRIBUTE
 from shared.http.problems import FORBIDDEN
 
 
@@ -37,6 +38,8 @@ class Access:
         self.public = public
         # Audit even anonymous calls (login attempts, public submissions).
         self.audit = audit
+        # What the OpenAPI document lists for routes behind it (shared.http.openapi).
+        setattr(self, ANSWERS_ATTRIBUTE, () if public else (401, 403))
 
     def allows(self, principal: Principal) -> bool:
         if principal.role == CLIENT:

@@ -1,15 +1,21 @@
 """Every published event type, the topic it travels on, and the AsyncAPI 3.0 document.
 
-Payload modules (one per producing service) list their classes in ``PAYLOADS``; the
-topic follows from the type's name (``cn.gridcase.<stream>.…``), so adding a payload
-class to its module is all it takes to publish its schema.
+The catalogue finds the payloads itself: every module of ``shared.events`` is imported
+and each ``Payload`` class it defines with an ``event_type`` is a published event (one
+module per producing service, named after it). The topic follows from the type's name
+(``cn.gridcase.<stream>.…``), so defining a payload class in its producer's module is
+all it takes to publish its schema.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from types import ModuleType
 from typing import Any
 
-from shared.events import intake, mediation, routing, topics
+import shared.events
+from shared.events import topics
 from shared.events.envelope import STRUCTURED_CONTENT_TYPE, CloudEvent
 from shared.events.payload import Payload
 
@@ -22,13 +28,54 @@ _STREAM_TOPICS = {
 }
 
 
+def payloads_defined_in(module: ModuleType) -> list[type[Payload]]:
+    """The event payloads ``module`` defines (not imports), in the order written."""
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, Payload)
+        and value.__module__ == module.__name__
+        and "event_type" in vars(value)
+    ]
+
+
+def discover_payloads(package: ModuleType) -> list[type[Payload]]:
+    """Every payload defined in ``package``'s modules, module by module in name order."""
+    found: list[type[Payload]] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        found.extend(
+            payloads_defined_in(importlib.import_module(f"{package.__name__}.{info.name}"))
+        )
+    return found
+
+
 def all_payloads() -> list[type[Payload]]:
-    return [*intake.PAYLOADS, *routing.PAYLOADS, *mediation.PAYLOADS]
+    """Every event type GridCase publishes."""
+    return discover_payloads(shared.events)
 
 
 def topic_of(payload: type[Payload]) -> str:
     stream = payload.event_type.split(".")[2]
     return _STREAM_TOPICS[stream]
+
+
+def _readers_schema(schema: Any) -> Any:
+    """The schema as readers must apply it: open to fields they do not know.
+
+    The models forbid unknown fields so that producers cannot misspell one, but a
+    version (``….v1``) may gain optional fields; a reader that validated with
+    ``additionalProperties: false`` would reject the next producer's events.
+    """
+    if isinstance(schema, dict):
+        return {
+            key: _readers_schema(value)
+            for key, value in schema.items()
+            if not (key == "additionalProperties" and value is False)
+        }
+    if isinstance(schema, list):
+        return [_readers_schema(item) for item in schema]
+    return schema
 
 
 def _message_name(payload: type[Payload]) -> str:
@@ -38,13 +85,18 @@ def _message_name(payload: type[Payload]) -> str:
 def asyncapi_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
 
-    def add_schema(model: Any, name: str) -> None:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    def add_schema(payload: type[Payload], name: str) -> None:
+        schema = _readers_schema(
+            payload.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
         for def_name, definition in schema.pop("$defs", {}).items():
             schemas[def_name] = definition
+        schema["examples"] = [payload.example]
         schemas[name] = schema
 
-    envelope = CloudEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+    envelope = _readers_schema(
+        CloudEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
     envelope["description"] = (
         "CloudEvents 1.0, structured content mode; `data` holds the payload named by `type`."
     )
@@ -107,7 +159,10 @@ def asyncapi_document() -> dict[str, Any]:
                 "centre (综治中心) and other consumers. Every message is a CloudEvent in "
                 "structured mode, keyed by its aggregate id (the `partitionkey` "
                 "extension), in order per key. Failed messages of a consumer go to "
-                "`<topic>.dlq`."
+                "`<topic>.dlq`. Read tolerantly: a type's version (`.v1`) changes only "
+                "when a change would break readers, so new optional fields, at any depth, "
+                "and new CloudEvents extension attributes may appear in any version; "
+                "ignore what you do not know, and ignore event types you do not handle."
             ),
         },
         "defaultContentType": STRUCTURED_CONTENT_TYPE,

@@ -10,8 +10,9 @@ value is the JSON event, the ``content-type`` header is
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,9 +31,13 @@ class CloudEvent(BaseModel):
     (CloudEvents Partitioning extension; also the Kafka key), ``correlationid`` (the
     request or batch that started the chain) and ``causationid`` (the event that
     directly caused this one).
+
+    Built strictly (an attribute it does not declare is refused) and read tolerantly
+    (``read`` ignores extension attributes it does not know, as the specification asks
+    of consumers).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     specversion: str = "1.0"
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
@@ -46,6 +51,11 @@ class CloudEvent(BaseModel):
     correlationid: str | None = None
     causationid: str | None = None
     data: dict[str, Any]
+
+    @classmethod
+    def read(cls, raw: Mapping[str, Any]) -> Self:
+        """A received event; attributes this version does not know are ignored."""
+        return cls.model_validate(raw, extra="ignore")
 
     def to_json_bytes(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_none=True))

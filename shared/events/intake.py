@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shared.events.payload import GeoPoint, Payload
+from shared.events.payload import Contract, GeoPoint, Payload
 
 
-class PartyV1(BaseModel):
+class PartyV1(Contract):
     """A dispute party as the stream may carry it: role, masked name and numbers."""
 
     role: str
@@ -58,6 +58,36 @@ class CaseSubmittedV1(Payload):
     parties: list[PartyV1] = Field(default_factory=list)
     attachments: list[str] = Field(default_factory=list)  # sha256 of each blob
 
+    example: ClassVar[dict[str, Any]] = {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "case_number": "GC202612020000123",
+        "kind": "dispute",
+        "category": "邻里纠纷",
+        "title": "楼上漏水引发邻里纠纷",
+        "description": "楼上卫生间漏水，双方就维修费用争执不下。",
+        "source": "上报",
+        "location": {"lng": 111.5625, "lat": 24.4125},
+        "risk_signals": [],
+        "people_involved": 2,
+        "submitted_at": "2026-12-02T09:30:00+08:00",
+        "channel": "desk",
+        "reporter_staff_id": "op-451102-1",
+        "original_location": {"lng": 111.5625, "lat": 24.4125},
+        "original_crs": "WGS84",
+        "jurisdiction_checked": True,
+        "facts": "漏水已持续两周，楼下天花板受损。",
+        "amount_involved": "3000",
+        "parties": [
+            {
+                "role": "申请人",
+                "name_masked": "张*",
+                "id_number_masked": "110***********1234",
+                "phone_masked": "138****5678",
+            },
+            {"role": "被申请人", "name_masked": "李*"},
+        ],
+    }
+
 
 class ReportLinkedV1(Payload):
     """A new report duplicated an open case and was linked to it instead (keyed by case)."""
@@ -72,8 +102,17 @@ class ReportLinkedV1(Payload):
     distance_m: float | None = None
     linked_at: datetime
 
+    example: ClassVar[dict[str, Any]] = {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "report_id": "5d2e8f1a-3b4c-4d5e-8f90-1a2b3c4d5e6f",
+        "report_number": "GC202612020000124",
+        "channel": "resident",
+        "distance_m": 42.5,
+        "linked_at": "2026-12-02T10:05:00+08:00",
+    }
 
-class PartyFullV1(BaseModel):
+
+class PartyFullV1(Contract):
     """A dispute party in full: only on the restricted topic."""
 
     role: str
@@ -94,6 +133,22 @@ class CasePartiesV1(Payload):
     parties: list[PartyFullV1]
     submitted_at: datetime
 
+    example: ClassVar[dict[str, Any]] = {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "case_number": "GC202612020000123",
+        "parties": [
+            {
+                "role": "申请人",
+                "name": "张三",
+                "id_number": "11010519491231002X",
+                "phone": "13800005678",
+                "address": "八步区示范社区 3 栋 201",
+            },
+            {"role": "被申请人", "name": "李四"},
+        ],
+        "submitted_at": "2026-12-02T09:30:00+08:00",
+    }
+
 
 class CaseTextV1(Payload):
     """A new case's free text in full (restricted topic; published with the case when
@@ -109,6 +164,16 @@ class CaseTextV1(Payload):
     facts: str | None = None
     address: str | None = None
     submitted_at: datetime
+
+    example: ClassVar[dict[str, Any]] = {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "case_number": "GC202612020000123",
+        "title": "邻里噪音纠纷",
+        "description": "楼上住户夜间噪音，联系电话 13800005678",
+        "facts": None,
+        "address": "八步区示范社区 3 栋 201",
+        "submitted_at": "2026-12-02T09:30:00+08:00",
+    }
 
 
 PAYLOADS: tuple[type[Payload], ...] = (

@@ -246,3 +246,165 @@ BY_STEP: dict[str, type[CaseWorkStepV1]] = {
 }
 
 PAYLOADS: tuple[type[Payload], ...] = tuple(BY_STEP.values())
+
+
+def _example(step: str, previous: str, state: str, **fields: object) -> dict[str, object]:
+    """A valid example of one step's event (the AsyncAPI document publishes it and the
+    contract tests send it to every consumer of its type)."""
+    return {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "kind": "dispute",
+        "unit_code": "451102001001",
+        "handler_id": "md-451102001001-1",
+        "step": step,
+        "state": state,
+        "previous_state": previous,
+        "actor_id": "md-451102001001-1",
+        "actor_role": "mediator",
+        "occurred_at": "2026-12-02T10:00:00+08:00",
+        "due_at": "2027-01-02T00:00:00+08:00",
+        "file_version": 3,
+        **fields,
+    }
+
+
+_EXAMPLES: dict[type[CaseWorkStepV1], dict[str, object]] = {
+    DisputeAcceptedV1: _example(
+        "accepted",
+        "new",
+        "in_mediation",
+        came_in="application",
+        parties=2,
+        accepted_at="2026-12-02T10:00:00+08:00",
+    ),
+    DisputeDeclinedV1: _example("declined", "new", "declined", decline_reason="before_court"),
+    MediatorRefusedV1: _example(
+        "mediator-refused",
+        "in_mediation",
+        "in_mediation",
+        staff_id="md-451102001001-1",
+        by="party",
+    ),
+    MediatorChosenV1: _example(
+        "mediator-chosen", "in_mediation", "in_mediation", staff_id="md-451102001001-2"
+    ),
+    MediationSessionRecordedV1: _example(
+        "session-recorded",
+        "in_mediation",
+        "in_mediation",
+        session_number=1,
+        started_at="2026-12-02T09:00:00+08:00",
+        ended_at="2026-12-02T10:00:00+08:00",
+        public=False,
+        invited_kinds=["legal_adviser"],
+        legal_adviser_invited=True,
+        outcome="continue",
+    ),
+    InvestigationRecordedV1: _example(
+        "investigation-recorded",
+        "in_mediation",
+        "in_mediation",
+        investigation_number=1,
+        at="2026-12-01T15:00:00+08:00",
+    ),
+    AgreementDraftedV1: _example(
+        "agreement-drafted",
+        "in_mediation",
+        "awaiting_signatures",
+        form="written",
+        agreement_number="示调字〔2026〕第12号",
+        copies=3,
+        terms=2,
+        performance_deadline="2026-12-31",
+    ),
+    AgreementReviewedV1: _example(
+        "agreement-reviewed", "awaiting_signatures", "awaiting_signatures", approves=True
+    ),
+    AgreementSignedV1: _example(
+        "agreement-signed",
+        "awaiting_signatures",
+        "agreement_effective",
+        signed_by="committee",
+        signed_at="2026-12-02T10:00:00+08:00",
+        parties_signed=2,
+        parties_unsigned=0,
+        effective_at="2026-12-02T10:00:00+08:00",
+        confirmation_window_ends="2027-01-02T00:00:00+08:00",
+    ),
+    OralAgreementRecordedV1: _example(
+        "oral-agreement-recorded",
+        "in_mediation",
+        "agreement_effective",
+        form="oral",
+        effective_at="2026-12-02T10:00:00+08:00",
+        terms=1,
+    ),
+    JudicialConfirmationAppliedV1: _example(
+        "confirmation-applied",
+        "agreement_effective",
+        "agreement_effective",
+        applied_on="2026-12-10",
+    ),
+    JudicialConfirmationDecidedV1: _example(
+        "confirmation-decided",
+        "agreement_effective",
+        "agreement_effective",
+        result="confirmed",
+        decided_on="2026-12-20",
+    ),
+    FollowUpScheduledV1: _example(
+        "follow-up-scheduled",
+        "agreement_effective",
+        "agreement_effective",
+        due_on="2027-01-05",
+    ),
+    PerformanceRecordedV1: _example(
+        "performance-recorded",
+        "agreement_effective",
+        "agreement_effective",
+        performance_records=1,
+        performed_at="2026-12-20T10:00:00+08:00",
+    ),
+    FollowUpRecordedV1: _example(
+        "follow-up-recorded",
+        "agreement_effective",
+        "agreement_effective",
+        follow_up_number=1,
+        performance="performed",
+        after="nothing",
+        visited_at="2027-01-05T10:00:00+08:00",
+    ),
+    MediationTerminatedV1: _example(
+        "terminated", "in_mediation", "terminated", routes_told=["arbitration", "court"]
+    ),
+    ReferredToPoliceV1: _example(
+        "referred-to-police",
+        "in_mediation",
+        "in_mediation",
+        police_staff_id="po-451102001001-1",
+    ),
+    TimeLimitExtendedV1: _example(
+        "time-limit-extended",
+        "in_mediation",
+        "in_mediation",
+        previous_due_at="2026-12-31T00:00:00+08:00",
+    ),
+    CaseWorkClosedV1: _example(
+        "closed",
+        "agreement_effective",
+        "closed",
+        result="success",
+        sessions=2,
+        judicially_confirmed=True,
+        confirmed_on="2026-12-20",
+        invited_experts=0,
+        performance_records=1,
+        days_taken=18,
+        agreement_form="written",
+    ),
+    CaseFileArchivedV1: _example(
+        "archived", "closed", "archived", year=2026, volume_number="2026-017", retention="长期"
+    ),
+}
+for _payload, _data in _EXAMPLES.items():
+    _payload.example = _data

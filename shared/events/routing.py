@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shared.events.payload import Payload
+from shared.events.payload import Contract, Payload
 
 UnitLevel = Literal["district", "street", "community", "grid"]
 
@@ -20,7 +20,7 @@ UnitLevel = Literal["district", "street", "community", "grid"]
 AssignmentTrigger = Literal["submitted", "rejected", "recusal", "escalation"]
 
 
-class Candidate(BaseModel):
+class Candidate(Contract):
     staff_id: str
     name: str
     role: str
@@ -29,7 +29,7 @@ class Candidate(BaseModel):
     unit_code: str | None = None
 
 
-class Participant(BaseModel):
+class Participant(Contract):
     """Someone besides the lead: a co-handler (carries the case too) or a person informed."""
 
     staff_id: str
@@ -66,6 +66,43 @@ class CaseAssignedV1(Payload):
     located_by: str | None = None
     participants: list[Participant] = Field(default_factory=list)
 
+    example: ClassVar[dict[str, Any]] = {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "assignment_id": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "unit_code": "451102001001",
+        "unit_level": "community",
+        "unit_name": "示范社区",
+        "assignee_id": "med-1",
+        "assignee_name": "王调解",
+        "assignee_role": "mediator",
+        "also_notified": ["pol-1"],
+        "rule": "dispute",
+        "explanation": "矛盾纠纷：由社区人民调解委员会调解。",
+        "candidates": [
+            {
+                "staff_id": "med-1",
+                "name": "王调解",
+                "role": "mediator",
+                "chosen": True,
+                "reason": "在办案件最少",
+                "unit_code": "451102001001",
+            }
+        ],
+        "assigned_at": "2026-12-02T09:30:02+08:00",
+        "trigger": "submitted",
+        "policy_version": 1,
+        "located_by": "point",
+        "participants": [
+            {
+                "staff_id": "pol-1",
+                "name": "赵民警",
+                "role": "community_police",
+                "unit_code": "451102001001",
+                "involvement": "informed",
+            }
+        ],
+    }
+
 
 class UnitUpsertedV1(Payload):
     """A unit of the organisation tree was created or changed (keyed by its code)."""
@@ -81,6 +118,21 @@ class UnitUpsertedV1(Payload):
     boundary: dict[str, Any] | None = None  # GeoJSON geometry, WGS84
     changed_at: datetime
 
+    example: ClassVar[dict[str, Any]] = {
+        "code": "451102001001005",
+        "name": "示范社区第五网格",
+        "level": "grid",
+        "parent_code": "451102001001",
+        "area_type": "urban",
+        "boundary": {
+            "type": "Polygon",
+            "coordinates": [
+                [[111.56, 24.41], [111.565, 24.41], [111.565, 24.415], [111.56, 24.41]]
+            ],
+        },
+        "changed_at": "2026-12-02T08:00:00+08:00",
+    }
+
 
 class UnitRemovedV1(Payload):
     event_type: ClassVar[str] = "cn.gridcase.registry.unit-removed.v1"
@@ -88,6 +140,11 @@ class UnitRemovedV1(Payload):
 
     code: str
     changed_at: datetime
+
+    example: ClassVar[dict[str, Any]] = {
+        "code": "451102001001005",
+        "changed_at": "2026-12-02T08:30:00+08:00",
+    }
 
 
 StaffRole = Literal[
@@ -116,6 +173,20 @@ class StaffUpsertedV1(Payload):
     off_duty: list[dict[str, Any]] = Field(default_factory=list)
     changed_at: datetime
 
+    example: ClassVar[dict[str, Any]] = {
+        "staff_id": "go-005",
+        "name": "陈网格",
+        "role": "grid_officer",
+        "unit_code": "451102001001005",
+        "covers": [],
+        "skills": ["普通话", "壮语"],
+        "capacity": 20,
+        "active": True,
+        "employment": "full_time",
+        "off_duty": [],
+        "changed_at": "2026-12-02T08:00:00+08:00",
+    }
+
 
 class StaffRemovedV1(Payload):
     event_type: ClassVar[str] = "cn.gridcase.registry.staff-removed.v1"
@@ -123,6 +194,11 @@ class StaffRemovedV1(Payload):
 
     staff_id: str
     changed_at: datetime
+
+    example: ClassVar[dict[str, Any]] = {
+        "staff_id": "go-005",
+        "changed_at": "2026-12-02T08:30:00+08:00",
+    }
 
 
 class RoutingPolicyChangedV1(Payload):
@@ -136,12 +212,19 @@ class RoutingPolicyChangedV1(Payload):
     note: str | None = None
     changed_at: datetime
 
-
-PAYLOADS: tuple[type[Payload], ...] = (
-    CaseAssignedV1,
-    UnitUpsertedV1,
-    UnitRemovedV1,
-    StaffUpsertedV1,
-    StaffRemovedV1,
-    RoutingPolicyChangedV1,
-)
+    example: ClassVar[dict[str, Any]] = {
+        "version": 2,
+        "rules": [
+            {
+                "id": "catch-all",
+                "name": "兜底：网格员",
+                "when": {},
+                "roles": ["grid_officer"],
+                "start_level": "grid",
+                "also_assign": [],
+                "inform": [],
+            }
+        ],
+        "note": "示例",
+        "changed_at": "2026-12-02T08:00:00+08:00",
+    }

@@ -376,7 +376,9 @@ class EventConsumer:
 
     def _parse(self, record: ConsumerRecord[Any, Any]) -> CloudEvent | Unhandled:
         """The CloudEvent, validated, if this consumer handles its type; otherwise only
-        the type (validating every event on a shared topic was a visible cost)."""
+        the type (validating every event on a shared topic was a visible cost).
+        Attributes it does not know are ignored, and so are unknown payload fields
+        when the handler reads the payload (``Payload.read``)."""
         if record.value is None:
             raise PoisonMessage("empty message value")
         try:
@@ -384,7 +386,7 @@ class EventConsumer:
             kind = raw.get("type") if isinstance(raw, dict) else None
             if isinstance(kind, str) and kind not in self._handled:
                 return Unhandled(kind)
-            return CloudEvent.model_validate(raw)
+            return CloudEvent.read(raw)
         except (ValidationError, ValueError) as exc:
             raise PoisonMessage(f"not a CloudEvent: {exc}") from exc
 

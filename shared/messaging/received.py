@@ -21,8 +21,9 @@ P = TypeVar("P", bound=Payload)
 
 
 def read_payload(model: type[P], event: CloudEvent) -> P:
-    """The event's ``data`` as ``model`` (a validation error fails the event)."""
-    return model.model_validate(event.data)
+    """The event's ``data`` as ``model``, tolerantly: fields this version does not know
+    are ignored (``Payload.read``); a missing or invalid known field fails the event."""
+    return model.read(event.data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,20 @@ and Prometheus in test_oversight_contracts.py)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from pydantic import ValidationError
 
-from shared.events.catalog import all_payloads, asyncapi_document, topic_of
+from shared import metrics
+from shared.events.catalog import all_payloads, asyncapi_document, discover_payloads, topic_of
+from shared.events.payload import Payload
 from shared.events.topics import ALL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +59,100 @@ def test_event_types_are_versioned_owned_and_on_a_known_topic() -> None:
         assert re.fullmatch(r"cn\.gridcase\.[a-z]+\.[a-z-]+\.v\d+", payload.event_type)
         assert payload.producer in SERVICES
         assert topic_of(payload) in ALL
+
+
+def test_the_catalogue_finds_every_producer_module_by_itself() -> None:
+    """Each producing service's payloads live in ``shared/events/<service>.py``; nothing
+    lists them by hand."""
+    by_module = {p.__module__.rsplit(".", 1)[1] for p in all_payloads()}
+    assert by_module == {"intake", "routing", "mediation"}
+    for payload in all_payloads():
+        assert payload.producer == payload.__module__.rsplit(".", 1)[1], payload
+
+
+def test_a_new_producer_module_is_published_without_editing_the_catalogue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "fake_events"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text("VALUE = 1\n")
+    (package / "mediation.py").write_text(
+        "from typing import ClassVar\n"
+        "from shared.events.payload import Payload\n"
+        "from shared.events.intake import CaseSubmittedV1  # imported, not defined here\n"
+        "class SessionHeldV1(Payload):\n"
+        "    event_type: ClassVar[str] = 'cn.gridcase.case.session-held.v1'\n"
+        "    producer: ClassVar[str] = 'mediation'\n"
+        "    case_id: str\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fake_events = importlib.import_module("fake_events")
+    try:
+        found = discover_payloads(fake_events)
+    finally:
+        for name in [m for m in sys.modules if m.startswith("fake_events")]:
+            del sys.modules[name]
+    assert [p.event_type for p in found] == ["cn.gridcase.case.session-held.v1"]
+
+
+@pytest.mark.parametrize("payload", all_payloads(), ids=lambda p: p.__name__)
+def test_every_payload_has_an_example_a_producer_could_build(payload: type[Payload]) -> None:
+    built = payload.model_validate(payload.example_data())
+    assert built.model_dump(mode="json", exclude_unset=True).keys() == payload.example.keys()
+
+
+def _with_unknown_fields(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {**{k: _with_unknown_fields(v) for k, v in node.items()}, "x_added_later": 1}
+    if isinstance(node, list):
+        return [_with_unknown_fields(item) for item in node]
+    return node
+
+
+def _without_unknown_fields(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_unknown_fields(v) for k, v in node.items() if k != "x_added_later"}
+    if isinstance(node, list):
+        return [_without_unknown_fields(item) for item in node]
+    return node
+
+
+@pytest.mark.parametrize("payload", all_payloads(), ids=lambda p: p.__name__)
+def test_producers_are_strict_and_readers_ignore_unknown_fields(payload: type[Payload]) -> None:
+    newer = _with_unknown_fields(payload.example_data())
+    with pytest.raises(ValidationError, match="x_added_later"):
+        payload.model_validate(newer)
+    read = payload.read(newer).model_dump(mode="json")
+    # Free-form members (a GeoJSON boundary, policy rules) keep what they carry.
+    assert _without_unknown_fields(read) == payload.model_validate(
+        payload.example_data()
+    ).model_dump(mode="json")
+
+
+def test_the_published_schemas_tell_readers_to_ignore_unknown_fields() -> None:
+    document = json.dumps(asyncapi_document())
+    assert '"additionalProperties": false' not in document
+
+
+def test_grafana_dashboard_is_generated_and_queries_only_exported_metrics() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_dashboard", ROOT / "deploy" / "grafana" / "build_dashboard.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (ROOT / "deploy" / "grafana" / "dashboards" / "gridcase.json").read_text("utf-8")
+    assert committed == module.render(), "run deploy/grafana/build_dashboard.py and commit"
+
+    exported = {
+        m._name for m in vars(metrics).values() if hasattr(m, "_name") and hasattr(m, "_type")
+    }
+    queried = set(re.findall(r"gridcase_[a-z_]+", committed))
+    base = {re.sub(r"_(bucket|total|count|sum)$", "", q) for q in queried}
+    assert base <= exported | {e.removesuffix("_total") for e in exported}, base - exported
 
 
 def test_deploy_manifests_parse_and_name_the_four_services() -> None:

@@ -31,6 +31,7 @@ from shared.auth import roles
 from shared.auth.policy import PUBLIC, Access
 from shared.auth.tokens import InvalidToken, Principal, bearer_token, verify_token
 from shared.http.client_address import client_address
+from shared.http.openapi import answers
 from shared.http.problems import FORBIDDEN, VALIDATION, not_found
 
 router = APIRouter(tags=["reports"])
@@ -168,6 +169,7 @@ def _store(request: Request) -> BlobStore:
     return runtime_of(request).state.blobs
 
 
+@answers(429)
 async def _officer_or_rate_limited(request: Request) -> None:
     """Staff with a valid token upload freely; anyone else (residents) is rate-limited."""
     token = bearer_token(request)
@@ -180,7 +182,12 @@ async def _officer_or_rate_limited(request: Request) -> None:
     await rate_limited(request)
 
 
-@router.post("/attachments", tags=["attachments"], status_code=201)
+@router.post(
+    "/attachments",
+    tags=["attachments"],
+    status_code=201,
+    responses={415: {"description": "Not an accepted photo or audio type, or empty"}},
+)
 async def upload_attachment(
     request: Request,
     file: UploadFile = File(description="A photo or an audio recording."),

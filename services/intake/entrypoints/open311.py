@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -40,7 +40,33 @@ from shared.http.problems import Problem, prefers_chinese
 from shared.privacy.free_text import mask_optional, mask_text
 
 # Reads are public, as in GeoReport v2; POST checks its api_key itself and is audited.
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+# The spec's answers: its own error list (not problem details), JSON or XML by ``fmt``.
+OPEN311_ERRORS = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "description"],
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                },
+            }
+        },
+        "text/xml": {"schema": {"type": "string"}},
+    }
+}
+router = APIRouter(
+    prefix="/open311/v2",
+    tags=["open311"],
+    responses={
+        200: {"content": {"text/xml": {"schema": {"type": "string"}}}},
+        400: {"description": "Invalid request or unsupported format", **OPEN311_ERRORS},
+        404: {"description": "Unknown service, request or token", **OPEN311_ERRORS},
+    },
+)
+# Documented as the two formats the spec has; any other answers the spec's 400.
+FMT = Path(description="json or xml", json_schema_extra={"enum": ["json", "xml"]})
 CREATE = Access(public=True, audit=True)
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -150,7 +176,7 @@ async def _categories(request: Request) -> list[Category]:
 
 
 @router.get("/discovery.{fmt}", dependencies=[Depends(PUBLIC)])
-async def discovery(fmt: str, request: Request) -> Response:
+async def discovery(request: Request, fmt: str = FMT) -> Response:
     fmt = _format(fmt)
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
     payload = {
@@ -171,7 +197,7 @@ async def discovery(fmt: str, request: Request) -> Response:
 
 
 @router.get("/services.{fmt}", dependencies=[Depends(PUBLIC)])
-async def services(fmt: str, request: Request) -> Response:
+async def services(request: Request, fmt: str = FMT) -> Response:
     """Service list: one service per report class of the dictionary."""
     fmt = _format(fmt)
     chinese = prefers_chinese(request)
@@ -181,7 +207,7 @@ async def services(fmt: str, request: Request) -> Response:
 
 
 @router.get("/services/{service_code}.{fmt}", dependencies=[Depends(PUBLIC)])
-async def service_definition(service_code: str, fmt: str, request: Request) -> Response:
+async def service_definition(service_code: str, request: Request, fmt: str = FMT) -> Response:
     """Service definition: the subtype attribute with its allowed values."""
     fmt = _format(fmt)
     category = next((c for c in await _categories(request) if c.slug == service_code), None)
@@ -235,8 +261,12 @@ def _api_key_owner(request: Request, api_key: str | None) -> str | None:
     return key_owners.open311_client(principal)
 
 
-@router.post("/requests.{fmt}", dependencies=[Depends(CREATE)])
-async def create_request(fmt: str, request: Request) -> Response:
+@router.post(
+    "/requests.{fmt}",
+    dependencies=[Depends(CREATE)],
+    responses={403: {"description": "Invalid api_key", **OPEN311_ERRORS}},
+)
+async def create_request(request: Request, fmt: str = FMT) -> Response:
     """Create a service request (form-encoded, as the spec says); needs an ``api_key``."""
     fmt = _format(fmt)
     try:
@@ -314,7 +344,7 @@ async def create_request(fmt: str, request: Request) -> Response:
 
 
 @router.get("/tokens/{token}.{fmt}", dependencies=[Depends(PUBLIC)])
-async def token_lookup(token: str, fmt: str, request: Request) -> Response:
+async def token_lookup(token: str, request: Request, fmt: str = FMT) -> Response:
     """The request id behind a token (ids are assigned at once, so always known)."""
     fmt = _format(fmt)
     async with uow_for(request) as uow:
@@ -394,7 +424,7 @@ async def _query(request: Request, params: dict[str, str], ids: list[str] | None
 
 
 @router.get("/requests.{fmt}", dependencies=[Depends(PUBLIC)])
-async def list_requests(fmt: str, request: Request) -> Response:
+async def list_requests(request: Request, fmt: str = FMT) -> Response:
     fmt = _format(fmt)
     params = dict(request.query_params)
     raw_ids = params.get("service_request_id")
@@ -403,7 +433,7 @@ async def list_requests(fmt: str, request: Request) -> Response:
 
 
 @router.get("/requests/{service_request_id}.{fmt}", dependencies=[Depends(PUBLIC)])
-async def get_request(service_request_id: str, fmt: str, request: Request) -> Response:
+async def get_request(service_request_id: str, request: Request, fmt: str = FMT) -> Response:
     fmt = _format(fmt)
     found = await _query(request, {}, [service_request_id])
     if not found:

@@ -22,6 +22,7 @@ from services.intake.service_layer.reference import ReferenceCache
 from services.intake.state import IntakeRuntime
 from shared.db.unit_of_work import EventContext, UnitOfWork
 from shared.http.client_address import client_address
+from shared.http.openapi import answers
 from shared.http.problems import RATE_LIMITED, VALIDATION, FieldError, Problem
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -110,6 +111,7 @@ def answer_response(answer: Answer) -> JSONResponse:
     return AnswerResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
+@answers(429)
 async def rate_limited(request: Request) -> None:
     """FastAPI dependency for public routes: 429 with Retry-After past the limit.
 

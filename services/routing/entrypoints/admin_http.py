@@ -108,7 +108,16 @@ async def import_units(
     return report.as_dict()
 
 
-@router.get("/admin/registry/units/export", dependencies=[Depends(ADMIN)])
+CSV_TEXT = {"text/csv": {"schema": {"type": "string"}}}
+
+
+@router.get(
+    "/admin/registry/units/export",
+    dependencies=[Depends(ADMIN)],
+    responses={
+        200: {"content": {"application/geo+json": {"schema": {"type": "object"}}, **CSV_TEXT}}
+    },
+)
 async def export_units(request: Request, format: Literal["geojson", "csv"] = "geojson") -> Response:
     """The whole tree as a GeoJSON FeatureCollection or CSV (re-importable as is)."""
     async with _runtime(request).uow() as uow:
@@ -267,7 +276,7 @@ async def delete_staff(staff_id: str, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/staff")
+@router.get("/staff", responses={200: {"content": CSV_TEXT}})
 async def list_staff(
     request: Request,
     unit: str | None = Query(None, description="serving this unit (home or covered)"),

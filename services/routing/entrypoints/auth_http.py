@@ -19,6 +19,7 @@ from services.routing.state import RoutingRuntime
 from shared.auth.policy import PUBLIC
 from shared.auth.tokens import unauthorised
 from shared.http.client_address import client_address
+from shared.http.openapi import answers
 from shared.http.problems import RATE_LIMITED, Problem
 
 router = APIRouter(prefix="/auth", tags=["identity"], dependencies=[Depends(PUBLIC)])
@@ -49,6 +50,7 @@ def _source(request: Request) -> str:
     return client_address(request.scope, _runtime(request).settings.trusted_proxies)
 
 
+@answers(429)
 async def throttled(request: Request) -> None:
     """Login attempts per client address per minute (``GRIDCASE_LOGIN_RATE_PER_MINUTE``)."""
     runtime = _runtime(request)
@@ -65,7 +67,14 @@ def _refused() -> Problem:
     return unauthorised("Wrong username or password.", "用户名或密码错误。")
 
 
-@router.post("/login", dependencies=[Depends(throttled)])
+@router.post(
+    "/login",
+    dependencies=[Depends(throttled)],
+    responses={
+        401: {"description": "Wrong username or password"},
+        423: {"description": "Account locked after repeated failures"},
+    },
+)
 async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     """Username and password → a 15-minute access token and a refresh token."""
     runtime = _runtime(request)
@@ -84,7 +93,13 @@ async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     return tokens.as_dict()
 
 
-@router.post("/refresh", dependencies=[Depends(throttled)])
+@router.post(
+    "/refresh",
+    dependencies=[Depends(throttled)],
+    responses={
+        401: {"description": "Refresh token invalid, used, revoked or expired"},
+    },
+)
 async def refresh(body: RefreshIn, request: Request) -> dict[str, Any]:
     """A used refresh token for a new pair (rotation). A token used twice revokes its
     whole family."""
@@ -110,7 +125,13 @@ async def logout(body: RefreshIn, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/token", dependencies=[Depends(throttled)])
+@router.post(
+    "/token",
+    dependencies=[Depends(throttled)],
+    responses={
+        401: {"description": "Unknown or revoked API key"},
+    },
+)
 async def client_token(body: ClientTokenIn, request: Request) -> dict[str, Any]:
     """Machine clients: an API key for an access token carrying the key's scopes."""
     runtime = _runtime(request)
