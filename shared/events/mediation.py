@@ -408,3 +408,4 @@ _EXAMPLES: dict[type[CaseWorkStepV1], dict[str, object]] = {
 }
 for _payload, _data in _EXAMPLES.items():
     _payload.example = _data
+del _payload, _data  # the catalogue reads the module's names: no second name for a payload

@@ -14,7 +14,6 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from shared import metrics
 from shared.events.catalog import all_payloads, asyncapi_document, discover_payloads, topic_of
 from shared.events.payload import Payload
 from shared.events.topics import ALL
@@ -133,26 +132,6 @@ def test_producers_are_strict_and_readers_ignore_unknown_fields(payload: type[Pa
 def test_the_published_schemas_tell_readers_to_ignore_unknown_fields() -> None:
     document = json.dumps(asyncapi_document())
     assert '"additionalProperties": false' not in document
-
-
-def test_grafana_dashboard_is_generated_and_queries_only_exported_metrics() -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "build_dashboard", ROOT / "deploy" / "grafana" / "build_dashboard.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    committed = (ROOT / "deploy" / "grafana" / "dashboards" / "gridcase.json").read_text("utf-8")
-    assert committed == module.render(), "run deploy/grafana/build_dashboard.py and commit"
-
-    exported = {
-        m._name for m in vars(metrics).values() if hasattr(m, "_name") and hasattr(m, "_type")
-    }
-    queried = set(re.findall(r"gridcase_[a-z_]+", committed))
-    base = {re.sub(r"_(bucket|total|count|sum)$", "", q) for q in queried}
-    assert base <= exported | {e.removesuffix("_total") for e in exported}, base - exported
 
 
 def test_deploy_manifests_parse_and_name_the_four_services() -> None:

@@ -181,9 +181,27 @@ async def unit_known(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prep
     return Prepared(data, [(upserted.event_type, event_id)])
 
 
+async def case_routed_to_someone(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prepared:
+    """A ``mediator-refused`` names the person routing assigned the case to."""
+    accepted = await case_accepted_by_intake(stack, sender, data)
+    case_id = accepted.data["case_id"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rows = await stack.sql(
+            "SELECT assignee_id FROM routing.assignments "
+            "WHERE case_id = $1 AND assignee_id IS NOT NULL ORDER BY assigned_at DESC LIMIT 1",
+            case_id,
+        )
+        if rows:
+            return Prepared({**accepted.data, "staff_id": rows[0]["assignee_id"]}, [])
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"routing did not assign {case_id} in 30 s")
+
+
 Story = Callable[[Stack, Sender, dict[str, Any]], Awaitable[Prepared]]
 STORIES: dict[str, Story] = {
     "cn.gridcase.case.assigned.v1": case_accepted_by_intake,
+    "cn.gridcase.case.mediator-refused.v1": case_routed_to_someone,
     "cn.gridcase.registry.unit-removed.v1": unit_known,
 }
 

@@ -38,7 +38,7 @@ from services.mediation.state import MediationRuntime
 from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
-from shared.http.problems import PROBLEM_JSON, FieldError, Problem, not_found
+from shared.http.problems import FieldError, Problem, not_found
 from shared.privacy.crypto import KeyRing
 
 router = APIRouter(tags=["case work"])
@@ -363,10 +363,9 @@ class ArchiveIn(Body):
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"type": "object"}}},
-    }
+    """A documented problem answer; its ``application/problem+json`` schema is added for
+    every operation by ``shared.http.openapi``."""
+    return {"description": description}
 
 
 STEP_RESPONSES: dict[int | str, dict[str, Any]] = {

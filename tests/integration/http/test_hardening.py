@@ -38,33 +38,27 @@ def client(service: str, config: GridcaseSettings) -> httpx.AsyncClient:
 
 async def test_the_dashboard_runs_no_inline_script_and_cannot_be_framed() -> None:
     async with client("mediation", settings()) as http:
-        page = await http.get("/")
+        page = await http.get("/login")
         assert page.status_code == 200
         policy = page.headers["content-security-policy"]
         directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
         assert directives["script-src"] == "'self'"
         assert directives["style-src"] == "'self'"
         assert directives["frame-ancestors"] == "'none'"
-        assert "http://127.0.0.1:8102" in directives["connect-src"]  # it signs in at routing
         assert page.headers["x-frame-options"] == "DENY"
         assert page.headers["x-content-type-options"] == "nosniff"
         assert page.headers["referrer-policy"] == "no-referrer"
         html = page.text
-        assert 'data-routing-url="http://127.0.0.1:8102"' in html
         # Nothing the policy would block: no inline script, style or handler.
         assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
-        assert "<style" not in html
+        assert "<style" not in html and " style=" not in html
         assert re.search(r"\son[a-z]+=", html) is None
         sources = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)
-        assert sorted(sources) == ["/assets/dashboard.css", "/assets/dashboard.js"]
-        for source, kind in zip(sorted(sources), ("text/css", "text/javascript"), strict=True):
+        assert sources and all(s.startswith("/static/") for s in sources), sources
+        for source in sources:
             asset = await http.get(source)
-            assert asset.status_code == 200
-            assert asset.headers["content-type"].startswith(kind)
+            assert asset.status_code == 200, source
             assert asset.headers["x-content-type-options"] == "nosniff"
-        script = (await http.get("/assets/dashboard.js")).text
-        assert "document.body.dataset.routingUrl" in script
-        assert (await http.get("/assets/dashboard.html")).status_code == 404
 
 
 async def test_api_answers_are_never_sniffed_or_framed() -> None:
@@ -73,6 +67,12 @@ async def test_api_answers_are_never_sniffed_or_framed() -> None:
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["referrer-policy"] == "no-referrer"
         assert "content-security-policy" not in answer.headers  # not a page
+
+
+@pytest.fixture(autouse=True)
+def real_open311_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Intake refuses to start in production with the development Open311 key."""
+    monkeypatch.setenv("GRIDCASE_INTAKE_OPEN311_API_KEYS", "a-real-open311-key-for-a-partner")
 
 
 @pytest.mark.parametrize("service", [s.name for s in SERVICES])
