@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mediation.adapters.queries import CaseView, visible_to
 from services.mediation.adapters.tables import cases
-from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 
 MAX_PAGE_SIZE = 100
@@ -51,26 +51,8 @@ class CaseFilters:
 
 
 @dataclass(frozen=True)
-class CaseRow:
-    case_id: str
-    case_number: str | None
-    kind: str | None
-    category: str | None
-    title: str | None
-    status: str
-    unit_code: str | None
-    unit_name: str | None
-    assignee_id: str | None
-    assignee_name: str | None
-    assignee_role: str | None
-    submitted_at: datetime | None
-    assigned_at: datetime | None
-    updated_at: datetime | None
-
-
-@dataclass(frozen=True)
 class CasePage:
-    rows: list[CaseRow]
+    rows: list[CaseView]
     page: int
     page_size: int
     has_next: bool
@@ -85,16 +67,12 @@ class Facets:
     handlers: list[tuple[str, str]] = field(default_factory=list)  # (staff id, name)
 
 
-def _visible(principal: Principal) -> ColumnElement[bool]:
-    return jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _conditions(principal: Principal, filters: CaseFilters) -> list[ColumnElement[bool]]:
-    terms: list[ColumnElement[bool]] = [_visible(principal)]
+    terms: list[ColumnElement[bool]] = [visible_to(principal)]
     if filters.status:
         terms.append(cases.c.status == filters.status)
     if filters.kind:
@@ -122,8 +100,8 @@ def _conditions(principal: Principal, filters: CaseFilters) -> list[ColumnElemen
     return terms
 
 
-def _row(record: Any) -> CaseRow:
-    return CaseRow(**{name: getattr(record, name) for name in CaseRow.__dataclass_fields__})
+def _row(record: Any) -> CaseView:
+    return CaseView(**{name: getattr(record, name) for name in CaseView.__dataclass_fields__})
 
 
 async def list_cases(
@@ -153,7 +131,7 @@ async def list_cases(
 
 async def export_cases(
     conn: AsyncConnection, principal: Principal, filters: CaseFilters, *, sort: str
-) -> tuple[list[CaseRow], bool]:
+) -> tuple[list[CaseView], bool]:
     """The whole filtered list for CSV, up to ``MAX_EXPORT_ROWS``; True if cut."""
     query = (
         select(cases)
@@ -165,15 +143,15 @@ async def export_cases(
     return [_row(r) for r in records[:MAX_EXPORT_ROWS]], len(records) > MAX_EXPORT_ROWS
 
 
-async def get_case(conn: AsyncConnection, principal: Principal, case_id: str) -> CaseRow | None:
+async def get_case(conn: AsyncConnection, principal: Principal, case_id: str) -> CaseView | None:
     record = (
-        await conn.execute(select(cases).where(cases.c.case_id == case_id, _visible(principal)))
+        await conn.execute(select(cases).where(cases.c.case_id == case_id, visible_to(principal)))
     ).first()
     return _row(record) if record is not None else None
 
 
 async def facets(conn: AsyncConnection, principal: Principal) -> Facets:
-    visible = _visible(principal)
+    visible = visible_to(principal)
     kinds = await conn.execute(
         select(cases.c.kind).where(visible, cases.c.kind.is_not(None)).distinct()
     )
@@ -206,7 +184,7 @@ async def status_counts_by_unit(
     the tree."""
     result = await conn.execute(
         select(cases.c.unit_code, cases.c.status, func.count())
-        .where(_visible(principal))
+        .where(visible_to(principal))
         .group_by(cases.c.unit_code, cases.c.status)
     )
     return [UnitStatusCount(u, s, n) for u, s, n in result]

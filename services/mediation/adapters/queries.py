@@ -30,12 +30,16 @@ class CaseView:
     assignee_role: str | None
     submitted_at: datetime | None
     assigned_at: datetime | None
+    updated_at: datetime | None
 
 
 _COLUMNS = [cases.c[name] for name in CaseView.__dataclass_fields__]
 
 
-def _visible(principal: Principal) -> ColumnElement[bool]:
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The cases of mediation's view ``principal`` may see: their jurisdiction, less the
+    cases a party refused them on or they recused from. Every read of the view (the
+    JSON API, the dashboard) uses this one rule."""
     # A person a party refused, or who recused, no longer sees the case (arts. 19, 23).
     return and_(
         jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id),
@@ -53,7 +57,7 @@ async def recent_cases(
     """Most recently submitted first."""
     query = (
         select(*_COLUMNS)
-        .where(_visible(principal))
+        .where(visible_to(principal))
         .order_by(cases.c.submitted_at.desc().nulls_last())
         .limit(limit)
     )
@@ -63,6 +67,6 @@ async def recent_cases(
 
 
 async def case(conn: AsyncConnection, principal: Principal, case_id: str) -> CaseView | None:
-    query = select(*_COLUMNS).where(cases.c.case_id == case_id, _visible(principal))
+    query = select(*_COLUMNS).where(cases.c.case_id == case_id, visible_to(principal))
     row = (await conn.execute(query)).first()
     return None if row is None else _view(row)

@@ -13,7 +13,9 @@ from typing import Any
 import orjson
 import pytest
 
+from services.mediation.adapters import dashboard_queries
 from services.mediation.service_layer import case_work
+from shared.auth.tokens import Principal
 from tests.harness import Stack, eventually
 from tests.integration.mediation.casework import (
     NEIGHBOUR_COMMUNITY,
@@ -285,6 +287,14 @@ async def test_a_refused_mediator_is_replaced_by_routing_and_loses_access_arts_1
         f"/cases/{case_id}", headers=refusing.headers
     )
     assert view_of_refused.status_code == 404
+    # The dashboard reads the same view under the same rule: gone from the list too.
+    as_refused = Principal(first, "mediator", refusing.units)
+    async with system.runtime("mediation").uow() as uow:
+        assert await dashboard_queries.get_case(uow.connection, as_refused, case_id) is None
+        listed = await dashboard_queries.list_cases(
+            uow.connection, as_refused, dashboard_queries.CaseFilters()
+        )
+    assert case_id not in {row.case_id for row in listed.rows}
     blocked = await refusing.step(case_id, "sessions", session(host=first), expect=404)
     assert blocked.headers["content-type"].startswith("application/problem+json")
 
