@@ -174,11 +174,3 @@ class CaseTextV1(Payload):
         "address": "八步区示范社区 3 栋 201",
         "submitted_at": "2026-12-02T09:30:00+08:00",
     }
-
-
-PAYLOADS: tuple[type[Payload], ...] = (
-    CaseSubmittedV1,
-    ReportLinkedV1,
-    CasePartiesV1,
-    CaseTextV1,
-)

@@ -245,8 +245,6 @@ BY_STEP: dict[str, type[CaseWorkStepV1]] = {
     "archived": CaseFileArchivedV1,
 }
 
-PAYLOADS: tuple[type[Payload], ...] = tuple(BY_STEP.values())
-
 
 def _example(step: str, previous: str, state: str, **fields: object) -> dict[str, object]:
     """A valid example of one step's event (the AsyncAPI document publishes it and the
