@@ -61,6 +61,9 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         # aiokafka logs every connection failure at ERROR while the broker is away,
         # which our own retry loop already reports once per attempt.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+        # httpx logs every request at INFO: the launcher's readiness polls would fill
+        # `gridcase up`'s screen; failures still surface as exceptions.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         _configured = True
 
 
