@@ -36,6 +36,7 @@ from gridcase.launcher import wait_ready
 from gridcase.load import Accepted, LoadResult, Mix, Territory, Workload, run_load
 from shared.db.engine import plain_url
 from shared.events import topics
+from shared.events.topics import dead_letter
 from tests.harness import TestInfra, read_topic
 
 FAULTS = ("intake", "routing", "mediation", "escalation", "kafka", "postgres")
@@ -69,12 +70,18 @@ class CampaignReport:
     duplicated: list[str]
     events_missing_from_kafka: int
     redelivered_events: int
+    dead_lettered: int
     gave_up: int
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
-        return not self.lost and not self.duplicated and not self.events_missing_from_kafka
+        return (
+            not self.lost
+            and not self.duplicated
+            and not self.events_missing_from_kafka
+            and not self.dead_lettered
+        )
 
 
 async def _kill(system: BenchSystem, infra: TestInfra, fault: str) -> None:
@@ -114,6 +121,8 @@ async def _restart(system: BenchSystem, infra: TestInfra, fault: str) -> None:
 
 
 async def _assigned(database_url: str, case_ids: set[str]) -> bool:
+    """Every case in ``case_ids`` has reached the end of the pipeline: mediation shows
+    it assigned and escalation runs its acceptance clock (what ``_verify`` counts)."""
     if not case_ids:
         return True
     try:
@@ -121,11 +130,16 @@ async def _assigned(database_url: str, case_ids: set[str]) -> bool:
     except (OSError, asyncpg.PostgresError, TimeoutError):
         return False
     try:
-        done = await conn.fetchval(
+        viewed = await conn.fetchval(
             "SELECT count(*) FROM mediation.cases WHERE status = 'assigned' AND case_id = ANY($1)",
             list(case_ids),
         )
-        return int(done) == len(case_ids)
+        clocked = await conn.fetchval(
+            "SELECT count(DISTINCT case_id) FROM escalation.clocks "
+            "WHERE stage = 'accept' AND case_id = ANY($1)",
+            list(case_ids),
+        )
+        return int(viewed) == int(clocked) == len(case_ids)
     except (OSError, asyncpg.PostgresError):
         return False
     finally:
@@ -262,6 +276,13 @@ async def _verify(system: BenchSystem, result: LoadResult, phases: list[Phase]) 
     )
     on_kafka = Counter(orjson.loads(r.value)["id"] for r in records)
     missing = len(committed_events - set(on_kafka))
+    # An outage must delay, never dead-letter: a dead letter is an event no consumer applied.
+    dead_letters = await read_topic(
+        system.settings.kafka_servers(),
+        system.settings.topic_prefix + dead_letter(topics.CASE),
+        at_least=0,
+        timeout=10,
+    )
     redelivered = sum(n - 1 for n in on_kafka.values() if n > 1)
 
     reports = []
@@ -287,6 +308,7 @@ async def _verify(system: BenchSystem, result: LoadResult, phases: list[Phase]) 
         duplicated=duplicated,
         events_missing_from_kafka=missing,
         redelivered_events=redelivered,
+        dead_lettered=len(dead_letters),
         gave_up=result.gave_up,
         details={
             "linked_reports": len(linked),
@@ -312,7 +334,8 @@ def to_markdown(report: CampaignReport) -> str:
         f"lost {len(report.lost)}, "
         f"duplicated {len(report.duplicated)}; events committed but missing from Kafka: "
         f"{report.events_missing_from_kafka}; duplicate deliveries absorbed by inboxes: "
-        f"{report.redelivered_events}; requests the client gave up on: {report.gave_up}; "
+        f"{report.redelivered_events}; dead letters: {report.dead_lettered}; "
+        f"requests the client gave up on: {report.gave_up}; "
         f"{report.details}.",
     ]
     return "\n".join(lines)

@@ -35,9 +35,9 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from shared.case_log import case_fields, case_of
+from shared.db.outage import is_database_unavailable
 from shared.db.unit_of_work import UnitOfWork, correlation_of
 from shared.events.envelope import CloudEvent
 from shared.events.topics import dead_letter
@@ -85,14 +85,6 @@ def _case_in(value: bytes | None) -> str | None:
     except (orjson.JSONDecodeError, AttributeError):
         return None
     return case_id if isinstance(case_id, str) else None
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OSError | ConnectionError)
 
 
 class EventConsumer:
@@ -335,7 +327,7 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if _is_connection_error(exc):
+                if is_database_unavailable(exc):
                     log.warning(
                         "consumer_database_unavailable",
                         consumer=self.name,

@@ -21,4 +21,5 @@ async def test_every_fault_recovers_with_nothing_lost_or_duplicated() -> None:
     assert report.lost == []
     assert report.duplicated == []
     assert report.events_missing_from_kafka == 0
+    assert report.dead_lettered == 0, "an outage delays events, never dead-letters them"
     assert report.gave_up == 0
