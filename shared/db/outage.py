@@ -1,5 +1,5 @@
 """Whether a failure means "the database is not there right now" rather than "this
-work is wrong": the first is waited out, never charged to a message or a job.
+work is wrong": a consumer waits the first out and never charges it to the message.
 
 PostgreSQL says so with SQLSTATE class 08 (connection exception) and 57P01–57P03
 (admin shutdown, crash shutdown, cannot connect now: the server is stopping or still
@@ -18,7 +18,10 @@ _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 
 def _original_errors(exc: BaseException) -> list[BaseException]:
-    """``exc``, what SQLAlchemy wraps (``.orig`` and its ``__cause__``), and its causes."""
+    """``exc``, what SQLAlchemy wraps (``.orig``) and what each was raised from
+    (``__cause__``). Not ``__context__``: an error raised while another was being
+    handled is not caused by it, and taking a bad event for an outage would retry it
+    for ever."""
     seen: list[BaseException] = []
     todo: list[BaseException | None] = [exc]
     while todo:
@@ -26,7 +29,7 @@ def _original_errors(exc: BaseException) -> list[BaseException]:
         if item is None or any(item is s for s in seen) or len(seen) > 10:
             continue
         seen.append(item)
-        todo += [getattr(item, "orig", None), item.__cause__, item.__context__]
+        todo += [getattr(item, "orig", None), item.__cause__]
     return seen
 
 

@@ -43,3 +43,16 @@ def test_a_failure_of_the_work_itself_is_charged_to_the_message() -> None:
     assert not is_database_unavailable(IntegrityError("INSERT", None, unique))
     assert not is_database_unavailable(ValueError("bad payload"))
     assert not is_database_unavailable(KeyError("unit_code"))
+
+
+def test_an_error_raised_while_handling_an_outage_is_not_taken_for_one() -> None:
+    """Only what an error was raised *from* counts: a bad event whose handler failed
+    inside some ``except OSError`` must still reach the dead letters, not retry for ever."""
+    try:
+        try:
+            raise ConnectionResetError("peer went away")
+        except ConnectionResetError:
+            raise ValueError("unit_code missing") from None
+    except ValueError as error:
+        assert error.__context__ is not None
+        assert not is_database_unavailable(error)
