@@ -36,7 +36,6 @@ from gridcase.launcher import wait_ready
 from gridcase.load import Accepted, LoadResult, Mix, Territory, Workload, run_load
 from shared.db.engine import plain_url
 from shared.events import topics
-from shared.events.topics import dead_letter
 from tests.harness import TestInfra, read_topic
 
 FAULTS = ("intake", "routing", "mediation", "escalation", "kafka", "postgres")
@@ -279,7 +278,7 @@ async def _verify(system: BenchSystem, result: LoadResult, phases: list[Phase]) 
     # An outage must delay, never dead-letter: a dead letter is an event no consumer applied.
     dead_letters = await read_topic(
         system.settings.kafka_servers(),
-        system.settings.topic_prefix + dead_letter(topics.CASE),
+        system.settings.topic_prefix + topics.dead_letter(topics.CASE),
         at_least=0,
         timeout=10,
     )

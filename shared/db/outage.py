@@ -41,9 +41,7 @@ def is_database_unavailable(exc: BaseException) -> bool:
             return True
         if isinstance(item, DBAPIError) and item.connection_invalidated:
             return True
-        if isinstance(item, OSError | ConnectionError | asyncpg.InterfaceError):
-            return True
-        if isinstance(item, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError):
+        if isinstance(item, OSError | asyncpg.InterfaceError):  # OSError: refused, reset
             return True
         state = getattr(item, "sqlstate", None)
         if isinstance(state, str) and (state.startswith("08") or state in _UNAVAILABLE_STATES):
