@@ -1,4 +1,5 @@
-"""Events the mediation service produces: one per step of a dispute's procedure.
+"""Events the mediation service produces: one per step of a dispute's procedure or a
+situation report's handling (``kind`` says which).
 
 All go on ``gridcase.case.v1`` keyed by case id, so they stay in order with the case's
 ``case.submitted`` and ``case.assigned``. Each carries the case's working state (kind,
@@ -221,6 +222,67 @@ class CaseFileArchivedV1(CaseWorkStepV1):
     retention: str
 
 
+class ReportAcceptedV1(CaseWorkStepV1):
+    """The handler accepted the situation report (受理)."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.report-accepted.v1"
+    accepted_at: datetime
+
+
+class ReportActionRecordedV1(CaseWorkStepV1):
+    """An action on the report was recorded (办理), with how many photos."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.report-action-recorded.v1"
+    action_number: int
+    attachments: int
+    at: datetime
+
+
+class ReportFeedbackGivenV1(CaseWorkStepV1):
+    """The handler fed back to the reporter (反馈); verification is due."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.report-feedback-given.v1"
+    result: Literal["resolved", "not_resolvable"]
+    given_at: datetime
+
+
+class ReportVerifiedV1(CaseWorkStepV1):
+    """The reporter or a supervisor confirmed the handling (验证)."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.report-verified.v1"
+    verifier_id: str
+    on_site: bool
+    verified_at: datetime
+
+
+class ReportReturnedV1(CaseWorkStepV1):
+    """Verification sent the report back to its handler (回退); ``returns`` counts them."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.report-returned.v1"
+    returned_by: str
+    returned_at: datetime
+    returns: int
+
+
+class ReportHandedOverV1(CaseWorkStepV1):
+    """The unit is not responsible and hands the report on (转办): routing assigns
+    another handler, the one handing over excluded, at ``to_unit_code`` if named."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.report-handed-over.v1"
+    from_unit_code: str | None
+    from_handler_id: str
+    to_unit_code: str | None = None
+
+
+class ReportClosedV1(CaseWorkStepV1):
+    """The report was closed (结案) after verification."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.report-closed.v1"
+    result: Literal["resolved", "not_resolvable"]
+    returns: int
+    days_taken: int
+
+
 # The event each domain step publishes.
 BY_STEP: dict[str, type[CaseWorkStepV1]] = {
     "accepted": DisputeAcceptedV1,
@@ -243,6 +305,13 @@ BY_STEP: dict[str, type[CaseWorkStepV1]] = {
     "time-limit-extended": TimeLimitExtendedV1,
     "closed": CaseWorkClosedV1,
     "archived": CaseFileArchivedV1,
+    "report-accepted": ReportAcceptedV1,
+    "report-action-recorded": ReportActionRecordedV1,
+    "report-feedback-given": ReportFeedbackGivenV1,
+    "report-verified": ReportVerifiedV1,
+    "report-returned": ReportReturnedV1,
+    "report-handed-over": ReportHandedOverV1,
+    "report-closed": ReportClosedV1,
 }
 
 
@@ -402,6 +471,74 @@ _EXAMPLES: dict[type[CaseWorkStepV1], dict[str, object]] = {
     ),
     CaseFileArchivedV1: _example(
         "archived", "closed", "archived", year=2026, volume_number="2026-017", retention="长期"
+    ),
+}
+
+
+def _report_example(step: str, previous: str, state: str, **fields: object) -> dict[str, object]:
+    return {
+        **_example(step, previous, state, **fields),
+        "kind": "report",
+        "handler_id": "go-451102001001-1",
+        "actor_id": "go-451102001001-1",
+        "actor_role": "grid_officer",
+        "due_at": None,
+    }
+
+
+_EXAMPLES |= {
+    ReportAcceptedV1: _report_example(
+        "report-accepted", "new", "handling", accepted_at="2026-12-02T10:00:00+08:00"
+    ),
+    ReportActionRecordedV1: _report_example(
+        "report-action-recorded",
+        "handling",
+        "handling",
+        action_number=1,
+        attachments=2,
+        at="2026-12-02T11:00:00+08:00",
+    ),
+    ReportFeedbackGivenV1: _report_example(
+        "report-feedback-given",
+        "handling",
+        "awaiting_verification",
+        result="resolved",
+        given_at="2026-12-02T15:00:00+08:00",
+    ),
+    ReportVerifiedV1: {
+        **_report_example(
+            "report-verified",
+            "awaiting_verification",
+            "verified",
+            verifier_id="op-451102001-1",
+            on_site=True,
+            verified_at="2026-12-03T09:00:00+08:00",
+        ),
+        "actor_id": "op-451102001-1",
+        "actor_role": "community_operator",
+    },
+    ReportReturnedV1: {
+        **_report_example(
+            "report-returned",
+            "awaiting_verification",
+            "handling",
+            returned_by="op-451102001-1",
+            returned_at="2026-12-03T09:00:00+08:00",
+            returns=1,
+        ),
+        "actor_id": "op-451102001-1",
+        "actor_role": "community_operator",
+    },
+    ReportHandedOverV1: _report_example(
+        "report-handed-over",
+        "handling",
+        "new",
+        from_unit_code="451102001001",
+        from_handler_id="go-451102001001-1",
+        to_unit_code="451102001",
+    ),
+    ReportClosedV1: _report_example(
+        "report-closed", "verified", "closed", result="resolved", returns=0, days_taken=1
     ),
 }
 for _payload, _data in _EXAMPLES.items():

@@ -17,7 +17,7 @@ from shared.events.payload import Contract, Payload
 UnitLevel = Literal["district", "street", "community", "grid"]
 
 
-AssignmentTrigger = Literal["submitted", "rejected", "recusal", "escalation"]
+AssignmentTrigger = Literal["submitted", "rejected", "recusal", "escalation", "handed_over"]
 
 
 class Candidate(Contract):

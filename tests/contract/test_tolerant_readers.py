@@ -198,10 +198,21 @@ async def case_routed_to_someone(stack: Stack, sender: Sender, data: dict[str, A
     raise AssertionError(f"routing did not assign {case_id} in 30 s")
 
 
+async def report_held_by_someone(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prepared:
+    """A ``report-handed-over`` names the person holding the report and a unit that
+    exists (none: routing chooses)."""
+    routed = await case_routed_to_someone(stack, sender, data)
+    holder = routed.data.pop("staff_id")
+    return Prepared(
+        {**routed.data, "from_handler_id": holder, "to_unit_code": None}, routed.earlier
+    )
+
+
 Story = Callable[[Stack, Sender, dict[str, Any]], Awaitable[Prepared]]
 STORIES: dict[str, Story] = {
     "cn.gridcase.case.assigned.v1": case_accepted_by_intake,
     "cn.gridcase.case.mediator-refused.v1": case_routed_to_someone,
+    "cn.gridcase.case.report-handed-over.v1": report_held_by_someone,
     "cn.gridcase.registry.unit-removed.v1": unit_known,
 }
 

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from services.mediation.domain.dispute import Dispute
+from services.mediation.domain.situation_report import SituationReport
 from shared.privacy.crypto import KeyRing
 
 SEALED_FIELDS = frozenset({"id_number", "phone", "address"})
@@ -84,11 +85,11 @@ def _walk(value: Any, change: typing.Callable[[str, str], str]) -> Any:
     return value
 
 
-def sealed(dispute: Dispute, keys: KeyRing) -> dict[str, Any]:
+def sealed(file: Dispute | SituationReport, keys: KeyRing) -> dict[str, Any]:
     """The stored document: every sealed field encrypted."""
     return typing.cast(
         dict[str, Any],
-        _walk(dump(dispute), lambda k, v: keys.encrypt(f"case_file.{k}", v)),
+        _walk(dump(file), lambda k, v: keys.encrypt(f"case_file.{k}", v)),
     )
 
 
@@ -97,3 +98,10 @@ def opened(document: dict[str, Any], keys: KeyRing) -> Dispute:
     plain = _walk(document, lambda k, v: keys.decrypt(f"case_file.{k}", v))
     dispute: Dispute = load(Dispute, plain)
     return dispute
+
+
+def opened_report(document: dict[str, Any], keys: KeyRing) -> SituationReport:
+    """A situation report's file read back from its stored document."""
+    plain = _walk(document, lambda k, v: keys.decrypt(f"case_file.{k}", v))
+    report: SituationReport = load(SituationReport, plain)
+    return report

@@ -1,10 +1,13 @@
 """Who may work or read a case file, as SQL conditions (never a filter after loading).
 
-- work (write): mediators, community police and legal advisers on cases assigned to
-  them, to their committee's unit, or that they joined (invited, referred), unless a
-  party refused them or they recused (arts. 19, 23);
+- work (write) on a dispute: mediators, community police and legal advisers on cases
+  assigned to them, to their committee's unit, or that they joined (invited,
+  referred), unless a party refused them or they recused (arts. 19, 23);
+- work on a situation report: grid officers on reports assigned to them, reported by
+  them (they verify) or in their grid, and centre operators over its unit (they
+  verify, close, or act for the unit);
 - read: the same people, and centre operators of the units above (下辖, code prefix)
-  and administrators.
+  and administrators; a grid officer also reads the reports they made.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, any_, exists, func, literal, not_, o
 
 from services.mediation.adapters.case_work_tables import case_files
 from services.mediation.adapters.tables import cases
-from shared.auth.roles import HANDLERS
+from shared.auth.roles import GRID_OFFICER, HANDLERS, OPERATORS
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 
@@ -34,16 +37,33 @@ def _excluded(principal: Principal) -> ColumnElement[bool]:
 
 def may_read(principal: Principal) -> Any:
     """Rows of ``cases`` (left-joined to ``case_files``) the caller may read."""
-    scoped = jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
+    scoped = jurisdiction(
+        principal,
+        unit=cases.c.unit_code,
+        assignee=cases.c.assignee_id,
+        reporter=cases.c.reporter_id,
+    )
     return and_(or_(scoped, _joined(principal)), not_(_excluded(principal)))
 
 
 def may_work(principal: Principal) -> Any:
     """Rows the caller may change."""
-    if principal.role not in HANDLERS:
-        return literal(False)
-    scoped = jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
-    return and_(or_(scoped, _joined(principal)), not_(_excluded(principal)))
+    if principal.role in HANDLERS:
+        scoped = jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
+        return and_(
+            cases.c.kind == "dispute",
+            or_(scoped, _joined(principal)),
+            not_(_excluded(principal)),
+        )
+    if principal.role == GRID_OFFICER or principal.role in OPERATORS:
+        scoped = jurisdiction(
+            principal,
+            unit=cases.c.unit_code,
+            assignee=cases.c.assignee_id,
+            reporter=cases.c.reporter_id,
+        )
+        return and_(cases.c.kind == "report", scoped)
+    return literal(False)
 
 
 def not_refused(principal: Principal) -> ColumnElement[bool]:

@@ -14,6 +14,7 @@ from services.mediation.adapters.case_work_access import may_read
 from services.mediation.adapters.case_work_tables import case_files, case_timeline
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.dispute import Dispute
+from services.mediation.domain.situation_report import SituationReport
 from shared.auth.tokens import Principal
 from shared.privacy.crypto import KeyRing
 
@@ -29,6 +30,7 @@ class CaseFileRow:
     assignee_id: str | None
     assignee_name: str | None
     dispute: Dispute | None
+    report: SituationReport | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,10 @@ async def case_file(
     ).first()
     if row is None:
         return None
-    dispute = case_file_codec.opened(row.document, keys) if row.document is not None else None
+    is_report = row.kind == "report"
+    stored = row.document
+    dispute = case_file_codec.opened(stored, keys) if stored and not is_report else None
+    report = case_file_codec.opened_report(stored, keys) if stored and is_report else None
     return CaseFileRow(
         row.case_id,
         row.case_number,
@@ -78,6 +83,7 @@ async def case_file(
         row.assignee_id,
         row.assignee_name,
         dispute,
+        report,
     )
 
 

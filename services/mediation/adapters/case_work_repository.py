@@ -16,6 +16,7 @@ from services.mediation.adapters.case_work_access import may_work
 from services.mediation.adapters.case_work_tables import case_files, case_timeline, idempotency_keys
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.dispute import Dispute
+from services.mediation.domain.situation_report import SituationReport
 from shared.auth.tokens import Principal
 from shared.privacy.crypto import KeyRing
 
@@ -27,6 +28,8 @@ class CaseForWork:
     unit_code: str | None
     assignee_id: str | None
     dispute: Dispute | None  # None until the first step opens the file
+    reporter_id: str | None = None
+    report: SituationReport | None = None  # a situation report's file, likewise
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,13 @@ class CaseWorkRepository:
         """
         row = (
             await self.conn.execute(
-                select(cases.c.case_id, cases.c.kind, cases.c.unit_code, cases.c.assignee_id)
+                select(
+                    cases.c.case_id,
+                    cases.c.kind,
+                    cases.c.unit_code,
+                    cases.c.assignee_id,
+                    cases.c.reporter_id,
+                )
                 .select_from(cases.outerjoin(case_files, case_files.c.case_id == cases.c.case_id))
                 .where(
                     cases.c.case_id == case_id, cases.c.status == "assigned", may_work(principal)
@@ -109,27 +118,31 @@ class CaseWorkRepository:
         ).first()
         if document is not None and principal.staff_id in document.excluded:
             return None  # refused while this request waited for the lock
-        dispute = (
-            case_file_codec.opened(document.document, self.keys) if document is not None else None
+        found = CaseForWork(
+            row.case_id, row.kind, row.unit_code, row.assignee_id, None, row.reporter_id
         )
-        return CaseForWork(row.case_id, row.kind, row.unit_code, row.assignee_id, dispute)
+        if document is not None and row.kind == "report":
+            found.report = case_file_codec.opened_report(document.document, self.keys)
+        elif document is not None:
+            found.dispute = case_file_codec.opened(document.document, self.keys)
+        return found
 
-    async def save(self, dispute: Dispute, *, kind: str) -> None:
+    async def save(self, file: Dispute | SituationReport, *, kind: str) -> None:
         values = {
             "kind": kind,
-            "state": dispute.state.value,
-            "version": dispute.version,
-            "document": case_file_codec.sealed(dispute, self.keys),
-            "excluded": list(dispute.excluded),
-            "participants": list(dispute.participants),
-            "due_at": dispute.due_at,
+            "state": file.state.value,
+            "version": file.version,
+            "document": case_file_codec.sealed(file, self.keys),
+            "excluded": list(file.excluded),
+            "participants": list(file.participants),
+            "due_at": file.due_at,
             "updated_at": func.now(),
         }
-        if dispute.version == 1:
-            await self.conn.execute(pg_insert(case_files).values(case_id=dispute.case_id, **values))
+        if file.version == 1:
+            await self.conn.execute(pg_insert(case_files).values(case_id=file.case_id, **values))
         else:
             await self.conn.execute(
-                update(case_files).where(case_files.c.case_id == dispute.case_id).values(values)
+                update(case_files).where(case_files.c.case_id == file.case_id).values(values)
             )
 
     async def add_to_timeline(

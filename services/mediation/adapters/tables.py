@@ -23,6 +23,8 @@ cases = Table(
     Column("assignee_id", Text),
     Column("assignee_name", Text),
     Column("assignee_role", Text),
+    # The grid officer who reported a situation report verifies it (验证).
+    Column("reporter_id", Text),
     Column("submitted_at", DateTime(timezone=True)),
     Column("assigned_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

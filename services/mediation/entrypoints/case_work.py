@@ -23,11 +23,14 @@ from services.mediation.domain import case_file as cf
 from services.mediation.domain import commands as c
 from services.mediation.domain.dispute import LABELS_ZH, Dispute, StepRefused
 from services.mediation.domain.masking import mask_text, masked_document
+from services.mediation.domain.report_commands import ReportCommand
+from services.mediation.domain.situation_report import REPORT_LABELS_ZH, SituationReport
 from services.mediation.entrypoints.problems import (
     BAD_IF_MATCH,
     IDEMPOTENCY_KEY_REQUIRED,
     IDEMPOTENCY_KEY_REUSED,
     NOT_A_DISPUTE,
+    NOT_A_REPORT,
     STEP_INVALID,
     STEP_REFUSED,
     VERSION_REQUIRED,
@@ -44,7 +47,7 @@ from shared.privacy.crypto import KeyRing
 router = APIRouter(tags=["case work"])
 
 WORKERS = Access(roles.MEDIATOR, roles.COMMUNITY_POLICE, roles.LEGAL_ADVISER)
-FILE_READERS = Access(*roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
+FILE_READERS = Access(roles.GRID_OFFICER, *roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
 FULL_READERS = Access(roles.MEDIATOR, roles.COMMUNITY_POLICE, roles.LEGAL_ADVISER)
 
 Text = Annotated[str, Field(min_length=1, max_length=20000)]
@@ -426,9 +429,15 @@ def _refusal(exc: StepRefused) -> Problem:
     )
 
 
-async def _take(
-    request: Request, case_id: str, principal: Principal, command: c.Command, status: int = 200
+async def take(
+    request: Request,
+    case_id: str,
+    principal: Principal,
+    command: c.Command | ReportCommand,
+    status: int = 200,
 ) -> JSONResponse:
+    """Take one step of a dispute's or a report's file and answer it (shared by the
+    report routes in ``report_work``)."""
     key = request.headers.get("idempotency-key", "").strip()
     if not key or len(key) > 200:
         raise IDEMPOTENCY_KEY_REQUIRED(
@@ -462,6 +471,11 @@ async def _take(
         raise NOT_A_DISPUTE(
             "The mediation procedure applies to disputes only.",
             "调解程序仅适用于矛盾纠纷。",
+        ) from exc
+    except handlers.NotAReport as exc:
+        raise NOT_A_REPORT(
+            "These steps are for situation reports; a dispute follows the mediation procedure.",
+            "此操作仅适用于事件；矛盾纠纷应按调解程序办理。",
         ) from exc
     except handlers.VersionRequired as exc:
         raise VERSION_REQUIRED(
@@ -498,7 +512,7 @@ async def accept(
     case_id: str, body: AcceptIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """受理 (arts. 17, 18): opens the case file; the one-month limit starts."""
-    return await _take(request, case_id, principal, body.command(), 201)
+    return await take(request, case_id, principal, body.command(), 201)
 
 
 @router.post(
@@ -511,7 +525,7 @@ async def decline(
     case_id: str, body: DeclineIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """不予受理 with the reason (art. 17; MoJ 2002 art. 22)."""
-    return await _take(request, case_id, principal, body.command(), 201)
+    return await take(request, case_id, principal, body.command(), 201)
 
 
 @router.post("/cases/{case_id}/mediator-refusal", response_model=StepOut, responses=STEP_RESPONSES)
@@ -520,7 +534,7 @@ async def refuse_mediator(
 ) -> JSONResponse:
     """A party refuses a handler, or the handler recuses (arts. 19, 23): routing assigns
     another; the refused person loses access at once."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/mediator-choice", response_model=StepOut, responses=STEP_RESPONSES)
@@ -528,7 +542,7 @@ async def choose_mediator(
     case_id: str, body: ChooseIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """The parties choose a mediator (art. 19); the chosen one joins at once."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/sessions", response_model=StepOut, responses=STEP_RESPONSES)
@@ -536,7 +550,7 @@ async def record_session(
     case_id: str, body: SessionIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """调解记录 (arts. 20, 23)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/investigations", response_model=StepOut, responses=STEP_RESPONSES)
@@ -544,7 +558,7 @@ async def record_investigation(
     case_id: str, body: InvestigationIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """调查记录."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/agreement", response_model=StepOut, responses=STEP_RESPONSES)
@@ -552,7 +566,7 @@ async def draft_agreement(
     case_id: str, body: AgreementIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """调解协议书 (arts. 28, 29): a draft awaiting signatures."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/agreement/review", response_model=StepOut, responses=STEP_RESPONSES)
@@ -560,7 +574,7 @@ async def review_agreement(
     case_id: str, body: ReviewIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """The legal adviser's opinion on the draft."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post(
@@ -570,7 +584,7 @@ async def sign_as_party(
     case_id: str, body: PartySignatureIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """A party signs, seals or fingerprints (art. 29)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post(
@@ -585,7 +599,7 @@ async def sign_as_mediator(
     principal: Principal = Depends(WORKERS),
 ) -> JSONResponse:
     """The mediator signs (art. 29)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/agreement/seal", response_model=StepOut, responses=STEP_RESPONSES)
@@ -593,7 +607,7 @@ async def seal(
     case_id: str, body: SealIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """The committee seals (art. 29); with every signature the agreement takes effect."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/oral-agreement", response_model=StepOut, responses=STEP_RESPONSES)
@@ -601,7 +615,7 @@ async def record_oral_agreement(
     case_id: str, body: OralAgreementIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """口头协议 (arts. 28, 30)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post(
@@ -616,7 +630,7 @@ async def apply_for_confirmation(
     principal: Principal = Depends(WORKERS),
 ) -> JSONResponse:
     """司法确认 application within 30 days of effect (art. 33)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post(
@@ -631,7 +645,7 @@ async def record_confirmation(
     principal: Principal = Depends(WORKERS),
 ) -> JSONResponse:
     """The court's ruling (art. 33)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post(
@@ -644,7 +658,7 @@ async def schedule_follow_up(
     principal: Principal = Depends(WORKERS),
 ) -> JSONResponse:
     """A follow-up visit to supervise performance (art. 31)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/performance", response_model=StepOut, responses=STEP_RESPONSES)
@@ -652,7 +666,7 @@ async def record_performance(
     case_id: str, body: PerformanceIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """履行情况: who paid or did what, when (art. 31)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/follow-ups", response_model=StepOut, responses=STEP_RESPONSES)
@@ -660,7 +674,7 @@ async def record_follow_up(
     case_id: str, body: FollowUpIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """回访记录 (arts. 31, 32)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/termination", response_model=StepOut, responses=STEP_RESPONSES)
@@ -668,7 +682,7 @@ async def terminate(
     case_id: str, body: TerminateIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """调解终止 with the routes told (art. 26)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/police-referral", response_model=StepOut, responses=STEP_RESPONSES)
@@ -676,7 +690,7 @@ async def refer_to_police(
     case_id: str, body: PoliceReferralIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """报告公安机关 (art. 25): the community police officer joins the case at once."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post(
@@ -686,7 +700,7 @@ async def extend(
     case_id: str, body: ExtensionIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """Past one month with both parties' consent (MoJ 2002 art. 33)."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/closing", response_model=StepOut, responses=STEP_RESPONSES)
@@ -694,7 +708,7 @@ async def close(
     case_id: str, body: CloseIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """结案 with the ledger's result."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 @router.post("/cases/{case_id}/archive", response_model=StepOut, responses=STEP_RESPONSES)
@@ -702,7 +716,7 @@ async def archive(
     case_id: str, body: ArchiveIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """立卷归档 (art. 27); the file is read-only afterwards."""
-    return await _take(request, case_id, principal, body.command())
+    return await take(request, case_id, principal, body.command())
 
 
 # ---- reads ------------------------------------------------------------------------------
@@ -725,14 +739,35 @@ def file_document(dispute: Dispute) -> dict[str, Any]:
     return document
 
 
+def report_document(report: SituationReport) -> dict[str, Any]:
+    """A situation report's file as JSON, with its state's label and its counts."""
+    document: dict[str, Any] = dump(report)
+    document["state_label"] = REPORT_LABELS_ZH[report.state]
+    document["ledger"] = report.ledger()
+    return document
+
+
 def _file_answer(row: Any, *, full: bool) -> JSONResponse:
     dispute: Dispute | None = row.dispute
-    document = file_document(dispute) if dispute is not None else None
+    report: SituationReport | None = row.report
+    file: Dispute | SituationReport | None = dispute or report
+    if dispute is not None:
+        document = file_document(dispute)
+        label = LABELS_ZH[dispute.state]
+    elif report is not None:
+        document = report_document(report)
+        label = REPORT_LABELS_ZH[report.state]
+    else:
+        document, label = None, "待受理"
     body = {
-        **{f.name: getattr(row, f.name) for f in dataclasses.fields(row) if f.name != "dispute"},
-        "state": dispute.state.value if dispute else "new",
-        "state_label": LABELS_ZH[dispute.state] if dispute else "待受理",
-        "version": dispute.version if dispute else 0,
+        **{
+            f.name: getattr(row, f.name)
+            for f in dataclasses.fields(row)
+            if f.name not in ("dispute", "report")
+        },
+        "state": file.state.value if file else "new",
+        "state_label": label,
+        "version": file.version if file else 0,
         "file": document if full else masked_document(document),
     }
     headers = {"ETag": f'"{body["version"]}"', "Cache-Control": "no-store" if full else "private"}

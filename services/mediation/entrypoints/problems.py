@@ -21,6 +21,7 @@ BAD_IF_MATCH = problem_type("bad-if-match", 400, "Bad If-Match", "If-Match 无�
 VERSION_REQUIRED = problem_type("version-required", 428, "If-Match required", "需要 If-Match")
 VERSION_STALE = problem_type("version-stale", 412, "The file has changed", "卷宗已被他人修改")
 NOT_A_DISPUTE = problem_type("not-a-dispute", 409, "Not a dispute", "不是矛盾纠纷")
+NOT_A_REPORT = problem_type("not-a-report", 409, "Not a situation report", "不是事件")
 # A step the procedure does not allow now (409), or whose fields break a rule (422).
 STEP_REFUSED = problem_type("step-refused", 409, "This step is not allowed", "不允许此操作")
 STEP_INVALID = problem_type("step-invalid", 422, "This step is not valid", "该操作内容有误")

@@ -20,8 +20,9 @@ from services.mediation.adapters.case_work_repository import (
     CaseWorkRepository,
     purge_idempotency_keys,
 )
-from services.mediation.domain import commands
+from services.mediation.domain import commands, report_commands
 from services.mediation.domain.dispute import LABELS_ZH, Dispute, State, StepRefused
+from services.mediation.domain.situation_report import REPORT_LABELS_ZH, SituationReport
 from shared import audit
 from shared.audit import AuditEntry
 from shared.auth.roles import SEES_FULL_PERSONAL_DATA
@@ -42,6 +43,10 @@ class CaseNotWorkable(Exception):
 
 class NotADispute(Exception):
     """The case is a situation report; the disputes procedure does not apply."""
+
+
+class NotAReport(Exception):
+    """The case is a dispute; a situation report's steps do not apply."""
 
 
 class VersionRequired(Exception):
@@ -91,7 +96,7 @@ async def take_step(
     uow: UnitOfWork,
     keys: KeyRing,
     case_id: str,
-    command: commands.Command,
+    command: commands.Command | report_commands.ReportCommand,
     principal: Principal,
     *,
     if_match: int | None,
@@ -108,50 +113,62 @@ async def take_step(
     case = await repo.case_for_work(case_id, principal)
     if case is None:
         raise CaseNotWorkable(case_id)
-    if case.kind != "dispute":
+    is_report = isinstance(command, report_commands.ReportCommand)
+    if case.kind == "report" and not is_report:
         raise NotADispute(case_id)
-    dispute = case.dispute or Dispute(case_id)
-    if case.dispute is not None and if_match is None:
+    if case.kind != "report" and is_report:
+        raise NotAReport(case_id)
+    existing: Dispute | SituationReport | None = case.report if is_report else case.dispute
+    if existing is not None and if_match is None:
         raise VersionRequired(case_id)
-    if if_match is not None and if_match != dispute.version:
-        raise VersionMismatch(dispute.version)
-    dispute.handler_id = case.assignee_id
-    previous = dispute.state
+    file = existing or (
+        SituationReport(case_id, reporter_id=case.reporter_id) if is_report else Dispute(case_id)
+    )
+    if if_match is not None and if_match != file.version:
+        raise VersionMismatch(file.version)
+    file.handler_id = case.assignee_id
+    if isinstance(file, SituationReport):
+        file.unit_code = case.unit_code
+    previous = file.state
     now = now or datetime.now(UTC)
     actor = commands.Actor(principal.staff_id, principal.role)
-    step = dispute.take(command, actor, now)
-    await repo.save(dispute, kind="dispute")
+    kind = "report" if is_report else "dispute"
+    step = file.take(command, actor, now)  # type: ignore[arg-type]  # matched to its kind above
+    await repo.save(file, kind=kind)
     await repo.add_to_timeline(
-        case_id, dispute.version, now, principal, step.name, step.what, step.why
+        case_id, file.version, now, principal, step.name, step.what, step.why
     )
     payload = BY_STEP[step.name].model_validate(
         {
             "case_id": case_id,
-            "kind": "dispute",
+            "kind": kind,
             "unit_code": case.unit_code,
             "handler_id": case.assignee_id,
             "step": step.name,
-            "state": dispute.state.value,
+            "state": file.state.value,
             "previous_state": previous.value,
             "actor_id": principal.staff_id,
             "actor_role": principal.role,
             "occurred_at": now,
-            "due_at": dispute.due_at,
-            "file_version": dispute.version,
+            "due_at": file.due_at,
+            "file_version": file.version,
             **step.facts,
         }
     )
     uow.publish(topics.CASE, case_id, payload)
+    label = (
+        REPORT_LABELS_ZH[file.state] if isinstance(file, SituationReport) else LABELS_ZH[file.state]
+    )
     body = {
         "case_id": case_id,
         "step": step.name,
         "what": step.what,
-        "state": dispute.state.value,
-        "state_label": LABELS_ZH[dispute.state],
-        "version": dispute.version,
-        "due_at": dispute.due_at.isoformat() if dispute.due_at else None,
+        "state": file.state.value,
+        "state_label": label,
+        "version": file.version,
+        "due_at": file.due_at.isoformat() if file.due_at else None,
     }
-    headers = {"ETag": _etag(dispute.version)}
+    headers = {"ETag": _etag(file.version)}
     await repo.remember(
         idempotency.caller, idempotency.key, idempotency.request_hash, status, body, headers
     )
@@ -219,6 +236,7 @@ __all__ = [
     "KeyReused",
     "MayNotSeeFull",
     "NotADispute",
+    "NotAReport",
     "State",
     "StepRefused",
     "VersionMismatch",

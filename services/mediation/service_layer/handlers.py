@@ -33,6 +33,7 @@ def _change(event: CaseEvent) -> tuple[str, str, dict[str, Any]]:
                 "kind": payload.kind,
                 "category": payload.category,
                 "title": payload.title,
+                "reporter_id": payload.reporter_staff_id,
                 "submitted_at": payload.submitted_at,
                 "updated_at": event.time,
             },

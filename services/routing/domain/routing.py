@@ -292,10 +292,12 @@ def decide(
     at: datetime,
     excluded: Mapping[str, str] | None = None,
     above: str | None = None,
+    start_at: str | None = None,
 ) -> Decision:
     """Route ``case`` located at ``location`` by the matched rule.
 
-    ``above`` (escalation) starts the lead's search at that unit's parent instead.
+    ``above`` (escalation) starts the lead's search at that unit's parent instead;
+    ``start_at`` (a handover, 转办, to a named unit) at that unit.
     """
     excluded = excluded or {}
     by_unit: dict[str, list[StaffMember]] = {}
@@ -306,6 +308,8 @@ def decide(
     if above is not None:
         parent = units[above].parent_code if above in units else None
         lead_start = parent or above
+    elif start_at is not None and start_at in units:
+        lead_start = start_at
     else:
         lead_start = start_unit(location.unit_code, rule.start_level, units)
     lead_chain = [units[c] for c in chain_of(lead_start, units)]

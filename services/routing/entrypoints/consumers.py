@@ -7,7 +7,7 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
-from shared.events.mediation import MediatorRefusedV1
+from shared.events.mediation import MediatorRefusedV1, ReportHandedOverV1
 from shared.messaging.received import Received, read_payload
 from shared.messaging.specs import ConsumerSpec
 
@@ -25,10 +25,17 @@ def case_consumer(cache: handlers.RoutingCache) -> ConsumerSpec:
         refused = read_payload(MediatorRefusedV1, event)
         await handlers.replace_refused_handler(uow, cache, refused)
 
+    async def on_report_handed_over(uow: UnitOfWork, event: CloudEvent) -> None:
+        handed_over = read_payload(ReportHandedOverV1, event)
+        await handlers.hand_over_report(uow, cache, handed_over)
+
     return ConsumerSpec(
         name="case-router",
         topics=[topics.CASE],
-        handlers={MediatorRefusedV1.event_type: on_handler_refused},
+        handlers={
+            MediatorRefusedV1.event_type: on_handler_refused,
+            ReportHandedOverV1.event_type: on_report_handed_over,
+        },
         batch_handlers={CaseSubmittedV1.event_type: on_submitted_batch},
         gather_ms=ROUTING_GATHER_MS,
     )

@@ -23,7 +23,7 @@ from services.routing.domain.staff import StaffMember
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.intake import CaseSubmittedV1
-from shared.events.mediation import MediatorRefusedV1
+from shared.events.mediation import MediatorRefusedV1, ReportHandedOverV1
 from shared.events.routing import AssignmentTrigger, Candidate, CaseAssignedV1, Participant
 from shared.logging import get_logger
 from shared.messaging.received import Received
@@ -218,6 +218,7 @@ async def _route(
     trigger: AssignmentTrigger,
     excluded: dict[str, str],
     above: str | None = None,
+    start_at: str | None = None,
     supersedes: str | None = None,
     trigger_reason: str | None = None,
 ) -> str:
@@ -236,6 +237,7 @@ async def _route(
         at=now,
         excluded=excluded,
         above=above,
+        start_at=start_at,
     )
     assignment = _assignment(
         snapshot, case.case_id, decision, now, trigger, supersedes, trigger_reason
@@ -341,6 +343,7 @@ async def _reassign(
     reason: str,
     allowed: str,  # "lead" | "participant" | "any"
     holder: str | None = None,
+    start_at: str | None = None,
 ) -> str:
     repo = RoutingRepository(uow.connection)
     case = await repo.routed_case(case_id)
@@ -368,8 +371,12 @@ async def _reassign(
                 "The case is already at the top of the tree.", "案件已在最高层级，无法再上报。"
             )
         above = active.unit_code
-    if staff_id is not None and trigger in ("rejected", "recusal"):
-        label = "已回退 rejected the case" if trigger == "rejected" else "当事人申请回避 recused"
+    if staff_id is not None and trigger in ("rejected", "recusal", "handed_over"):
+        label = {
+            "rejected": "已回退 rejected the case",
+            "recusal": "当事人申请回避 recused",
+            "handed_over": "已转办 handed the report over",
+        }[trigger]
         await repo.exclude(case_id, staff_id, trigger, f"{label}: {reason}")
     now = datetime.now(UTC)
     await repo.end_assignment(active.assignment_id, f"{trigger}: {reason}", now)
@@ -382,6 +389,7 @@ async def _reassign(
         trigger=trigger,
         excluded=await repo.exclusions_of(case_id),
         above=above,
+        start_at=start_at,
         supersedes=active.assignment_id,
         trigger_reason=reason,
     )
@@ -439,6 +447,29 @@ async def replace_refused_handler(
         )
     except (CaseNotRouted, ReassignmentRefused) as exc:
         log.info("refused_handler_not_replaced", case_id=refused.case_id, error=type(exc).__name__)
+        return None
+
+
+async def hand_over_report(
+    uow: UnitOfWork, cache: RoutingCache, handed_over: ReportHandedOverV1
+) -> str | None:
+    """Mediation recorded a handover (转办): the unit holding a situation report is not
+    responsible. Exclude the person handing it over and route it again, from the named
+    unit if there is one. Nothing to do if they no longer hold it (a replay after a later
+    assignment). The consumer commits."""
+    try:
+        return await _reassign(
+            uow,
+            cache,
+            handed_over.case_id,
+            trigger="handed_over",
+            staff_id=handed_over.from_handler_id,
+            reason="转办：承办单位非责任单位",
+            allowed="lead",
+            start_at=handed_over.to_unit_code,
+        )
+    except (CaseNotRouted, ReassignmentRefused) as exc:
+        log.info("handover_not_routed", case_id=handed_over.case_id, error=type(exc).__name__)
         return None
 
 

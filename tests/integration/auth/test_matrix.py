@@ -156,8 +156,32 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
             "archive",
         )
     },
-    ("mediation", "GET", "/cases/{case_id}/file"): (roles.HANDLERS | OPS_ADMIN, frozenset()),
-    ("mediation", "GET", "/cases/{case_id}/timeline"): (roles.HANDLERS | OPS_ADMIN, frozenset()),
+    # Situation reports: grid officers handle and verify, centre operators act, verify
+    # and close (which report is theirs is decided in the query).
+    **{
+        ("mediation", "POST", f"/cases/{{case_id}}/handling/{step}"): (
+            roles.OPERATORS | {roles.GRID_OFFICER},
+            frozenset(),
+        )
+        for step in (
+            "acceptance",
+            "actions",
+            "feedback",
+            "verification",
+            "return",
+            "handover",
+            "closing",
+        )
+    },
+    # Grid officers read the files of reports they hold, made or that lie in their grid.
+    ("mediation", "GET", "/cases/{case_id}/file"): (
+        roles.HANDLERS | OPS_ADMIN | {roles.GRID_OFFICER},
+        frozenset(),
+    ),
+    ("mediation", "GET", "/cases/{case_id}/timeline"): (
+        roles.HANDLERS | OPS_ADMIN | {roles.GRID_OFFICER},
+        frozenset(),
+    ),
     ("mediation", "GET", "/cases/{case_id}/file/full"): (
         frozenset({roles.MEDIATOR, roles.COMMUNITY_POLICE, roles.LEGAL_ADVISER}),
         frozenset(),

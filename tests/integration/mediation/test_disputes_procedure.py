@@ -492,8 +492,14 @@ async def test_rules_of_the_road_keys_versions_roles_and_jurisdiction(system: St
         f"/cases/{case_id}/sessions", json=session(), headers={"Idempotency-Key": "s"}
     )
     assert write.status_code == 403
+    # A grid officer reads only the files of reports they hold, made or that lie in
+    # their grid: a dispute at the committee is not found for them, and not theirs to work.
     officer = system.client("mediation", "grid_officer")
-    assert (await officer.get(f"/cases/{case_id}/file")).status_code == 403
+    assert (await officer.get(f"/cases/{case_id}/file")).status_code == 404
+    officer_write = await officer.post(
+        f"/cases/{case_id}/sessions", json=session(), headers={"Idempotency-Key": "g"}
+    )
+    assert officer_write.status_code == 403
     # Outside one's jurisdiction a case is not found.
     elsewhere = Desk(system, "med-9", "mediator", units=("451102002001",))
     assert (await elsewhere.read(case_id)).status_code == 404
