@@ -23,6 +23,7 @@ class CaseFileRow:
     case_id: str
     case_number: str | None
     kind: str | None
+    category: str | None
     title: str | None
     unit_code: str | None
     unit_name: str | None
@@ -54,6 +55,7 @@ async def case_file(
                 cases.c.case_id,
                 cases.c.case_number,
                 cases.c.kind,
+                cases.c.category,
                 cases.c.title,
                 cases.c.unit_code,
                 cases.c.unit_name,
@@ -72,6 +74,7 @@ async def case_file(
         row.case_id,
         row.case_number,
         row.kind,
+        row.category,
         row.title,
         row.unit_code,
         row.unit_name,
