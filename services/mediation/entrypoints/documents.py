@@ -151,7 +151,13 @@ async def agreement_pdf(
 @router.get(
     "/cases/{case_id}/agreement/print",
     response_class=HTMLResponse,
-    responses=AGREEMENT_RESPONSES,
+    responses={
+        200: {
+            "description": "人民调解协议书 as an A4 page to print (HTML)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        **AGREEMENT_RESPONSES,
+    },
 )
 async def agreement_print_page(
     case_id: str, request: Request, principal: Principal = Depends(PRINTERS)
