@@ -22,8 +22,8 @@ from tests.integration.mediation.casework import (
     STAFF,
     Desk,
     acceptance,
-    agreement,
     ago,
+    agreement,
     session,
     submit_dispute,
 )
@@ -227,7 +227,7 @@ async def test_the_agreement_and_the_archived_file_print_what_was_recorded_arts_
 
 
 async def test_a_refused_mediator_no_longer_finds_the_documents_arts_19_23(
-    system: Stack, tmp_path: Path
+    system: Stack,
 ) -> None:
     case_id, mediator_id = await submit_dispute(system)
     mediator = Desk(system, mediator_id, "mediator")
