@@ -13,6 +13,7 @@ from services.mediation.adapters.tables import TABLES
 from services.mediation.entrypoints import web
 from services.mediation.entrypoints.case_work import router as case_work_router
 from services.mediation.entrypoints.consumers import case_view_consumer
+from services.mediation.entrypoints.documents import router as documents_router
 from services.mediation.entrypoints.http import router
 from services.mediation.entrypoints.report_work import router as report_work_router
 from services.mediation.service_layer import case_work
@@ -65,7 +66,7 @@ async def _purge_keys(runtime: MediationRuntime) -> None:
 def build_app(runtime: MediationRuntime, *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router, case_work_router, report_work_router, *web.routers],
+        [router, case_work_router, report_work_router, documents_router, *web.routers],
         title="GridCase mediation",
         description="Case work: the dashboard, mediation sessions, agreements and follow-ups.",
         manage_lifecycle=manage_lifecycle,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.mediation.adapters.assignment_notices import AssignmentListener
+from services.mediation.adapters.documents.printer import Printer
 from services.mediation.adapters.routing_client import RefreshExchanges, RoutingClient
 from shared.privacy.crypto import KeyRing
 from shared.runtime import ServiceRuntime
@@ -20,6 +21,8 @@ class MediationState:
     assignment_listener: AssignmentListener
     # Refresh tokens exchanged recently, so parallel requests share one refresh.
     refresh_exchanges: RefreshExchanges = field(default_factory=RefreshExchanges)
+    # Printed documents render off the event loop, one typst compilation at a time.
+    printer: Printer = field(default_factory=Printer)
 
 
 MediationRuntime = ServiceRuntime[MediationState]

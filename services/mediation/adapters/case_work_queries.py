@@ -24,6 +24,7 @@ class CaseFileRow:
     case_id: str
     case_number: str | None
     kind: str | None
+    category: str | None
     title: str | None
     unit_code: str | None
     unit_name: str | None
@@ -56,6 +57,7 @@ async def case_file(
                 cases.c.case_id,
                 cases.c.case_number,
                 cases.c.kind,
+                cases.c.category,
                 cases.c.title,
                 cases.c.unit_code,
                 cases.c.unit_name,
@@ -77,6 +79,7 @@ async def case_file(
         row.case_id,
         row.case_number,
         row.kind,
+        row.category,
         row.title,
         row.unit_code,
         row.unit_name,

@@ -25,3 +25,7 @@ NOT_A_REPORT = problem_type("not-a-report", 409, "Not a situation report", "不�
 # A step the procedure does not allow now (409), or whose fields break a rule (422).
 STEP_REFUSED = problem_type("step-refused", 409, "This step is not allowed", "不允许此操作")
 STEP_INVALID = problem_type("step-invalid", 422, "This step is not valid", "该操作内容有误")
+# A printed document the file does not have yet: no written agreement, never accepted.
+NOTHING_TO_PRINT = problem_type(
+    "nothing-to-print", 409, "The file has no such document yet", "卷宗中尚无此文书"
+)

@@ -186,11 +186,24 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
         frozenset({roles.MEDIATOR, roles.COMMUNITY_POLICE, roles.LEGAL_ADVISER}),
         frozenset(),
     ),
+    # Printed documents carry the parties' full details (art. 29): the same people.
+    **{
+        ("mediation", "GET", f"/cases/{{case_id}}/{document}"): (
+            frozenset({roles.MEDIATOR, roles.COMMUNITY_POLICE, roles.LEGAL_ADVISER}),
+            frozenset(),
+        )
+        for document in (
+            "agreement.pdf",
+            "agreement/print",
+            "sessions/{n}/record.pdf",
+            "file.pdf",
+        )
+    },
     ("escalation", "GET", "/cases/{case_id}/clocks"): (STAFF, frozenset({CLIENT_READ})),
 }
 # FastAPI's own documentation routes.
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-PATH_VALUES = {"kind": "report", "fmt": "json"}
+PATH_VALUES = {"kind": "report", "fmt": "json", "n": "1"}
 ANONYMOUS = "anonymous"
 OPEN311_POST = ("intake", "POST", "/open311/v2/requests.{fmt}")
 
