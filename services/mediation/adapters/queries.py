@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mediation.adapters.case_work_access import not_refused
 from services.mediation.adapters.tables import cases
+from shared.auth.roles import HANDLERS
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 
@@ -40,11 +41,16 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     """The cases of mediation's view ``principal`` may see: their jurisdiction, less the
     cases a party refused them on or they recused from. Every read of the view (the
     JSON API, the dashboard) uses this one rule."""
-    # A person a party refused, or who recused, no longer sees the case (arts. 19, 23).
-    return and_(
-        jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id),
-        not_refused(principal),
+    scoped = jurisdiction(
+        principal,
+        unit=cases.c.unit_code,
+        assignee=cases.c.assignee_id,
+        reporter=cases.c.reporter_id,
     )
+    if principal.role not in HANDLERS:
+        return scoped  # only a handler can be refused or recuse
+    # A person a party refused, or who recused, no longer sees the case (arts. 19, 23).
+    return and_(scoped, not_refused(principal))
 
 
 def _view(row: Any) -> CaseView:

@@ -53,17 +53,37 @@ def _change(event: CaseEvent) -> tuple[str, str, dict[str, Any]]:
     )
 
 
+def _count_changes(
+    before: dict[str, tuple[str, str | None]], folded: dict[str, dict[str, Any]]
+) -> dict[tuple[str, str], int]:
+    """How the counts by (unit, status) move: each case leaves its old key and joins the
+    one its row now has ('' for no unit)."""
+    deltas: dict[tuple[str, str], int] = {}
+    for case_id, row in folded.items():
+        old_status, old_unit = before.get(case_id, (None, None))
+        new = (row.get("unit_code", old_unit) or "", row["status"])
+        if old_status is not None:
+            old = (old_unit or "", old_status)
+            if old == new:
+                continue
+            deltas[old] = deltas.get(old, 0) - 1
+        deltas[new] = deltas.get(new, 0) + 1
+    return deltas
+
+
 async def fold_case_events(uow: UnitOfWork, events: list[CaseEvent]) -> None:
     """Apply case events in order: the cases' rows are locked and read once, the events
     folded per case, and the results upserted."""
     repo = CaseViewRepository(uow.connection)
     changes = [_change(event) for event in events]
-    status = await repo.lock_statuses(list({case_id for case_id, _, _ in changes}))
+    before = await repo.lock_statuses(list({case_id for case_id, _, _ in changes}))
+    status = {case_id: s for case_id, (s, _) in before.items()}
     folded: dict[str, dict[str, Any]] = {}
     for case_id, moves_to, values in changes:
         status[case_id] = advanced(status.get(case_id), moves_to)
         folded.setdefault(case_id, {"case_id": case_id}).update(values, status=status[case_id])
     await repo.upsert(list(folded.values()))
+    await repo.count(_count_changes(before, folded))
     # The live dashboard: delivered by PostgreSQL at commit, to every mediation process.
     await notify_assigned(
         uow.connection,

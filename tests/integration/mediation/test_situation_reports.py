@@ -196,6 +196,18 @@ async def test_a_handover_转办_is_routed_to_the_named_unit_and_the_first_handl
     assert file["handovers"][0]["from_handler_id"] == "go-002"
     assert file["handovers"][0]["to_unit_code"] == STREET
 
+    # The counts by unit and status the overview reads moved with the case: they equal
+    # a count of the view (the report left its grid for the street).
+    kept = await system.sql(
+        "SELECT unit_code, status, cases FROM mediation.case_counts WHERE cases > 0"
+    )
+    counted = await system.sql(
+        "SELECT coalesce(unit_code, '') AS unit_code, status, count(*) AS cases "
+        "FROM mediation.cases GROUP BY 1, 2"
+    )
+    assert sorted(map(tuple, kept)) == sorted(map(tuple, counted))
+    assert (STREET, "assigned") in {(r["unit_code"], r["status"]) for r in kept}
+
 
 async def test_report_steps_and_dispute_steps_do_not_mix(system: Stack) -> None:
     """Reports are worked by grid officers and centres, disputes by the committee: each
