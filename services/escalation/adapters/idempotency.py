@@ -29,7 +29,7 @@ class IdempotencyRepository:
         """The stored answer, or None after taking the key (a concurrent first use of the
         same key waits here until this transaction ends)."""
         await self.conn.execute(
-            select(func.pg_advisory_xact_lock(func.hashtext(caller + "\0" + key)))
+            select(func.pg_advisory_xact_lock(func.hashtext(caller + "\n" + key)))
         )
         row = (
             await self.conn.execute(
