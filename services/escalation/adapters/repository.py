@@ -10,7 +10,7 @@ from sqlalchemy import Text, and_, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.escalation.adapters.tables import case_categories, clocks
+from services.escalation.adapters.tables import case_categories, case_progress, clocks
 from services.escalation.domain.clocks import Basis, Deadlines
 
 
@@ -170,6 +170,35 @@ class ClockRepository:
             update(clocks)
             .where(clocks.c.case_id == case_id, clocks.c.status != "stopped")
             .values(values)
+        )
+
+    async def record_progress(
+        self,
+        case_id: str,
+        kind: str,
+        step: str,
+        state: str,
+        unit_code: str | None,
+        handler_id: str | None,
+        occurred_at: datetime,
+    ) -> None:
+        """The case's latest step (an older one replayed late does not win)."""
+        values = {
+            "case_id": case_id,
+            "kind": kind,
+            "step": step,
+            "state": state,
+            "unit_code": unit_code,
+            "handler_id": handler_id,
+            "occurred_at": occurred_at,
+        }
+        statement = insert(case_progress).values(values)
+        await self.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[case_progress.c.case_id],
+                set_={k: statement.excluded[k] for k in values if k != "case_id"},
+                where=case_progress.c.occurred_at <= statement.excluded.occurred_at,
+            )
         )
 
     async def running_working_clocks(self, after: str, limit: int) -> list[ClockRow]:

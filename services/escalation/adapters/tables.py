@@ -91,6 +91,20 @@ case_categories = Table(
     Column("risk", Text, nullable=False, server_default="normal"),
 )
 
+# Each case's latest case-work step as escalation last applied it: what its clocks
+# follow (unit, handler), and what supervision reads (step, state, when).
+case_progress = Table(
+    "case_progress",
+    TABLES.metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("step", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("unit_code", Text),
+    Column("handler_id", Text),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)
+
 time_limits = Table(
     "time_limits",
     TABLES.metadata,

@@ -177,6 +177,15 @@ def _named_due(value: object) -> datetime | None:
 
 async def _apply_step(batch: _Batch, step: CaseWorkStepV1) -> None:
     repo = batch.repo
+    await repo.record_progress(
+        step.case_id,
+        step.kind,
+        step.step,
+        step.state,
+        step.unit_code,
+        step.handler_id,
+        step.occurred_at,
+    )
     await repo.follow_people(step.case_id, step.unit_code, step.handler_id)
     for effect in effects_of(step.kind, step.step):
         if effect.when is not None and getattr(step, effect.when, None) is None:

@@ -1,4 +1,4 @@
-"""Clocks for every stage (basis, pause, fired markers), limits as rows with their change
+"""Clocks for every stage (basis, pause, fired markers), each case's latest step, limits as rows with their change
 history, idempotent writes, and the scheduled-jobs table their cards fire from.
 
 The limits are seeded from ``domain/time_limits.json`` as it is when this runs; later
@@ -74,6 +74,17 @@ def upgrade() -> None:
     op.add_column(
         "case_categories",
         sa.Column("risk", sa.Text, nullable=False, server_default="normal"),
+        schema=SCHEMA,
+    )
+    op.create_table(
+        "case_progress",
+        sa.Column("case_id", sa.Text, primary_key=True),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("step", sa.Text, nullable=False),
+        sa.Column("state", sa.Text, nullable=False),
+        sa.Column("unit_code", sa.Text),
+        sa.Column("handler_id", sa.Text),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,
     )
     limits = op.create_table(
@@ -160,6 +171,7 @@ def downgrade() -> None:
     op.drop_table("idempotency_keys", schema=SCHEMA)
     op.drop_table("time_limit_changes", schema=SCHEMA)
     op.drop_table("time_limits", schema=SCHEMA)
+    op.drop_table("case_progress", schema=SCHEMA)
     op.drop_column("case_categories", "risk", schema=SCHEMA)
     op.drop_column("case_categories", "kind", schema=SCHEMA)
     op.drop_index("ix_clocks_open_working", "clocks", schema=SCHEMA)
