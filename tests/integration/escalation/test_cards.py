@@ -39,7 +39,7 @@ CARD_TYPES = {ClockWarnedV1.event_type, YellowCardIssuedV1.event_type, RedCardIs
 
 
 def counted(stage: str, card: str) -> float:
-    return ESCALATION_CARDS.labels("escalation", stage, card)._value.get()
+    return float(ESCALATION_CARDS.labels("escalation", stage, card)._value.get())
 
 
 async def test_each_warning_and_card_fires_once_with_its_event_and_metric(stack: Stack) -> None:

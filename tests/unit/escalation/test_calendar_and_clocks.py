@@ -3,6 +3,7 @@ plan, pause, resume and move by it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,13 +16,21 @@ from services.escalation.domain.calendar import (
     read_year,
 )
 from services.escalation.domain.clocks import BEIJING
-from services.escalation.domain.limits import CRIMINAL_RISK, NORMAL, LimitTable, seed_rows
+from services.escalation.domain.limits import (
+    CRIMINAL_RISK,
+    NORMAL,
+    LimitTable,
+    StageLimit,
+    seed_rows,
+)
 
 CAL = WorkingCalendar.load()
 LIMITS = LimitTable(seed_rows())
 
 
-def limit(stage: str, category: str = "市容环境", level: str = "grid", risk: str = NORMAL):
+def limit(
+    stage: str, category: str = "市容环境", level: str = "grid", risk: str = NORMAL
+) -> StageLimit:
     return LIMITS.find(category, level, risk, stage).limit
 
 
@@ -160,17 +169,12 @@ def test_a_holiday_added_moves_a_working_day_deadline_and_a_makeup_saturday_coun
     year = CAL.year(2026)
     assert year is not None
     holiday = WorkingCalendar.load().with_year(
-        read_year({**year.as_data(), "holidays": [*year.as_data()["holidays"], "2026-11-25"]})  # type: ignore[list-item]
+        replace(year, holidays=year.holidays | {date(2026, 11, 25)})
     )
     moved = clocks.recompute(holiday, basis, started, plan)
     assert moved.due_at.date() == date(2026, 11, 27)
     makeup = WorkingCalendar.load().with_year(
-        read_year(
-            {
-                **year.as_data(),
-                "makeup_workdays": [*year.as_data()["makeup_workdays"], "2026-11-28"],
-            }  # type: ignore[list-item]
-        )
+        replace(year, makeup_workdays=year.makeup_workdays | {date(2026, 11, 28)})
     )
     # Thursday 26 + 3 working days with Saturday 28 worked: Fri 27, Sat 28, Mon 30.
     _, handle = clocks.plan(makeup, limit("verify"), datetime(2026, 11, 26, 9, tzinfo=BEIJING))
