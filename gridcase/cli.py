@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from gridcase.auth_cli import audit_app, auth_app
+from gridcase.calendar_cli import calendar_app
 from gridcase.cli_output import configure_cli_logging, status, write_data
 from gridcase.devstack.stack import Infrastructure
 from gridcase.load_cli import load as load_command
@@ -27,6 +28,7 @@ app.add_typer(infra_app, name="infra")
 app.add_typer(registry_app, name="registry")
 app.add_typer(auth_app, name="auth")
 app.add_typer(audit_app, name="audit")
+app.add_typer(calendar_app, name="calendar")
 console = status
 
 

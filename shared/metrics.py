@@ -82,6 +82,12 @@ RUNNING_CLOCKS = Gauge(
     "(on_time, past_due, past_yellow, past_red)",
     ["service", "street", "stage", "state"],
 )
+ESCALATION_CARDS = Counter(
+    "gridcase_escalation_cards_total",
+    "Time-limit warnings and cards fired (card: warning, yellow, red), by stage; counted "
+    "when the event is committed, once per clock",
+    ["service", "stage", "card"],
+)
 FIGURES_REFRESHED = Gauge(
     "gridcase_figures_refreshed_timestamp_seconds",
     "When the business gauges were last refreshed (Unix time)",

@@ -316,6 +316,19 @@ GOVERNANCE: list[tuple[str, list[Chart]]] = [
                 ],
             ),
             Chart(
+                "预警与黄红牌（按环节）  Warnings and cards fired per hour",
+                "short",
+                [
+                    (
+                        "sum by (stage, card) "
+                        f"(increase(gridcase_escalation_cards_total{{{SVC}}}[1h]))",
+                        "{{stage}} {{card}}",
+                    )
+                ],
+                stacked=True,
+                width=24,
+            ),
+            Chart(
                 "统计刷新距今  Figures age",
                 "s",
                 [

@@ -1,41 +1,62 @@
-"""Wires the escalation service: the clock consumer and routes."""
+"""Wires the escalation service: the clock consumer, the card jobs and routes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.escalation.adapters.tables import TABLES
+from services.escalation.entrypoints.calendar_http import router as calendar_router
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.http import router
+from services.escalation.entrypoints.limits_http import router as limits_router
+from services.escalation.service_layer.cards import card_handlers
 from services.escalation.service_layer.figures import (
     FIGURES_INTERVAL_S,
     refresh_at_start,
     refresh_clock_figures,
 )
+from services.escalation.service_layer.idempotent import purge_keys
+from services.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from shared.periodic import PeriodicTask
 from shared.runtime import ServiceRuntime, create_app
 from shared.settings import GridcaseSettings
 
 NAME = "escalation"
 MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
+IDEMPOTENCY_TTL = timedelta(days=1)
 
 
 def build_runtime(settings: GridcaseSettings) -> ServiceRuntime[None]:
-    runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES, state=None)
+    runtime = ServiceRuntime(
+        name=NAME,
+        settings=settings,
+        tables=TABLES,
+        state=None,
+        uow_class=EscalationUnitOfWork,
+    )
     runtime.consumer_specs.append(clock_consumer())
+    # Warnings and cards: fired by the durable scheduler on the runtime's clock.
+    runtime.job_handlers.update(card_handlers(lambda: runtime.clock.now()))
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_clock_figures)
     )
+    runtime.periodic.append(PeriodicTask("purge-idempotency-keys", 3600.0, _purge_keys))
     return runtime
+
+
+async def _purge_keys(runtime: ServiceRuntime[None]) -> None:
+    async with runtime.uow() as uow:
+        await purge_keys(uow, IDEMPOTENCY_TTL)
 
 
 def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router],
+        [router, limits_router, calendar_router],
         title="GridCase escalation",
         description="Time limits, supervision, escalation and the monthly cycle.",
         manage_lifecycle=manage_lifecycle,

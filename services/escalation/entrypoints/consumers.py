@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
-from services.escalation.domain.calendar import WorkingCalendar
-from services.escalation.domain.clocks import load_limits
 from services.escalation.service_layer import handlers
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
+from shared.events.mediation import BY_STEP, CaseWorkStepV1
 from shared.events.routing import CaseAssignedV1
 from shared.messaging.received import read_payload
 from shared.messaging.specs import VIEW_GATHER_MS, ConsumerSpec
 
-HANDLED = (CaseSubmittedV1.event_type, CaseAssignedV1.event_type)
+# Every case-work step's type (the report steps join when their payloads land in BY_STEP
+# or beside it; domain/stages.py says what each step does to the clocks).
+STEP_TYPES: dict[str, type[CaseWorkStepV1]] = {p.event_type: p for p in BY_STEP.values()}
+HANDLED = (CaseSubmittedV1.event_type, CaseAssignedV1.event_type, *STEP_TYPES)
 
 
-def read_case_event(event: CloudEvent) -> CaseSubmittedV1 | CaseAssignedV1:
+def read_case_event(event: CloudEvent) -> handlers.CaseEvent:
     if event.type == CaseSubmittedV1.event_type:
         return read_payload(CaseSubmittedV1, event)
-    return read_payload(CaseAssignedV1, event)
+    if event.type == CaseAssignedV1.event_type:
+        return read_payload(CaseAssignedV1, event)
+    return read_payload(STEP_TYPES[event.type], event)
 
 
 def clock_consumer() -> ConsumerSpec:
-    calendar = WorkingCalendar.load()
-    limits = load_limits()
-
     async def apply_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-        await handlers.apply_case_events(
-            uow, [read_case_event(e) for e in events], calendar, limits
-        )
+        await handlers.apply_case_events(uow, [read_case_event(e) for e in events])
 
     return ConsumerSpec(
         name="case-clocks",

@@ -1,65 +1,237 @@
-"""Escalation handlers: remember each case's category; open the accept clock on assignment.
+"""Escalation's case-stream handler: remember each case's category, kind and risk; open
+the accept clock on assignment; open, stop, move and pause the stage clocks as the
+case-work steps say (``domain/stages.py``), with their cards scheduled in the same
+transaction.
 
-A consumer batch is applied in order with a few statements: the categories the batch
-needs are read once, the events walked in order against them (a submission names its
-case's category, the first assignment starts the 受理 clock with the category known at
-that point), and the new rows written together. The first category and the first
-clock win, as they do one event at a time.
+A batch is applied in order. Submissions and first assignments, the bulk of the
+stream, are gathered and written together (a submission names its case's category, the
+first assignment starts the 受理 clock with the category known at that point; the first
+category and the first clock win, as one event at a time); anything that reads clocks
+(a reassignment, a case-work step) first writes what was gathered.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
-from services.escalation.adapters.repository import ClockRepository
+from services.escalation.adapters.calendar_store import CalendarRepository
+from services.escalation.adapters.limits import LimitRepository
+from services.escalation.adapters.repository import (
+    CaseFacts,
+    ClockRepository,
+    basis_columns,
+    deadline_columns,
+)
+from services.escalation.domain import clocks as clock_rules
 from services.escalation.domain.calendar import WorkingCalendar
-from services.escalation.domain.clocks import StageLimit, plan_clock
+from services.escalation.domain.clocks import BEIJING, END_OF_WORKDAY
+from services.escalation.domain.limits import (
+    CRIMINAL_RISK,
+    DEFAULT_CATEGORY,
+    NORMAL,
+    LimitTable,
+    level_of,
+)
+from services.escalation.domain.stages import Extend, Open, Pause, Resume, Stop, effects_of
+from services.escalation.service_layer import pausing
+from services.escalation.service_layer.cards import (
+    cancel_cards,
+    fired_cards,
+    schedule_cards,
+    schedule_new_cards,
+)
 from shared.db.unit_of_work import UnitOfWork
 from shared.events.intake import CaseSubmittedV1
+from shared.events.mediation import CaseWorkStepV1
 from shared.events.routing import CaseAssignedV1
 
+CaseEvent = CaseSubmittedV1 | CaseAssignedV1 | CaseWorkStepV1
 
-async def apply_case_events(
-    uow: UnitOfWork,
-    cases: list[CaseSubmittedV1 | CaseAssignedV1],
-    calendar: WorkingCalendar,
-    limits: dict[str, dict[str, StageLimit]],
-) -> None:
-    """``case.submitted`` and ``case.assigned`` payloads, in order."""
+
+def risk_of(signals: list[str]) -> str:
+    """A case intake marked 民转刑 (People's Mediation Law art. 25) gets its own limits."""
+    return CRIMINAL_RISK if CRIMINAL_RISK in signals else NORMAL
+
+
+class _Batch:
+    """What a batch gathers before writing, and what it needs to plan clocks."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        calendar: WorkingCalendar,
+        limits: LimitTable,
+        known: dict[str, CaseFacts],
+    ):
+        self.uow = uow
+        self.repo = ClockRepository(uow.connection)
+        self.calendar = calendar
+        self.limits = limits
+        self.known = known
+        self.new_facts: list[dict[str, Any]] = []
+        self.new_clocks: list[tuple[dict[str, Any], clock_rules.Deadlines]] = []
+
+    async def flush(self) -> None:
+        await self.repo.add_case_facts(self.new_facts)
+        rows = [row for row, _ in self.new_clocks]
+        inserted = set(await self.repo.add_clocks(rows))
+        for row, deadlines in self.new_clocks:
+            if row["clock_id"] in inserted:
+                await schedule_new_cards(self.uow, row["clock_id"], deadlines)
+        self.new_facts, self.new_clocks = [], []
+
+    def facts(self, case_id: str) -> CaseFacts:
+        return self.known.get(case_id) or CaseFacts(DEFAULT_CATEGORY, None, NORMAL)
+
+    def open(
+        self,
+        case_id: str,
+        stage: str,
+        started_at: datetime,
+        *,
+        unit_code: str | None,
+        unit_level: str | None,
+        handler_id: str | None,
+        occurrence: str = "",
+        named_due: datetime | None = None,
+        cap: bool = False,
+    ) -> None:
+        facts = self.facts(case_id)
+        row = self.limits.find(facts.category, unit_level, facts.risk, stage)
+        basis, deadlines = clock_rules.plan(
+            self.calendar, row.limit, started_at, named_due=named_due, cap=cap
+        )
+        self.new_clocks.append(
+            (
+                {
+                    "clock_id": str(uuid.uuid4()),
+                    "case_id": case_id,
+                    "stage": stage,
+                    "occurrence": occurrence,
+                    "category": facts.category,
+                    "risk": facts.risk,
+                    "unit_code": unit_code,
+                    "unit_level": unit_level,
+                    "handler_id": handler_id,
+                    "status": "running",
+                    "started_at": started_at,
+                    "limit_key": row.key.label(),
+                    "limit_version": row.version,
+                    **basis_columns(basis),
+                    **deadline_columns(deadlines),
+                },
+                deadlines,
+            )
+        )
+
+
+async def apply_case_events(uow: UnitOfWork, cases: list[CaseEvent]) -> None:
+    """``case.submitted``, ``case.assigned`` and case-work step payloads, in order."""
+    calendar = await CalendarRepository(uow.connection).calendar()
+    limits = await LimitRepository(uow.connection).table()
     repo = ClockRepository(uow.connection)
-    known = await repo.categories(sorted({case.case_id for case in cases}))
-    new_categories: list[dict[str, Any]] = []
-    new_clocks: list[dict[str, Any]] = []
+    known = await repo.case_facts(sorted({case.case_id for case in cases}))
+    batch = _Batch(uow, calendar, limits, known)
     for case in cases:
         if isinstance(case, CaseSubmittedV1):
-            if case.case_id not in known:
-                known[case.case_id] = case.category
-                new_categories.append({"case_id": case.case_id, "category": case.category})
+            if case.case_id not in batch.known:
+                facts = CaseFacts(case.category, case.kind, risk_of(case.risk_signals))
+                batch.known[case.case_id] = facts
+                batch.new_facts.append(
+                    {
+                        "case_id": case.case_id,
+                        "category": facts.category,
+                        "kind": facts.kind,
+                        "risk": facts.risk,
+                    }
+                )
+        elif isinstance(case, CaseAssignedV1):
+            if case.trigger != "submitted":
+                # A reassignment: the case's open clocks follow it to its new unit.
+                await batch.flush()
+                await repo.follow_people(case.case_id, case.unit_code, case.assignee_id)
+            batch.open(
+                case.case_id,
+                "accept",
+                case.assigned_at,
+                unit_code=case.unit_code,
+                unit_level=case.unit_level,
+                handler_id=case.assignee_id,
+            )
         else:
-            new_clocks.append(_accept_clock(case, known, calendar, limits))
-    await repo.add_categories(new_categories)
-    await repo.add_clocks(new_clocks)
+            await batch.flush()
+            await _apply_step(batch, case)
+    await batch.flush()
 
 
-def _accept_clock(
-    case: CaseAssignedV1,
-    known: dict[str, str],
-    calendar: WorkingCalendar,
-    limits: dict[str, dict[str, StageLimit]],
-) -> dict[str, Any]:
-    """The 受理 clock a case's assignment starts (only the first one is kept)."""
-    category = known.get(case.case_id) or "default"
-    plan = plan_clock(calendar, limits, category, "accept", case.assigned_at)
-    return {
-        "clock_id": str(uuid.uuid4()),
-        "case_id": case.case_id,
-        "stage": plan.stage,
-        "category": category,
-        "unit_code": case.unit_code,
-        "status": "running",
-        "started_at": plan.started_at,
-        "due_at": plan.due_at,
-        "yellow_at": plan.yellow_at,
-        "red_at": plan.red_at,
-    }
+def _named_due(value: object) -> datetime | None:
+    """A due time an event names: a datetime, or a date (due by the end of its working day)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, END_OF_WORKDAY, tzinfo=BEIJING)
+    return None
+
+
+async def _apply_step(batch: _Batch, step: CaseWorkStepV1) -> None:
+    repo = batch.repo
+    await repo.record_progress(
+        step.case_id,
+        step.kind,
+        step.step,
+        step.state,
+        step.unit_code,
+        step.handler_id,
+        step.occurred_at,
+    )
+    await repo.follow_people(step.case_id, step.unit_code, step.handler_id)
+    for effect in effects_of(step.kind, step.step):
+        if effect.when is not None and getattr(step, effect.when, None) is None:
+            continue
+        if isinstance(effect, Open):
+            started = getattr(step, effect.start, None)
+            per = getattr(step, effect.per, None) if effect.per else None
+            batch.open(
+                step.case_id,
+                effect.stage,
+                started if isinstance(started, datetime) else step.occurred_at,
+                unit_code=step.unit_code,
+                unit_level=level_of(step.unit_code),
+                handler_id=step.handler_id,
+                occurrence=per.isoformat() if isinstance(per, date | datetime) else str(per or ""),
+                named_due=_named_due(getattr(step, effect.due, None)) if effect.due else None,
+                cap=effect.cap,
+            )
+            await batch.flush()
+        elif isinstance(effect, Stop):
+            open_clocks = await repo.open_clocks(step.case_id, effect.stage)
+            for clock in open_clocks[:1] if effect.earliest_only else open_clocks:
+                await repo.update(
+                    clock.clock_id,
+                    {"status": "stopped", "stopped_at": step.occurred_at, "stop_step": step.step},
+                )
+                await cancel_cards(batch.uow, clock.clock_id)
+        elif isinstance(effect, Extend):
+            new_due = _named_due(getattr(step, effect.due, None))
+            if new_due is None:
+                continue
+            for clock in await repo.open_clocks(step.case_id, effect.stage):
+                if clock.basis is None:
+                    deadlines = clock.deadlines.shifted(new_due - clock.deadlines.due_at)
+                    values = deadline_columns(deadlines)
+                else:
+                    basis, deadlines = clock_rules.extend(clock.basis, clock.deadlines, new_due)
+                    values = {**basis_columns(basis), **deadline_columns(deadlines)}
+                await repo.update(clock.clock_id, values)
+                if clock.status == "running":
+                    await schedule_cards(batch.uow, clock.clock_id, deadlines, fired_cards(clock))
+        elif isinstance(effect, Pause):
+            await pausing.pause_open_clocks(
+                batch.uow, batch.calendar, step.case_id, effect.stage, step.occurred_at, step.step
+            )
+        elif isinstance(effect, Resume):
+            await pausing.resume_open_clocks(
+                batch.uow, batch.calendar, step.case_id, effect.stage, step.occurred_at
+            )

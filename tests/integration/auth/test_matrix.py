@@ -200,10 +200,28 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
         )
     },
     ("escalation", "GET", "/cases/{case_id}/clocks"): (STAFF, frozenset({CLIENT_READ})),
+    # Limits and the calendar are district-wide: every staff member reads them, the
+    # district centre (and admin) changes them.
+    ("escalation", "GET", "/time-limits"): (STAFF, frozenset()),
+    ("escalation", "GET", "/time-limits/{category}/{level}/{risk}/{stage}"): (STAFF, frozenset()),
+    ("escalation", "PUT", "/time-limits/{category}/{level}/{risk}/{stage}"): (
+        frozenset({roles.DISTRICT_OPERATOR, roles.ADMIN}),
+        frozenset(),
+    ),
+    ("escalation", "GET", "/time-limits/{category}/{level}/{risk}/{stage}/changes"): (
+        frozenset({roles.DISTRICT_OPERATOR, roles.ADMIN}),
+        frozenset(),
+    ),
+    ("escalation", "GET", "/calendar"): (STAFF, frozenset()),
+    ("escalation", "GET", "/calendar/{year}"): (STAFF, frozenset()),
+    ("escalation", "PUT", "/calendar/{year}"): (
+        frozenset({roles.DISTRICT_OPERATOR, roles.ADMIN}),
+        frozenset(),
+    ),
 }
 # FastAPI's own documentation routes.
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-PATH_VALUES = {"kind": "report", "fmt": "json", "n": "1"}
+PATH_VALUES = {"kind": "report", "fmt": "json", "n": "1", "year": "2026"}
 ANONYMOUS = "anonymous"
 OPEN311_POST = ("intake", "POST", "/open311/v2/requests.{fmt}")
 

@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-from services.escalation.domain.calendar import WorkingCalendar
-from services.escalation.domain.clocks import load_limits
 from services.escalation.entrypoints.consumers import read_case_event
 from services.escalation.service_layer import handlers
 from shared.events.envelope import CloudEvent
@@ -30,7 +28,6 @@ async def test_the_first_assignment_starts_one_clock_with_the_category_then_know
 ) -> None:
     await stack.start("escalation", consumers=False, relay=False)
     runtime = stack.runtime("escalation")
-    calendar, limits = WorkingCalendar.load(), load_limits()
     events: list[CloudEvent] = [
         submitted("a", "劳资纠纷(欠薪)"),
         assigned("a", "md-001"),
@@ -42,7 +39,7 @@ async def test_the_first_assignment_starts_one_clock_with_the_category_then_know
     for batch in [events] if together else [[e] for e in events]:
         async with runtime.uow() as uow:
             cases = [read_case_event(e) for e in batch]
-            await handlers.apply_case_events(uow, cases, calendar, limits)
+            await handlers.apply_case_events(uow, cases)
             await uow.commit()
     assert await clocks(stack) == [
         {

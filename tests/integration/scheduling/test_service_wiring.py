@@ -48,9 +48,7 @@ async def _migrate(url: str, operation: Callable[[], None]) -> None:
         await engine.dispose()
 
 
-async def test_the_migration_helper_creates_the_table_with_its_due_index(stack: Stack) -> None:
-    url = stack.settings.database_url_for("escalation")
-    await _migrate(url, lambda: create_scheduled_jobs("escalation"))
+async def test_escalations_migration_creates_the_table_with_its_due_index(stack: Stack) -> None:
     indexes = {
         r["indexname"]: r["indexdef"]
         for r in await stack.sql(
@@ -61,8 +59,16 @@ async def test_the_migration_helper_creates_the_table_with_its_due_index(stack: 
     assert "WHERE (state = 'pending'::text)" in indexes["ix_scheduled_jobs_pending_due"]
     assert "UNIQUE" in indexes["uq_scheduled_jobs_kind_dedupe_key"]
     assert "UNIQUE" in indexes["uq_scheduled_jobs_pending_series"]
-    await _migrate(url, lambda: drop_scheduled_jobs("escalation"))
-    gone = await stack.sql("SELECT to_regclass('escalation.scheduled_jobs') AS t")
+
+
+async def test_the_migration_helper_creates_and_drops_the_table(stack: Stack) -> None:
+    url = stack.settings.database_url_for("escalation")
+    await stack.sql("CREATE SCHEMA scratch")
+    await _migrate(url, lambda: create_scheduled_jobs("scratch"))
+    made = await stack.sql("SELECT to_regclass('scratch.scheduled_jobs') AS t")
+    assert made[0]["t"] is not None
+    await _migrate(url, lambda: drop_scheduled_jobs("scratch"))
+    gone = await stack.sql("SELECT to_regclass('scratch.scheduled_jobs') AS t")
     assert gone[0]["t"] is None
 
 
@@ -70,7 +76,7 @@ async def test_a_job_fired_on_a_service_runtime_publishes_its_event_to_kafka_onc
     stack: Stack,
 ) -> None:
     runtime = stack.runtime("escalation")
-    await _migrate(runtime.database_url, lambda: create_scheduled_jobs("escalation"))
+    runtime.job_handlers.clear()  # this test's own scheduler, not the service's cards
     await runtime.start(consumers=False)  # engine and outbox relay
 
     async def deadline_reached(uow: UnitOfWork, job: ScheduledJob) -> None:

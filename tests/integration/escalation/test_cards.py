@@ -1,0 +1,270 @@
+"""Warnings and cards fire once each through the durable scheduler, on a controllable
+clock, with their events on Kafka and the metric counted once; pause and resume move
+them; a kill -9 mid-sweep and two concurrent sweepers still fire each once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from services.escalation.domain.clocks import BEIJING
+from services.escalation.service_layer import pausing
+from shared.events import topics
+from shared.events.escalation import ClockWarnedV1, RedCardIssuedV1, YellowCardIssuedV1
+from shared.metrics import ESCALATION_CARDS
+from tests.harness import Stack, eventually, read_topic
+from tests.integration.escalation.case_steps import (
+    apply,
+    assigned,
+    clocks,
+    jobs,
+    start_at,
+    step,
+    submitted,
+)
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=BEIJING)  # a Tuesday: accept due Wed 18:00
+ROOT = Path(__file__).resolve().parents[3]
+CARD_TYPES = {ClockWarnedV1.event_type, YellowCardIssuedV1.event_type, RedCardIssuedV1.event_type}
+
+
+def counted(stage: str, card: str) -> float:
+    return float(ESCALATION_CARDS.labels("escalation", stage, card)._value.get())
+
+
+async def test_each_warning_and_card_fires_once_with_its_event_and_metric(stack: Stack) -> None:
+    clock = await start_at(stack, T0, relay=True)
+    runtime = stack.runtime("escalation")
+    assert runtime.scheduler is not None
+    before = {card: counted("accept", card) for card in ("warning", "yellow", "red")}
+    await apply(stack, submitted("k1", T0), assigned("k1", T0), submitted("k2", T0))
+    await apply(stack, assigned("k2", T0))
+    # k2 is accepted in time: its clock stops and fires nothing.
+    await apply(
+        stack,
+        step(
+            "k2",
+            "accepted",
+            T0 + timedelta(hours=1),
+            accepted_at=T0,
+            due_at=T0 + timedelta(days=31),
+        ),
+    )
+
+    clock.set(datetime(2026, 12, 1, 18, 0, tzinfo=BEIJING))  # the warning's time
+    await runtime.scheduler.run_due()
+    await runtime.scheduler.run_due()  # nothing twice
+    first = (await clocks(stack, "k1"))["accept"]
+    assert first["warned_at"] == clock.now() and first["yellow_fired_at"] is None
+
+    clock.set(datetime(2026, 12, 4, 19, 0, tzinfo=BEIJING))  # past yellow (Thu) and red (Fri)
+    runtime.scheduler.wake()  # the service's own loop sweeps too: SKIP LOCKED shares it
+    await runtime.scheduler.run_due()
+    await runtime.scheduler.run_due()
+    fired = (await clocks(stack, "k1"))["accept"]
+    assert fired["yellow_fired_at"] == fired["red_fired_at"] == clock.now()
+    assert {s for s, _ in (await jobs(stack, fired["clock_id"])).values()} == {"fired"}
+
+    records = await read_topic(
+        stack.settings.kafka_servers(), stack.topics(topics.CYCLE), at_least=3
+    )
+    notices = [orjson.loads(r.value) for r in records]
+    notices = [n for n in notices if n["type"] in CARD_TYPES]
+    assert sorted(n["type"] for n in notices) == sorted(CARD_TYPES)
+    for notice in notices:
+        data = notice["data"]
+        assert (data["case_id"], data["stage"], data["unit_code"], data["handler_id"]) == (
+            "k1",
+            "accept",
+            "451102001001",
+            "md-1",
+        )
+        assert datetime.fromisoformat(data["due_at"]) == datetime(
+            2026, 12, 2, 18, 0, tzinfo=BEIJING
+        )
+    for card in ("warning", "yellow", "red"):
+        assert counted("accept", card) == before[card] + 1
+
+
+async def test_a_paused_clock_fires_nothing_and_resumes_with_the_time_left(stack: Stack) -> None:
+    """Waiting for a party's consent stops the one-month clock (MoJ 2002 art. 33)."""
+    clock = await start_at(stack, T0)
+    runtime = stack.runtime("escalation")
+    assert runtime.scheduler is not None
+    await apply(
+        stack,
+        submitted("p1", T0),
+        assigned("p1", T0),
+        step("p1", "accepted", T0, accepted_at=T0, due_at=datetime(2027, 1, 1, 9, tzinfo=BEIJING)),
+    )
+    month = (await clocks(stack, "p1"))["mediate"]
+    paused_at = datetime(2026, 12, 21, 12, 0, tzinfo=BEIJING)
+    clock.set(paused_at)
+    async with runtime.uow() as uow:
+        [paused] = await pausing.pause_stage(uow, "p1", "mediate", paused_at, "consent pending")
+    assert paused.remaining is not None
+    assert paused.remaining.until_due == month["due_at"] - paused_at
+    row = (await clocks(stack, "p1"))["mediate"]
+    assert (
+        row["status"] == "paused"
+        and row["remaining_s"] == (month["due_at"] - paused_at).total_seconds()
+    )
+    assert {s for s, _ in (await jobs(stack, month["clock_id"])).values()} == {"cancelled"}
+
+    clock.set(datetime(2027, 1, 20, tzinfo=BEIJING))  # past every original deadline
+    await runtime.scheduler.run_due()
+    row = (await clocks(stack, "p1"))["mediate"]
+    assert row["warned_at"] is None and row["red_fired_at"] is None
+
+    resumed_at = clock.now()
+    async with runtime.uow() as uow:
+        await pausing.resume_stage(uow, "p1", "mediate", resumed_at)
+    row = (await clocks(stack, "p1"))["mediate"]
+    assert row["status"] == "running"
+    assert row["due_at"] - resumed_at == month["due_at"] - paused_at  # the time left, kept
+    assert (await jobs(stack, month["clock_id"]))["escalation.clock.warning"] == (
+        "pending",
+        row["warn_at"],
+    )
+    clock.set(row["warn_at"])
+    await runtime.scheduler.run_due()
+    await runtime.scheduler.run_due()
+    row = (await clocks(stack, "p1"))["mediate"]
+    assert row["warned_at"] == clock.now() and row["yellow_fired_at"] is None
+    warned = await stack.sql(
+        "SELECT count(*) AS n FROM escalation.outbox WHERE type = $1", ClockWarnedV1.event_type
+    )
+    assert warned[0]["n"] == 1
+
+
+# --- kill -9 and two replicas --------------------------------------------------------------
+
+N_CASES = 20
+NOW_AFTER_ALL = datetime(2026, 12, 10, 9, 0, tzinfo=BEIJING)  # every card of every clock due
+
+
+async def _open_clocks(stack: Stack) -> None:
+    events = []
+    for i in range(N_CASES):
+        events += [submitted(f"x{i}", T0), assigned(f"x{i}", T0)]
+    await apply(stack, *events)
+
+
+def _sweeper(stack: Stack, delay: float, batch: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.escalation.card_sweeper",
+            stack.database_url,
+            NOW_AFTER_ALL.isoformat(),
+            "--delay",
+            str(delay),
+            "--batch",
+            str(batch),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+async def _wait_sweeping(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdout is not None
+    line = ""
+    while not line.startswith("sweeping"):
+        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 60)
+        assert line, "the sweeper process ended"
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+
+
+async def _assert_each_card_fired_once(stack: Stack) -> None:
+    per = await stack.sql(
+        "SELECT envelope->'data'->>'clock_id' AS clock_id, type, count(*) AS n "
+        "FROM escalation.outbox WHERE type LIKE 'cn.gridcase.cycle.%' GROUP BY 1, 2"
+    )
+    assert len(per) == 3 * N_CASES
+    assert {r["n"] for r in per} == {1}
+    rows = await stack.sql(
+        "SELECT count(*) AS n FROM escalation.clocks WHERE warned_at IS NOT NULL "
+        "AND yellow_fired_at IS NOT NULL AND red_fired_at IS NOT NULL"
+    )
+    assert rows[0]["n"] == N_CASES
+
+
+async def test_kill_9_mid_sweep_fires_every_card_exactly_once(stack: Stack) -> None:
+    await start_at(stack, T0)
+    runtime = stack.runtime("escalation")
+    assert runtime.scheduler is not None
+    await runtime.scheduler.stop()  # only the child sweeps until it is killed
+    await _open_clocks(stack)
+    child = _sweeper(stack, delay=0.05, batch=10)  # a batch holds ~0.5 s
+    try:
+        await _wait_sweeping(child)
+
+        async def mid_sweep() -> bool:
+            done = await stack.sql(
+                "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'fired'"
+            )
+            return bool(done[0]["n"] >= 10)
+
+        await eventually(mid_sweep, timeout=30, interval=0.02)
+        await asyncio.sleep(0.2)  # a few handlers into the next batch
+    finally:
+        _kill(child)
+    left = await stack.sql(
+        "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending'"
+    )
+    assert 0 < left[0]["n"] < 3 * N_CASES
+    runtime.clock.set(NOW_AFTER_ALL)  # type: ignore[attr-defined]
+
+    async def finished() -> bool:
+        await runtime.scheduler.run_due()  # type: ignore[union-attr]
+        pending = await stack.sql(
+            "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending'"
+        )
+        return bool(pending[0]["n"] == 0)
+
+    await eventually(finished, timeout=30)
+    await _assert_each_card_fired_once(stack)
+
+
+async def test_two_sweepers_at_once_fire_every_card_exactly_once(stack: Stack) -> None:
+    await start_at(stack, T0)
+    runtime = stack.runtime("escalation")
+    assert runtime.scheduler is not None
+    await runtime.scheduler.stop()
+    await _open_clocks(stack)
+    replicas = [_sweeper(stack, delay=0.01, batch=5) for _ in range(2)]
+    try:
+        for proc in replicas:
+            await _wait_sweeping(proc)
+
+        async def drained() -> bool:
+            done = await stack.sql(
+                "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'fired'"
+            )
+            return bool(done[0]["n"] == 3 * N_CASES)
+
+        await eventually(drained, timeout=60, interval=0.2)
+        await asyncio.sleep(0.5)  # a double firing would have time to commit
+    finally:
+        for proc in replicas:
+            _kill(proc)
+    await _assert_each_card_fired_once(stack)
