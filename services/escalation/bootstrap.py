@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.escalation.adapters.tables import TABLES
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.http import router
+from services.escalation.entrypoints.rating_consumer import rating_consumer
 from services.escalation.service_layer.figures import (
     FIGURES_INTERVAL_S,
     refresh_at_start,
@@ -25,6 +26,7 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 def build_runtime(settings: GridcaseSettings) -> ServiceRuntime[None]:
     runtime = ServiceRuntime(name=NAME, settings=settings, tables=TABLES, state=None)
     runtime.consumer_specs.append(clock_consumer())
+    runtime.consumer_specs.append(rating_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_clock_figures)

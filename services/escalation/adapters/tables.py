@@ -1,8 +1,9 @@
-"""The escalation schema: time-limit clocks per case and stage."""
+"""The escalation schema: time-limit clocks per case and stage, and residents' ratings
+per case (for 满意率, the satisfaction rate)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Table, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Table, Text, UniqueConstraint
 
 from shared.db.metadata import ServiceMetadata
 
@@ -30,4 +31,17 @@ case_categories = Table(
     TABLES.metadata,
     Column("case_id", Text, primary_key=True),
     Column("category", Text, nullable=False),
+)
+
+# One rating per case (intake keeps one), with the unit that handled the case and when.
+case_ratings = Table(
+    "case_ratings",
+    TABLES.metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("rating_id", Text, nullable=False),
+    Column("rating", Text, nullable=False),
+    Column("kind", Text),
+    Column("unit_code", Text),
+    Column("rated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_case_ratings_rated_at", "rated_at"),
 )
