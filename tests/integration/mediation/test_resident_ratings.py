@@ -273,9 +273,8 @@ async def test_a_residents_situation_report_is_followed_through_its_steps_and_ra
     view = await assigned_view(system, case_id)
     before = await progress_once(system, client, case_id, token, "assigned")
     # Before any step, the category's response time is the deadline (市容环境: 168 h).
-    assert at(before["progress"]["next_deadline"]) == at(before["submitted_at"]) + timedelta(
-        hours=168
-    )
+    submitted_at = datetime.fromisoformat(before["submitted_at"])
+    assert at(before["progress"]["next_deadline"]) == submitted_at + timedelta(hours=168)
     handler = Desk(system, view["assignee_id"], "grid_officer", (view["unit_code"],))
     supervisor = Desk(system, "op-community", "community_operator")
 
