@@ -12,6 +12,7 @@ from services.escalation.entrypoints.calendar_http import router as calendar_rou
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.http import router
 from services.escalation.entrypoints.limits_http import router as limits_router
+from services.escalation.entrypoints.rating_consumer import rating_consumer
 from services.escalation.service_layer.cards import card_handlers
 from services.escalation.service_layer.figures import (
     FIGURES_INTERVAL_S,
@@ -40,6 +41,7 @@ def build_runtime(settings: GridcaseSettings) -> ServiceRuntime[None]:
     runtime.consumer_specs.append(clock_consumer())
     # Warnings and cards: fired by the durable scheduler on the runtime's clock.
     runtime.job_handlers.update(card_handlers(lambda: runtime.clock.now()))
+    runtime.consumer_specs.append(rating_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_clock_figures)

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.mediation.adapters import case_work_tables  # noqa: F401  (registers the tables)
+from services.mediation.adapters import (
+    case_work_tables,  # noqa: F401  (registers the tables)
+    rating_tables,  # noqa: F401  (registers the table)
+)
 from services.mediation.adapters.assignment_notices import AssignmentListener
 from services.mediation.adapters.routing_client import RoutingClient
 from services.mediation.adapters.tables import TABLES
@@ -15,6 +18,7 @@ from services.mediation.entrypoints.case_work import router as case_work_router
 from services.mediation.entrypoints.consumers import case_view_consumer
 from services.mediation.entrypoints.documents import router as documents_router
 from services.mediation.entrypoints.http import router
+from services.mediation.entrypoints.rating_consumer import case_ratings_consumer
 from services.mediation.entrypoints.report_work import router as report_work_router
 from services.mediation.service_layer import case_work
 from services.mediation.service_layer.figures import (
@@ -45,6 +49,7 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
     )
     runtime.on_stop.append(_close_clients)
     runtime.consumer_specs.append(case_view_consumer())
+    runtime.consumer_specs.append(case_ratings_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_case_figures)

@@ -174,3 +174,31 @@ class CaseTextV1(Payload):
         "address": "八步区示范社区 3 栋 201",
         "submitted_at": "2026-12-02T09:30:00+08:00",
     }
+
+
+class CaseRatedV1(Payload):
+    """A resident rated the case's result (满意度) with their tracking token; one rating
+    per case. The comment stays encrypted in intake: the event says only whether there
+    is one."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.rated.v1"
+    producer: ClassVar[str] = "intake"
+
+    case_id: str
+    rating_id: str
+    rating: Literal["satisfied", "basically_satisfied", "not_satisfied"]
+    has_comment: bool
+    rated_at: datetime
+    # What intake knew of the case when it was rated (from the case stream).
+    kind: Literal["report", "dispute"] | None = None
+    unit_code: str | None = None
+
+    example: ClassVar[dict[str, Any]] = {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "rating_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "rating": "basically_satisfied",
+        "has_comment": True,
+        "rated_at": "2026-12-21T15:00:00+08:00",
+        "kind": "dispute",
+        "unit_code": "451102001001",
+    }

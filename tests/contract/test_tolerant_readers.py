@@ -215,12 +215,10 @@ STORIES: dict[str, Story] = {
     "cn.gridcase.case.report-handed-over.v1": report_held_by_someone,
     "cn.gridcase.registry.unit-removed.v1": unit_known,
 }
-# Readers that need no story for a type (escalation records any case's steps; the
-# routing story would depend on the registry events sent to routing before it).
-NO_STORY = {
-    ("escalation", "cn.gridcase.case.mediator-refused.v1"),
-    ("escalation", "cn.gridcase.case.report-handed-over.v1"),
-}
+# These stories need routing running (it assigns the case first): they are told to
+# routing's consumers; any other reader (intake's case progress) takes the example as
+# it is, since it keeps progress for any case id.
+NEEDS_ROUTING = {case_routed_to_someone, report_held_by_someone}
 
 
 async def _in_inbox(
@@ -285,7 +283,9 @@ async def check_applied(
     """Send ``event_type`` as a newer producer would; ``consumer`` must apply it."""
     assert event_type in PAYLOADS, f"{event_type} is not a published event"
     payload = PAYLOADS[event_type]
-    story = None if (runtime.name, event_type) in NO_STORY else STORIES.get(event_type)
+    story = STORIES.get(event_type)
+    if story in NEEDS_ROUTING and runtime.name != "routing":
+        story = None
     data = fresh(payload)
     prepared = await story(stack, sender, data) if story else Prepared(data)
     for earlier_type, earlier_id in prepared.earlier:

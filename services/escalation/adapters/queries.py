@@ -1,5 +1,5 @@
-"""Reads of escalation's clocks (always within the caller's jurisdiction), its limits
-and its calendar (district-wide data every staff member may read)."""
+"""Reads of escalation's clocks and ratings (always within the caller's jurisdiction),
+its limits and its calendar (district-wide data every staff member may read)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.escalation.adapters.calendar_store import year_of
 from services.escalation.adapters.limits import limit_row
 from services.escalation.adapters.tables import (
     calendar_years,
+    case_ratings,
     clocks,
     time_limit_changes,
     time_limits,
 )
 from services.escalation.domain.calendar import YearCalendar
 from services.escalation.domain.limits import LimitKey, LimitRow
+from services.escalation.domain.satisfaction import RatedCounts
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 
@@ -137,3 +139,25 @@ async def calendar_years_view(conn: AsyncConnection, year: int | None = None) ->
         YearView(year_of(r), r.version, r.updated_at, r.updated_by)
         for r in await conn.execute(query)
     ]
+
+
+async def rated_counts(
+    conn: AsyncConnection, principal: Principal, start: datetime, end: datetime
+) -> RatedCounts:
+    """Ratings given in [start, end) to cases of units in ``principal``'s jurisdiction,
+    by rating (what 满意率 is computed from; unrated cases are counted elsewhere)."""
+    rows = await conn.execute(
+        select(case_ratings.c.rating, func.count().label("n"))
+        .where(
+            case_ratings.c.rated_at >= start,
+            case_ratings.c.rated_at < end,
+            jurisdiction(principal, unit=case_ratings.c.unit_code),
+        )
+        .group_by(case_ratings.c.rating)
+    )
+    by_rating = {row.rating: int(row.n) for row in rows}
+    return RatedCounts(
+        satisfied=by_rating.get("satisfied", 0),
+        basically_satisfied=by_rating.get("basically_satisfied", 0),
+        not_satisfied=by_rating.get("not_satisfied", 0),
+    )

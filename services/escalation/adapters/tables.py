@@ -1,5 +1,6 @@
 """The escalation schema: time-limit clocks per case and stage, the limits they open with,
-the working calendar, scheduled warnings and cards, idempotent writes."""
+the working calendar, scheduled warnings and cards, idempotent writes, and residents'
+ratings per case (for 满意率)."""
 
 from __future__ import annotations
 
@@ -170,3 +171,16 @@ idempotency_keys = Table(
 )
 
 scheduled_jobs = scheduled_jobs_table(TABLES.metadata)
+
+# One rating per case (intake keeps one), with the unit that handled the case and when.
+case_ratings = Table(
+    "case_ratings",
+    TABLES.metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("rating_id", Text, nullable=False),
+    Column("rating", Text, nullable=False),
+    Column("kind", Text),
+    Column("unit_code", Text),
+    Column("rated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_case_ratings_rated_at", "rated_at"),
+)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import (
     attachments,
+    case_progress,
     categories,
     diary_entries,
     registry_units,
@@ -25,12 +26,11 @@ from services.intake.domain.area import MirroredUnit, ServingArea
 from services.intake.domain.categories import Category, CategoryDictionary
 from services.intake.domain.commands import SubmitReport
 from services.intake.domain.duplicates import Candidate, DuplicatePolicy, searches_duplicates
+from services.intake.domain.progress import STATUS_LABELS
 from services.intake.domain.validation import Reference
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 from shared.privacy.free_text import mask_text
-
-STATUS_LABELS = {"submitted": "已受理", "assigned": "已分派", "closed": "已办结"}
 
 
 def _public_view(row: Any) -> dict[str, Any]:
@@ -286,8 +286,19 @@ async def open311_requests(
     end: datetime | None,
     limit: int = 1000,
 ) -> list[Any]:
-    """Reports for GeoReport v2 ``GET requests`` (ids are case numbers)."""
-    query = select(submissions).where(submissions.c.kind == "report")
+    """Reports for GeoReport v2 ``GET requests`` (ids are case numbers), with their
+    case-work progress (``work_state``, ``work_due_at``) when intake has heard of any."""
+    query = (
+        select(
+            submissions,
+            case_progress.c.state.label("work_state"),
+            case_progress.c.due_at.label("work_due_at"),
+        )
+        .select_from(
+            submissions.outerjoin(case_progress, case_progress.c.case_id == submissions.c.case_id)
+        )
+        .where(submissions.c.kind == "report")
+    )
     if ids:
         query = query.where(submissions.c.case_number.in_(ids))
     if service_codes:

@@ -8,6 +8,10 @@
 - ``categories``: the editable category dictionary (report classes, dispute types).
 - ``diary_entries``: grid officers' public-sentiment diaries (民情日记).
 - ``attachments`` / ``submission_attachments``: content-addressed blobs and their links.
+- ``case_progress``: each case's state, handler's unit and next deadline, folded from
+  the case stream (routing's assignments, mediation's case-work steps) for tracking.
+- ``case_ratings``: residents' ratings of a case's result (one per case), the comment
+  encrypted.
 """
 
 from __future__ import annotations
@@ -172,4 +176,30 @@ submission_attachments = Table(
     Column("case_id", Text, nullable=False),
     Column("sha256", Text, nullable=False),
     PrimaryKeyConstraint("case_id", "sha256"),
+)
+
+case_progress = Table(
+    "case_progress",
+    TABLES.metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("kind", Text),
+    Column("state", Text),
+    Column("unit_code", Text),
+    Column("unit_name", Text),
+    Column("due_at", DateTime(timezone=True)),
+    Column("progressed_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+case_ratings = Table(
+    "case_ratings",
+    TABLES.metadata,
+    Column("rating_id", Text, primary_key=True),
+    Column("case_id", Text, nullable=False, unique=True),
+    Column("report_id", Text, nullable=False),  # whose tracking token rated it
+    Column("rating", Text, nullable=False),
+    Column("comment", Text),  # encrypted (free text may name people or numbers)
+    Column("kind", Text),
+    Column("unit_code", Text),
+    Column("rated_at", DateTime(timezone=True), nullable=False),
 )

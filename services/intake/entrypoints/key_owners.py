@@ -9,6 +9,7 @@ own processing, never the first caller's answer (which may hold a tracking token
 - residents, who are anonymous: the contact phone they give, which every resident
   submission must carry (as a keyed hash, so the table holds no phone numbers). Two
   requests from the same phone with the same key are the same resident's retry.
+- residents rating a result: the tracking token they rate with (as a keyed hash).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def officer(principal: Principal) -> str:
 
 def resident(secret: str, phone: str) -> str:
     return f"resident:{_keyed(secret, 'phone:' + phone)}"
+
+
+def tracking(secret: str, token: str) -> str:
+    return f"tracking:{_keyed(secret, 'tracking-token:' + token)}"
 
 
 def open311_api_key(secret: str, api_key: str) -> str:

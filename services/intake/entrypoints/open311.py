@@ -22,6 +22,7 @@ from services.intake.adapters import queries
 from services.intake.domain.categories import Category
 from services.intake.domain.commands import Reporter
 from services.intake.domain.phones import normalise_phone
+from services.intake.domain.progress import Progress, next_deadline, state_label
 from services.intake.entrypoints import key_owners
 from services.intake.entrypoints.schemas import SubmissionIn
 from services.intake.entrypoints.submitting import dump, submit
@@ -372,15 +373,19 @@ def _parse_date(form: dict[str, str], name: str) -> datetime | None:
 
 
 def _request_view(row: Any, slugs: dict[str, str]) -> dict[str, Any]:
-    expected = (
-        (row.submitted_at + timedelta(hours=row.response_hours)).isoformat()
-        if row.response_hours
+    """A report as GeoReport v2 shows it; with case work begun, ``status_notes`` is its
+    state's label and ``expected_datetime`` the procedure's next deadline."""
+    work = (
+        Progress(row.case_id, row.kind, row.work_state, due_at=row.work_due_at)
+        if row.work_state
         else None
     )
+    expected = next_deadline(work, row.submitted_at, row.response_hours)
+    notes = state_label(row.kind, row.work_state) or row.status
     return {
         "service_request_id": row.case_number,
         "status": "closed" if row.status == "closed" else "open",
-        "status_notes": f"并入 {row.duplicate_of}" if row.duplicate_of else row.status,
+        "status_notes": f"并入 {row.duplicate_of}" if row.duplicate_of else notes,
         "service_name": row.category,
         "service_code": slugs.get(row.category, row.category),
         "description": mask_text(row.description),  # a public view: numbers masked
@@ -388,7 +393,7 @@ def _request_view(row: Any, slugs: dict[str, str]) -> dict[str, Any]:
         "service_notice": None,
         "requested_datetime": row.submitted_at.isoformat(),
         "updated_datetime": row.updated_at.isoformat(),
-        "expected_datetime": expected,
+        "expected_datetime": expected.isoformat() if expected else None,
         "address": mask_optional(row.address),
         "address_id": None,
         "zipcode": None,

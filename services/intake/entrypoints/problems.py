@@ -19,3 +19,15 @@ ATTACHMENT_REFUSED: dict[str, ProblemType] = {
     code: problem_type(f"attachment-{code}", status, "Attachment refused", "附件被拒绝")
     for code, status in [("too-large", 413), ("too-small", 415), ("unsupported-type", 415)]
 }
+# A rating the case cannot take now, by ``RatingRefused.code``.
+RATING_REFUSED: dict[str, ProblemType] = {
+    "no-result": problem_type(
+        "rating-before-result",
+        409,
+        "The case has no result to rate yet",
+        "案件尚未办结，暂不能评价",
+    ),
+    "already-rated": problem_type(
+        "already-rated", 409, "The case was already rated", "该案件已评价"
+    ),
+}

@@ -16,6 +16,7 @@ from services.intake.domain.commands import Location, Party, Point, Reporter, Su
 from services.intake.domain.coordinates import Crs, to_wgs84
 from services.intake.domain.identity_numbers import is_valid_id_number, normalise_id_number
 from services.intake.domain.phones import normalise_phone
+from services.intake.domain.ratings import RateCase
 from shared.http.text import CleanText
 
 Short = Annotated[CleanText, Field(min_length=1, max_length=64)]
@@ -206,3 +207,18 @@ class CategoryIn(Strict):
     subtypes: list[Short] = Field(default_factory=list, max_length=100)
     response_hours: int | None = Field(default=None, ge=1, le=24 * 365)
     active: bool = True
+
+
+class RatingIn(Strict):
+    """A resident's rating of the result (满意度) and an optional comment."""
+
+    rating: Literal["satisfied", "basically_satisfied", "not_satisfied"] = Field(
+        description="满意 / 基本满意 / 不满意"
+    )
+    comment: Annotated[CleanText, Field(min_length=1, max_length=1000)] | None = Field(
+        default=None, description="Free text; kept encrypted, never published."
+    )
+
+    def command(self) -> RateCase:
+        comment = self.comment.strip() if self.comment else None
+        return RateCase(self.rating, comment or None)

@@ -67,8 +67,12 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def idempotency_claim(request: Request, scope: str, body: Any) -> IdempotencyClaim | None:
-    """The claim for this request's Idempotency-Key header, if it sent one."""
+def idempotency_claim(
+    request: Request, scope: str, body: Any, operation: str | None = None
+) -> IdempotencyClaim | None:
+    """The claim for this request's Idempotency-Key header, if it sent one. The key is
+    kept under the request's path, or ``operation`` when the path holds a secret (a
+    tracking token)."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         return None
@@ -79,7 +83,7 @@ def idempotency_claim(request: Request, scope: str, body: Any) -> IdempotencyCla
         )
     ttl = timedelta(hours=config_of(runtime_of(request)).idempotency_ttl_h)
     # The scope's path, not ``request.url``: building the URL object showed in profiles.
-    path = request.scope["path"]
+    path = operation or request.scope["path"]
     return IdempotencyClaim(f"{scope} {path}", key, fingerprint(body), ttl)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.mediation.adapters import case_file_codec
 from services.mediation.adapters.case_work_access import may_read
 from services.mediation.adapters.case_work_tables import case_files, case_timeline
+from services.mediation.adapters.rating_tables import case_ratings
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.dispute import Dispute
+from services.mediation.domain.ratings import RATING_LABELS
 from services.mediation.domain.situation_report import SituationReport
 from shared.auth.tokens import Principal
 from shared.privacy.crypto import KeyRing
@@ -32,6 +35,8 @@ class CaseFileRow:
     assignee_name: str | None
     dispute: Dispute | None
     report: SituationReport | None = None
+    # The resident's rating of the result (满意度), once given: JSON-ready values.
+    rating: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class TimelineEntry:
 
 
 _FROM = cases.outerjoin(case_files, case_files.c.case_id == cases.c.case_id)
+_FILE_FROM = _FROM.outerjoin(case_ratings, case_ratings.c.case_id == cases.c.case_id)
 
 
 async def case_file(
@@ -64,8 +70,11 @@ async def case_file(
                 cases.c.assignee_id,
                 cases.c.assignee_name,
                 case_files.c.document,
+                case_ratings.c.rating,
+                case_ratings.c.has_comment,
+                case_ratings.c.rated_at,
             )
-            .select_from(_FROM)
+            .select_from(_FILE_FROM)
             .where(cases.c.case_id == case_id, may_read(principal))
         )
     ).first()
@@ -87,7 +96,19 @@ async def case_file(
         row.assignee_name,
         dispute,
         report,
+        _rating(row),
     )
+
+
+def _rating(row: Any) -> dict[str, Any] | None:
+    if row.rating is None:
+        return None
+    return {
+        "rating": row.rating,
+        "rating_label": RATING_LABELS.get(row.rating, row.rating),
+        "has_comment": row.has_comment,
+        "rated_at": row.rated_at.isoformat(),
+    }
 
 
 async def timeline(

@@ -59,6 +59,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
     ("intake", "GET", "/mobile/v1/diary"): (frozenset({roles.GRID_OFFICER}), frozenset()),
     ("intake", "POST", "/public/reports"): (PUBLIC, frozenset()),
     ("intake", "GET", "/public/track/{token}"): (PUBLIC, frozenset()),
+    ("intake", "POST", "/public/track/{token}/rating"): (PUBLIC, frozenset()),
     **{
         ("intake", "GET", f"/open311/v2{p}"): (PUBLIC, frozenset())
         for p in (
