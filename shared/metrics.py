@@ -82,6 +82,12 @@ RUNNING_CLOCKS = Gauge(
     "(on_time, past_due, past_yellow, past_red)",
     ["service", "street", "stage", "state"],
 )
+SCREENING_TASKS = Gauge(
+    "gridcase_screening_tasks",
+    "Screening (排查) tasks of the periods under way by street and status "
+    "(open, filed_on_time, filed_late, missing)",
+    ["service", "street", "status"],
+)
 FIGURES_REFRESHED = Gauge(
     "gridcase_figures_refreshed_timestamp_seconds",
     "When the business gauges were last refreshed (Unix time)",

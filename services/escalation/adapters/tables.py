@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, DateTime, Table, Text, UniqueConstraint
 
 from shared.db.metadata import ServiceMetadata
+from shared.scheduling.table import scheduled_jobs_table
 
 SCHEMA = "escalation"
 TABLES = ServiceMetadata(SCHEMA)
@@ -31,3 +32,6 @@ case_categories = Table(
     Column("case_id", Text, primary_key=True),
     Column("category", Text, nullable=False),
 )
+
+# Durable deadlines and recurring jobs (shared/scheduling): screening periods and dues.
+scheduled_jobs = scheduled_jobs_table(TABLES.metadata)

@@ -181,6 +181,25 @@ def periods_between(district: DistrictCadence, first: date, last: date) -> list[
     return found
 
 
+def current_period(district: DistrictCadence, day: date) -> Period | None:
+    """The period ``day`` (local date) falls in, if any."""
+    for back in range(_MAX_PERIOD_DAYS + 1):
+        period = period_opening_on(district, day - timedelta(days=back))
+        if period is not None:
+            return period if period.end > day else None
+    return None
+
+
+def series_after(district: DistrictCadence, now: datetime) -> datetime:
+    """Where a district's daily screening series begins when first set up: the period
+    in progress is opened if its return is not yet due; otherwise screening begins with
+    the next period (a new deployment never flags returns nobody was asked for)."""
+    current = current_period(district, now.astimezone(district.zone).date())
+    if current is not None and current.due_at > now:
+        return min(now, current.opens_at - timedelta(microseconds=1))
+    return now
+
+
 # --- the data ---------------------------------------------------------------------
 
 

@@ -12,10 +12,12 @@ import pytest
 from services.escalation.domain.screening import (
     Cadence,
     CadenceError,
+    current_period,
     load_cadences,
     parse_cadences,
     period_opening_on,
     periods_between,
+    series_after,
     task_id,
 )
 
@@ -152,3 +154,12 @@ def test_a_task_id_names_its_period_and_grid() -> None:
     assert task_id("451102:2026-12-01", "451102001001001") != task_id(
         "451102:2027-01-01", "451102001001001"
     )
+
+
+def test_a_first_start_opens_the_period_in_progress_unless_its_return_is_already_due() -> None:
+    cadence = district(MONTHLY)
+    before_due = datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI)
+    assert series_after(cadence, before_due) < datetime(2026, 12, 1, tzinfo=SHANGHAI)
+    after_due = datetime(2026, 12, 26, 9, 0, tzinfo=SHANGHAI)
+    assert series_after(cadence, after_due) == after_due
+    assert current_period(cadence, date(2026, 12, 26)) is not None
