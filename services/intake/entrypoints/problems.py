@@ -19,3 +19,9 @@ ATTACHMENT_REFUSED: dict[str, ProblemType] = {
     code: problem_type(f"attachment-{code}", status, "Attachment refused", "附件被拒绝")
     for code, status in [("too-large", 413), ("too-small", 415), ("unsupported-type", 415)]
 }
+SCREENING_RETURN_FILED = problem_type(
+    "screening-return-filed",
+    409,
+    "The screening return for this task is already filed",
+    "本期排查已报送",
+)
