@@ -83,7 +83,7 @@ class ScreeningRepository:
 
     async def flag_missing(self, task_id: str, flagged_at: datetime) -> FlaggedTask | None:
         """Mark an open task missing; None if it was filed (or flagged) already."""
-        result = await self.conn.execute(_FLAG_MISSING, {"task_id": task_id, "now": flagged_at})
+        result = await self.conn.execute(_FLAG_MISSING, {"b_task_id": task_id, "b_now": flagged_at})
         row = result.first()
         if row is None:
             return None
@@ -102,7 +102,7 @@ class ScreeningRepository:
         inserted = (await self.conn.execute(_INSERT_RETURN, row)).first() is not None
         if inserted:
             await self.conn.execute(
-                _MARK_FILED, {"task_id": row["task_id"], "filed_at": row["filed_at"]}
+                _MARK_FILED, {"b_task_id": row["task_id"], "b_filed_at": row["filed_at"]}
             )
         return inserted
 
@@ -121,8 +121,8 @@ _INSERT_TASKS = (
 )
 _FLAG_MISSING = (
     update(screening_tasks)
-    .where(screening_tasks.c.task_id == bindparam("task_id"), screening_tasks.c.status == "open")
-    .values(status="missing", missing_flagged_at=bindparam("now"))
+    .where(screening_tasks.c.task_id == bindparam("b_task_id"), screening_tasks.c.status == "open")
+    .values(status="missing", missing_flagged_at=bindparam("b_now"))
     .returning(
         screening_tasks.c.task_id,
         screening_tasks.c.period_key,
@@ -137,10 +137,10 @@ _INSERT_RETURN = (
 )
 _MARK_FILED = (
     update(screening_tasks)
-    .where(screening_tasks.c.task_id == bindparam("task_id"))
+    .where(screening_tasks.c.task_id == bindparam("b_task_id"))
     .values(
         status="filed",
-        filed_at=bindparam("filed_at"),
-        late=screening_tasks.c.due_at < bindparam("filed_at"),
+        filed_at=bindparam("b_filed_at"),
+        late=screening_tasks.c.due_at < bindparam("b_filed_at"),
     )
 )
