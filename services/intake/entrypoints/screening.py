@@ -8,6 +8,7 @@ Only the grid's officers can see or file its tasks: another grid's task is not f
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -32,12 +33,14 @@ from services.intake.entrypoints.submitting import (
 )
 from services.intake.entrypoints.support import (
     duplicate_policy,
+    fingerprint,
     idempotency_claim,
     reference_in,
     runtime_of,
     uow_for,
 )
 from services.intake.service_layer import screening
+from services.intake.service_layer.idempotency import Answer, IdempotencyClaim
 from shared.auth import roles
 from shared.auth.policy import Access
 from shared.auth.tokens import Principal
@@ -84,26 +87,31 @@ def _command(body: ScreeningReturnIn, task_id: str, principal: Principal) -> Fil
     )
 
 
-@router.post(
-    "/screening/{task_id}/return",
-    status_code=201,
-    responses={409: {"description": "This task's return is already filed."}},
-)
-async def file_screening_return(
+RETURN_PATH = "/mobile/v1/screening/{task_id}/return"
+
+
+class ScreeningSyncIn(ScreeningReturnIn):
+    """A return queued offline (``/mobile/v1/sync`` item ``screening_return``)."""
+
+    task_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+    def to_return(self) -> ScreeningReturnIn:
+        return ScreeningReturnIn.model_validate(self.model_dump(exclude={"task_id"}))
+
+
+async def file_return(
+    request: Request,
     task_id: str,
     body: ScreeningReturnIn,
-    request: Request,
-    principal: Principal = Depends(OFFICER),
-) -> JSONResponse:
-    """File my grid's screening return: the disputes found (each becomes a case linked
-    to the task) or a nil report. A major dispute is reported at once through
-    ``/mobile/v1/reports``, never held for this return."""
-    claim = idempotency_claim(request, key_owners.officer(principal), dump(body))
+    principal: Principal,
+    claim: IdempotencyClaim | None,
+) -> Answer:
+    """File the return (online or from the sync queue); refusals become problems."""
     runtime = runtime_of(request)
     try:
         with refusals_as_problems():
             async with uow_for(request) as uow:
-                answer = await screening.file_return(
+                return await screening.file_return(
                     uow,
                     _command(body, task_id, principal),
                     principal,
@@ -121,7 +129,39 @@ async def file_screening_return(
             f"This task's return was filed at {filed}; one return per task.",
             f"该任务已于 {filed} 报送，每期每个网格只报送一次。",
         ) from None
-    return respond(answer)
+
+
+def sync_claim(
+    principal: Principal, item: ScreeningSyncIn, client_id: str, ttl: timedelta
+) -> IdempotencyClaim:
+    """The claim a queued return makes: the same key space as the online route's
+    ``Idempotency-Key``, so a return sent online and replayed from the queue is one."""
+    path = RETURN_PATH.format(task_id=item.task_id)
+    return IdempotencyClaim(
+        f"{key_owners.officer(principal)} {path}",
+        client_id,
+        fingerprint(dump(item.to_return())),
+        ttl,
+    )
+
+
+@router.post(
+    "/screening/{task_id}/return",
+    status_code=201,
+    responses={409: {"description": "This task's return is already filed."}},
+)
+async def file_screening_return(
+    task_id: str,
+    body: ScreeningReturnIn,
+    request: Request,
+    principal: Principal = Depends(OFFICER),
+) -> JSONResponse:
+    """File my grid's screening return: the disputes found (each becomes a case linked
+    to the task) or a nil report. A major dispute is reported at once through
+    ``/mobile/v1/reports``, never held for this return. Offline, queue it in
+    ``/mobile/v1/sync`` as a ``screening_return`` item with the same key."""
+    claim = idempotency_claim(request, key_owners.officer(principal), dump(body))
+    return respond(await file_return(request, task_id, body, principal, claim))
 
 
 def _task(view: tasks.TaskView) -> dict[str, Any]:

@@ -267,3 +267,52 @@ def gauge(street: str, status: str) -> float | None:
     return REGISTRY.get_sample_value(
         "gridcase_screening_tasks", {"service": "escalation", "street": street, "status": status}
     )
+
+
+async def test_a_return_queued_offline_after_the_due_time_is_filed_once_and_counted_late(
+    stack: Stack,
+) -> None:
+    clock = await screening_stack(stack)
+    clock.set(datetime(2026, 12, 1, 0, 0, 5, tzinfo=SHANGHAI))
+    await sweeper(stack).run_due()
+    await eventually(lambda: stack.sql("SELECT 1 FROM intake.screening_tasks HAVING count(*) = 4"))
+    clock.set(DUE + timedelta(hours=1))
+    await sweeper(stack).run_due()
+    assert len(await outbox(stack, "escalation", ScreeningReturnMissingV1.event_type)) == 4
+
+    intake = stack.client("intake")
+    task_3 = task_id(PERIOD, GRIDS[2])
+    queued = {
+        "items": [
+            {
+                "client_id": "g3-2026-12",
+                "type": "screening_return",
+                "body": {"task_id": task_3, "nil_report": True},
+            }
+        ]
+    }
+    synced = await intake.post("/mobile/v1/sync", json=queued, headers=officer(stack, 3))
+    assert synced.status_code == 200, synced.text
+    (first,) = synced.json()["results"]
+    assert (first["status"], first["replayed"], first["result"]["late"]) == (201, False, True)
+    # The queue sent again, and the same return sent online with the item's key: one return.
+    resent = await intake.post("/mobile/v1/sync", json=queued, headers=officer(stack, 3))
+    assert resent.json()["results"][0]["replayed"] is True
+    online = await intake.post(
+        f"/mobile/v1/screening/{task_3}/return",
+        json={"nil_report": True},
+        headers=officer(stack, 3) | {"Idempotency-Key": "g3-2026-12"},
+    )
+    assert online.status_code == 201 and online.headers["Idempotency-Replayed"] == "true"
+    assert len(await outbox(stack, "intake", ScreeningReturnFiledV1.event_type)) == 1
+
+    late = await eventually(
+        lambda: stack.sql(
+            "SELECT status, late, missing_flagged_at FROM escalation.screening_tasks"
+            " WHERE task_id = $1 AND status = 'filed'",
+            task_3,
+        )
+    )
+    # Filed late; that it was flagged missing first stays on the record.
+    assert late[0]["late"] is True
+    assert late[0]["missing_flagged_at"] == DUE + timedelta(hours=1)
