@@ -18,7 +18,7 @@ from shared.db.engine import create_engine
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.payload import Payload
-from shared.scheduling import ScheduledJob, Scheduler, schedule
+from shared.scheduling import ScheduledJob, schedule
 from shared.scheduling.migration_ops import create_scheduled_jobs, drop_scheduled_jobs
 from tests.harness import Stack, eventually, read_topic
 
@@ -48,52 +48,53 @@ async def _migrate(url: str, operation: Callable[[], None]) -> None:
         await engine.dispose()
 
 
-async def test_the_migration_helper_creates_the_table_with_its_due_index(stack: Stack) -> None:
-    url = stack.settings.database_url_for("escalation")
-    await _migrate(url, lambda: create_scheduled_jobs("escalation"))
-    indexes = {
+async def _indexes(stack: Stack) -> dict[str, str]:
+    return {
         r["indexname"]: r["indexdef"]
         for r in await stack.sql(
             "SELECT indexname, indexdef FROM pg_indexes "
             "WHERE schemaname = 'escalation' AND tablename = 'scheduled_jobs'"
         )
     }
-    assert "WHERE (state = 'pending'::text)" in indexes["ix_scheduled_jobs_pending_due"]
-    assert "UNIQUE" in indexes["uq_scheduled_jobs_kind_dedupe_key"]
-    assert "UNIQUE" in indexes["uq_scheduled_jobs_pending_series"]
+
+
+async def test_the_migration_helper_creates_the_table_with_its_due_index(stack: Stack) -> None:
+    """Escalation's migrations create its table with the helper; dropped and created
+    again, it has the same indexes."""
+    url = stack.settings.database_url_for("escalation")
+    migrated = await _indexes(stack)
     await _migrate(url, lambda: drop_scheduled_jobs("escalation"))
     gone = await stack.sql("SELECT to_regclass('escalation.scheduled_jobs') AS t")
     assert gone[0]["t"] is None
+    await _migrate(url, lambda: create_scheduled_jobs("escalation"))
+    indexes = await _indexes(stack)
+    assert indexes == migrated
+    assert "WHERE (state = 'pending'::text)" in indexes["ix_scheduled_jobs_pending_due"]
+    assert "UNIQUE" in indexes["uq_scheduled_jobs_kind_dedupe_key"]
+    assert "UNIQUE" in indexes["uq_scheduled_jobs_pending_series"]
 
 
 async def test_a_job_fired_on_a_service_runtime_publishes_its_event_to_kafka_once(
     stack: Stack,
 ) -> None:
     runtime = stack.runtime("escalation")
-    await _migrate(runtime.database_url, lambda: create_scheduled_jobs("escalation"))
-    await runtime.start(consumers=False)  # engine and outbox relay
 
     async def deadline_reached(uow: UnitOfWork, job: ScheduledJob) -> None:
         case_id = job.payload["case_id"]
         uow.publish(topics.CYCLE, case_id, DeadlineReachedV1(case_id=case_id))
 
-    scheduler: Scheduler[UnitOfWork] = Scheduler(
-        service="escalation",
-        schema=runtime.tables.schema,
-        uow_factory=runtime.uow,
-        handlers={KIND: deadline_reached},
-        database_url=runtime.database_url,
-    )
-    await scheduler.start()
-    try:
-        async with runtime.uow() as uow:
-            await schedule(uow, KIND, datetime.now(UTC), {"case_id": "c-1"}, dedupe_key="c-1")
-            await uow.commit()
-        await eventually(
-            lambda: stack.sql("SELECT 1 FROM escalation.outbox WHERE sent_at IS NOT NULL")
+    runtime.job_handlers[KIND] = deadline_reached
+    await runtime.start(consumers=False)  # engine, outbox relay and the runtime's sweeper
+    assert runtime.scheduler is not None
+    async with runtime.uow() as uow:
+        await schedule(uow, KIND, datetime.now(UTC), {"case_id": "c-1"}, dedupe_key="c-1")
+        await uow.commit()
+    await eventually(
+        lambda: stack.sql(
+            "SELECT 1 FROM escalation.outbox WHERE type = $1 AND sent_at IS NOT NULL",
+            DeadlineReachedV1.event_type,
         )
-    finally:
-        await scheduler.stop()
+    )
     records = await read_topic(stack.settings.kafka_servers(), stack.topics(topics.CYCLE))
     reached = [
         orjson.loads(r.value)
