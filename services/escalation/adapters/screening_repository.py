@@ -8,7 +8,7 @@ answers whether it was new, and only new rows are announced.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, select, update
@@ -36,6 +36,17 @@ class FlaggedTask:
     district_code: str
     grid_code: str
     period_start: Any
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class OpenPeriod:
+    period_key: str
+    district_code: str
+    schedule: str
+    cadence: str
+    period_start: date
+    period_end: date
     due_at: datetime
 
 
@@ -73,6 +84,11 @@ class ScreeningRepository:
         """True if this period was not opened before."""
         result = await self.conn.execute(_INSERT_PERIOD, row)
         return result.first() is not None
+
+    async def periods_taking_returns(self, district_code: str, at: datetime) -> list[OpenPeriod]:
+        """The district's periods opened by ``at`` whose returns are not yet due."""
+        rows = await self.conn.execute(_TAKING_RETURNS, {"district": district_code, "at": at})
+        return [OpenPeriod(**row._mapping) for row in rows]
 
     async def insert_tasks(self, rows: list[dict[str, Any]]) -> set[str]:
         """The ids of the tasks that were new."""
@@ -112,6 +128,13 @@ _GRIDS_UNDER = (
     select(registry_units.c.code, registry_units.c.name)
     .where(registry_units.c.level == "grid", registry_units.c.code.startswith(bindparam("prefix")))
     .order_by(registry_units.c.code)
+)
+_TAKING_RETURNS = select(
+    *(screening_periods.c[name] for name in OpenPeriod.__dataclass_fields__)
+).where(
+    screening_periods.c.district_code == bindparam("district"),
+    screening_periods.c.opened_at <= bindparam("at"),
+    screening_periods.c.due_at > bindparam("at"),
 )
 _INSERT_PERIOD = (
     insert(screening_periods).on_conflict_do_nothing().returning(screening_periods.c.period_key)

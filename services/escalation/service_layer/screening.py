@@ -19,7 +19,11 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from services.escalation.adapters.screening_repository import ScreeningRepository
+from services.escalation.adapters.screening_repository import (
+    Grid,
+    OpenPeriod,
+    ScreeningRepository,
+)
 from services.escalation.domain.screening import (
     DistrictCadence,
     Period,
@@ -45,6 +49,7 @@ PERIOD_DAY = "escalation.screening.period_day"
 RETURN_DUE = "escalation.screening.return_due"
 # A street's code is the first 9 digits of a unit code (乡镇/街道).
 _STREET_DIGITS = 9
+_DISTRICT_DIGITS = 6  # GB/T 2260: a unit code starts with its district's
 
 
 def series_key(district_code: str) -> str:
@@ -101,17 +106,32 @@ async def open_period_of_day(
             "opened_at": now,
         }
     )
-    if not is_new:
-        return period
-    grids = await repo.grids_under(period.district_code)
+    if is_new:
+        record = OpenPeriod(
+            period.key,
+            period.district_code,
+            period.schedule,
+            period.cadence.value,
+            period.start,
+            period.end,
+            period.due_at,
+        )
+        await _open_tasks(uow, repo, record, await repo.grids_under(period.district_code), now)
+    return period
+
+
+async def _open_tasks(
+    uow: UnitOfWork, repo: ScreeningRepository, period: OpenPeriod, grids: list[Grid], now: datetime
+) -> None:
+    """One task per grid of ``period`` (new ones only), each announced with its due job."""
     rows: list[dict[str, Any]] = [
         {
-            "task_id": task_id(period.key, grid.code),
-            "period_key": period.key,
+            "task_id": task_id(period.period_key, grid.code),
+            "period_key": period.period_key,
             "district_code": period.district_code,
             "street_code": grid.code[:_STREET_DIGITS],
             "grid_code": grid.code,
-            "period_start": period.start,
+            "period_start": period.period_start,
             "due_at": period.due_at,
             "status": "open",
             "opened_at": now,
@@ -128,14 +148,14 @@ async def open_period_of_day(
             row["task_id"],
             ScreeningTaskOpenedV1(
                 task_id=row["task_id"],
-                period_key=period.key,
+                period_key=period.period_key,
                 district_code=period.district_code,
                 grid_code=row["grid_code"],
                 grid_name=names[row["grid_code"]],
                 schedule=period.schedule,
-                cadence=period.cadence.value,
-                period_start=period.start,
-                period_end=period.end,
+                cadence=period.cadence,  # type: ignore[arg-type]
+                period_start=period.period_start,
+                period_end=period.period_end,
                 due_at=period.due_at,
                 opened_at=now,
             ),
@@ -143,7 +163,6 @@ async def open_period_of_day(
         await schedule(
             uow, RETURN_DUE, period.due_at, {"task_id": row["task_id"]}, dedupe_key=row["task_id"]
         )
-    return period
 
 
 async def flag_missing_return(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> bool:
@@ -188,7 +207,11 @@ async def apply_return_filed(uow: UnitOfWork, filed: ScreeningReturnFiledV1) -> 
 
 
 async def apply_unit_upserted(uow: UnitOfWork, unit: UnitUpsertedV1) -> None:
-    await ScreeningRepository(uow.connection).upsert_unit(
+    """Keep the unit. A grid that becomes known while a period of its district still
+    takes returns on time gets its task for that period too (a new grid, or the
+    registry arriving after the period opened)."""
+    repo = ScreeningRepository(uow.connection)
+    await repo.upsert_unit(
         unit.code,
         {
             "name": unit.name,
@@ -197,6 +220,11 @@ async def apply_unit_upserted(uow: UnitOfWork, unit: UnitUpsertedV1) -> None:
             "changed_at": unit.changed_at,
         },
     )
+    if unit.level != "grid":
+        return
+    grid = [Grid(unit.code, unit.name)]
+    for period in await repo.periods_taking_returns(unit.code[:_DISTRICT_DIGITS], unit.changed_at):
+        await _open_tasks(uow, repo, period, grid, unit.changed_at)
 
 
 async def apply_unit_removed(uow: UnitOfWork, removed: UnitRemovedV1) -> None:

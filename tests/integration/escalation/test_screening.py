@@ -316,3 +316,29 @@ async def test_a_return_queued_offline_after_the_due_time_is_filed_once_and_coun
     # Filed late; that it was flagged missing first stays on the record.
     assert late[0]["late"] is True
     assert late[0]["missing_flagged_at"] == DUE + timedelta(hours=1)
+
+
+async def test_a_grid_known_only_after_the_period_opened_gets_its_task_until_the_due_time(
+    stack: Stack,
+) -> None:
+    clock = await screening_stack(stack)
+    clock.set(datetime(2026, 12, 1, 0, 0, 5, tzinfo=SHANGHAI))
+    await sweeper(stack).run_due()
+    escalation = stack.runtime("escalation")
+
+    async def grid_appears(code: str, at: datetime) -> None:
+        unit = UnitUpsertedV1(
+            code=code, name="新网格", level="grid", parent_code=COMMUNITY, changed_at=at
+        )
+        async with escalation.uow() as uow:
+            await screening.apply_unit_upserted(uow, unit)
+            await uow.commit()
+
+    await grid_appears(f"{COMMUNITY}005", datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI))
+    await grid_appears(f"{COMMUNITY}006", DUE + timedelta(minutes=1))  # too late this month
+    opened = await outbox(stack, "escalation", ScreeningTaskOpenedV1.event_type)
+    assert sorted(e["grid_code"] for e in opened) == [*GRIDS, f"{COMMUNITY}005"]
+    new = [e for e in opened if e["grid_code"] == f"{COMMUNITY}005"]
+    assert [(e["task_id"], datetime.fromisoformat(e["due_at"])) for e in new] == [
+        (task_id(PERIOD, f"{COMMUNITY}005"), DUE)
+    ]
