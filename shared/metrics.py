@@ -88,6 +88,12 @@ ESCALATION_CARDS = Counter(
     "when the event is committed, once per clock",
     ["service", "stage", "card"],
 )
+SCREENING_TASKS = Gauge(
+    "gridcase_screening_tasks",
+    "Screening (排查) tasks of the periods under way by street and status "
+    "(open, filed_on_time, filed_late, missing)",
+    ["service", "street", "status"],
+)
 FIGURES_REFRESHED = Gauge(
     "gridcase_figures_refreshed_timestamp_seconds",
     "When the business gauges were last refreshed (Unix time)",

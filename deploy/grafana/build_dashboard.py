@@ -329,6 +329,27 @@ GOVERNANCE: list[tuple[str, list[Chart]]] = [
                 width=24,
             ),
             Chart(
+                "排查缺报（按街道）  Missing screening returns per street",
+                "short",
+                [
+                    (
+                        f'sum by (street) (gridcase_screening_tasks{{{STREET}, status="missing"}})',
+                        "{{street}}",
+                    )
+                ],
+            ),
+            Chart(
+                "本期排查任务（按状态）  Screening tasks this period by status",
+                "short",
+                [
+                    (
+                        f"sum by (status) (gridcase_screening_tasks{{{STREET}}})",
+                        "{{status}}",
+                    )
+                ],
+                stacked=True,
+            ),
+            Chart(
                 "统计刷新距今  Figures age",
                 "s",
                 [

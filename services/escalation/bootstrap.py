@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.escalation.adapters.tables import TABLES
+from services.escalation.domain.screening import DistrictCadence, load_cadences
 from services.escalation.entrypoints.calendar_http import router as calendar_router
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.http import router
 from services.escalation.entrypoints.limits_http import router as limits_router
 from services.escalation.entrypoints.rating_consumer import rating_consumer
+from services.escalation.entrypoints.screening_consumers import (
+    registry_view_consumer,
+    screening_returns_consumer,
+)
+from services.escalation.service_layer import screening
 from services.escalation.service_layer.cards import card_handlers
 from services.escalation.service_layer.figures import (
     FIGURES_INTERVAL_S,
@@ -20,6 +27,7 @@ from services.escalation.service_layer.figures import (
     refresh_clock_figures,
 )
 from services.escalation.service_layer.idempotent import purge_keys
+from services.escalation.service_layer.screening_figures import refresh_screening_figures
 from services.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from shared.periodic import PeriodicTask
 from shared.runtime import ServiceRuntime, create_app
@@ -30,7 +38,9 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "alembic"
 IDEMPOTENCY_TTL = timedelta(days=1)
 
 
-def build_runtime(settings: GridcaseSettings) -> ServiceRuntime[None]:
+def build_runtime(
+    settings: GridcaseSettings, cadences: Mapping[str, DistrictCadence] | None = None
+) -> ServiceRuntime[None]:
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
@@ -47,12 +57,29 @@ def build_runtime(settings: GridcaseSettings) -> ServiceRuntime[None]:
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_clock_figures)
     )
     runtime.periodic.append(PeriodicTask("purge-idempotency-keys", 3600.0, _purge_keys))
+    _screening(runtime, load_cadences() if cadences is None else cadences)
     return runtime
 
 
 async def _purge_keys(runtime: ServiceRuntime[None]) -> None:
     async with runtime.uow() as uow:
         await purge_keys(uow, IDEMPOTENCY_TTL)
+
+
+def _screening(runtime: ServiceRuntime[None], cadences: Mapping[str, DistrictCadence]) -> None:
+    """Screening (排查): the registry view and returns consumers, the daily period job
+    and the due job on the scheduler (its clock is the runtime's, read when they fire),
+    each district's series made sure of at start, and the gauge."""
+    runtime.consumer_specs += [registry_view_consumer(), screening_returns_consumer()]
+    runtime.job_handlers.update(screening.job_handlers(cadences, lambda: runtime.clock.now()))
+
+    async def ensure(rt: ServiceRuntime[None]) -> None:
+        await screening.ensure_series_at_start(rt.uow, cadences, rt.clock)
+
+    runtime.on_start.append(ensure)
+    runtime.periodic.append(
+        PeriodicTask("refresh-screening-figures", FIGURES_INTERVAL_S, refresh_screening_figures)
+    )
 
 
 def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:

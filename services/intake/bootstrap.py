@@ -11,8 +11,9 @@ from services.intake.adapters.repository import scrub_sent_restricted
 from services.intake.adapters.storage import LocalBlobStore
 from services.intake.adapters.tables import SCHEMA, TABLES
 from services.intake.config import IntakeConfig
-from services.intake.entrypoints import http, mobile, open311, public
+from services.intake.entrypoints import http, mobile, open311, public, screening
 from services.intake.entrypoints.consumers import case_status_consumer, registry_consumer
+from services.intake.entrypoints.screening_consumer import screening_tasks_consumer
 from services.intake.entrypoints.support import duplicate_policy
 from services.intake.service_layer.batching import SubmissionBatcher
 from services.intake.service_layer.idempotency import purge_expired
@@ -77,6 +78,7 @@ def build_runtime(settings: GridcaseSettings, config: IntakeConfig | None = None
         ],
     )
     runtime.consumer_specs = [registry_consumer(state.reference), case_status_consumer()]
+    runtime.consumer_specs.append(screening_tasks_consumer())
     if config.group_commit_max:
         state.submission_batcher = SubmissionBatcher(
             runtime.uow,
@@ -92,7 +94,7 @@ def build_app(runtime: IntakeRuntime, *, manage_lifecycle: bool = True) -> FastA
     config = runtime.state.config
     app = create_app(
         runtime,
-        [http.router, mobile.router, public.router, open311.router],
+        [http.router, mobile.router, screening.router, public.router, open311.router],
         title="GridCase intake",
         description=(
             "Situation reports and disputes from grid officers (bearer token, offline "

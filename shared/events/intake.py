@@ -57,6 +57,8 @@ class CaseSubmittedV1(Payload):
     amount_involved: Decimal | None = None
     parties: list[PartyV1] = Field(default_factory=list)
     attachments: list[str] = Field(default_factory=list)  # sha256 of each blob
+    # Found in screening (排查): the task whose return reported it (optional, later).
+    screening_task_id: str | None = None
 
     example: ClassVar[dict[str, Any]] = {
         "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
@@ -202,3 +204,37 @@ class CaseRatedV1(Payload):
         "kind": "dispute",
         "unit_code": "451102001001",
     }
+
+
+# --- Screening (排查) returns, on gridcase.cycle.v1, keyed by task id ------------------
+
+
+class ScreeningReturnFiledV1(Payload):
+    """A grid officer filed a screening return: the disputes found (each a case, its
+    ``case.submitted`` naming the task) or a nil report (零报告) that nothing was found."""
+
+    event_type: ClassVar[str] = "cn.gridcase.cycle.screening-return-filed.v1"
+    producer: ClassVar[str] = "intake"
+
+    task_id: str
+    grid_code: str
+    period_key: str | None = None
+    nil_report: bool
+    case_ids: list[str] = Field(default_factory=list)
+    note: str | None = None
+    filed_at: datetime
+    filed_by: str
+
+    example: ClassVar[dict[str, Any]] = {
+        "task_id": "3f0a6c8e-1b2d-5e4f-8a9b-0c1d2e3f4a5b",
+        "grid_code": "451102001001002",
+        "period_key": "451102:2026-12-01",
+        "nil_report": False,
+        "case_ids": ["0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01"],
+        "note": None,
+        "filed_at": "2026-12-20T16:30:00+08:00",
+        "filed_by": "go-002",
+    }
+
+
+# --- end of screening --------------------------------------------------------------

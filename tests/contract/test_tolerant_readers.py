@@ -107,7 +107,13 @@ class Sender:
         self.producer = build_producer(stack.settings.kafka_servers())
 
     async def send(self, payload: type[Payload], data: dict[str, Any], *, newer: bool) -> str:
-        key = data.get("case_id") or data.get("code") or data.get("staff_id") or "policy"
+        key = (
+            data.get("case_id")
+            or data.get("task_id")
+            or data.get("code")
+            or data.get("staff_id")
+            or "policy"
+        )
         envelope = CloudEvent(
             source=f"/gridcase/{payload.producer}",
             type=payload.event_type,
@@ -138,7 +144,7 @@ class Prepared:
 def fresh(payload: type[Payload]) -> dict[str, Any]:
     """The type's example about a new case, unit or person."""
     data = payload.example_data()
-    for name in ("case_id", "assignment_id", "report_id"):
+    for name in ("case_id", "assignment_id", "report_id", "task_id"):
         if name in data:
             data[name] = str(uuid.uuid4())
     if "case_number" in data:
@@ -292,7 +298,12 @@ async def check_applied(
         for reader, handled in handled_types(runtime):
             if handled == earlier_type:
                 await applied(stack, runtime, reader, earlier_id, watcher)
-    key = prepared.data.get("case_id") or prepared.data.get("code") or prepared.data.get("staff_id")
+    key = (
+        prepared.data.get("case_id")
+        or prepared.data.get("task_id")
+        or prepared.data.get("code")
+        or prepared.data.get("staff_id")
+    )
     assert isinstance(key, str)
     before = await rows_about(stack, runtime, key)
     event_id = await sender.send(payload, newer(prepared.data), newer=True)

@@ -170,6 +170,7 @@ idempotency_keys = Table(
     PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
 )
 
+# Durable deadlines and recurring jobs (shared/scheduling): cards, screening periods, dues.
 scheduled_jobs = scheduled_jobs_table(TABLES.metadata)
 
 # One rating per case (intake keeps one), with the unit that handled the case and when.

@@ -65,6 +65,8 @@ class SubmitReport:
     attachments: tuple[str, ...] = ()
     client_id: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    # Found in screening (排查): the task whose return reports it.
+    screening_task_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from services.intake.adapters import queries
 from services.intake.domain.commands import PromoteDiaryEntry, Reporter, WriteDiaryEntry
-from services.intake.entrypoints import key_owners
+from services.intake.entrypoints import key_owners, screening
 from services.intake.entrypoints.schemas import DiaryEntryIn, PromoteIn, SubmissionIn, SyncIn
 from services.intake.entrypoints.submitting import dump, promote, respond, submit, write_diary
 from services.intake.entrypoints.support import (
@@ -137,6 +137,14 @@ async def sync(
                 )
                 cmd = parsed.to_command(_officer(principal), client_id=item.client_id)
                 answer: Answer = await submit(request, cmd, claim)
+            elif item.type == "screening_return":
+                queued = screening.ScreeningSyncIn.model_validate(item.body)
+                claim = screening.sync_claim(
+                    principal, queued, item.client_id, timedelta(hours=ttl)
+                )
+                answer = await screening.file_return(
+                    request, queued.task_id, queued.to_return(), principal, claim
+                )
             else:
                 diary = DiaryEntryIn.model_validate(item.body)
                 claim = IdempotencyClaim(

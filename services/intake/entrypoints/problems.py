@@ -31,3 +31,9 @@ RATING_REFUSED: dict[str, ProblemType] = {
         "already-rated", 409, "The case was already rated", "该案件已评价"
     ),
 }
+SCREENING_RETURN_FILED = problem_type(
+    "screening-return-filed",
+    409,
+    "The screening return for this task is already filed",
+    "本期排查已报送",
+)

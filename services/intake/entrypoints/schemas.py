@@ -193,7 +193,7 @@ class SyncItemIn(Strict):
     """One queued write from the phone, replayable: ``client_id`` is its idempotency key."""
 
     client_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
-    type: Literal["submission", "diary"]
+    type: Literal["submission", "diary", "screening_return"]
     body: dict[str, object]
 
 

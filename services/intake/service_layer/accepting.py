@@ -274,6 +274,7 @@ def accept(
         channel=cmd.reporter.channel,  # type: ignore[arg-type]
         reporter_staff_id=cmd.reporter.staff_id,
         submitted_at=now,
+        screening_task_id=cmd.screening_task_id,
     )
     events.append((topics.CASE, report_id, submitted))
     if cmd.parties:

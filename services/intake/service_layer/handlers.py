@@ -66,6 +66,10 @@ async def _open_case(
     return acceptance.answer
 
 
+# Screening returns open each dispute found exactly as a submission is opened.
+open_case = _open_case
+
+
 async def submit_report(
     uow: UnitOfWork,
     cmd: SubmitReport,

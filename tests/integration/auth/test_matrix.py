@@ -57,6 +57,11 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
     ("intake", "GET", "/mobile/v1/todo"): (STAFF, frozenset()),
     ("intake", "GET", "/mobile/v1/done"): (STAFF, frozenset()),
     ("intake", "GET", "/mobile/v1/diary"): (frozenset({roles.GRID_OFFICER}), frozenset()),
+    ("intake", "GET", "/mobile/v1/screening"): (frozenset({roles.GRID_OFFICER}), frozenset()),
+    ("intake", "POST", "/mobile/v1/screening/{task_id}/return"): (
+        frozenset({roles.GRID_OFFICER}),
+        frozenset(),
+    ),
     ("intake", "POST", "/public/reports"): (PUBLIC, frozenset()),
     ("intake", "GET", "/public/track/{token}"): (PUBLIC, frozenset()),
     ("intake", "POST", "/public/track/{token}/rating"): (PUBLIC, frozenset()),

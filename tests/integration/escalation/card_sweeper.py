@@ -1,7 +1,7 @@
 """An escalation card sweeper as a process of its own, for the kill -9 and two-replica
 tests: ``python -m tests.integration.escalation.card_sweeper URL NOW --delay 0.05``.
 
-It sweeps escalation's scheduled jobs with the service's own card handlers on a clock
+It sweeps escalation's scheduled jobs with the service's own handlers on a clock
 fixed at ``NOW``, each handler slowed by ``--delay`` seconds so a batch is caught
 mid-way, and prints ``sweeping`` once it is running.
 """
@@ -39,10 +39,14 @@ async def main(url: str, now: datetime, delay: float, batch: int) -> None:
     )
     configure_logging("escalation", level="WARNING", json=False)  # stdout is the test's
     runtime = build_runtime(settings)
+    service_handlers = dict(runtime.job_handlers)  # the service's other jobs run as they are
     runtime.job_handlers.clear()
     await runtime.start(consumers=False, relay=False)
     clock = ManualClock(now)
-    handlers = {k: _slowed(h, delay) for k, h in card_handlers(clock.now).items()}
+    handlers = {
+        **service_handlers,
+        **{k: _slowed(h, delay) for k, h in card_handlers(clock.now).items()},
+    }
     scheduler: Scheduler[UnitOfWork] = Scheduler(
         service="escalation",
         schema="escalation",

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -42,6 +43,11 @@ def counted(stage: str, card: str) -> float:
     return float(ESCALATION_CARDS.labels("escalation", stage, card)._value.get())
 
 
+async def _accept_clock_with(stack: Stack, case_id: str, column: str) -> dict[str, Any] | None:
+    clock = (await clocks(stack, case_id))["accept"]
+    return clock if clock[column] is not None else None
+
+
 async def test_each_warning_and_card_fires_once_with_its_event_and_metric(stack: Stack) -> None:
     clock = await start_at(stack, T0, relay=True)
     runtime = stack.runtime("escalation")
@@ -64,14 +70,16 @@ async def test_each_warning_and_card_fires_once_with_its_event_and_metric(stack:
     clock.set(datetime(2026, 12, 1, 18, 0, tzinfo=BEIJING))  # the warning's time
     await runtime.scheduler.run_due()
     await runtime.scheduler.run_due()  # nothing twice
-    first = (await clocks(stack, "k1"))["accept"]
+    # The service's own loop sweeps too (it may hold the job with the screening series,
+    # SKIP LOCKED): wait for whichever sweeper took it to commit.
+    first = await eventually(lambda: _accept_clock_with(stack, "k1", "warned_at"))
     assert first["warned_at"] == clock.now() and first["yellow_fired_at"] is None
 
     clock.set(datetime(2026, 12, 4, 19, 0, tzinfo=BEIJING))  # past yellow (Thu) and red (Fri)
     runtime.scheduler.wake()  # the service's own loop sweeps too: SKIP LOCKED shares it
     await runtime.scheduler.run_due()
     await runtime.scheduler.run_due()
-    fired = (await clocks(stack, "k1"))["accept"]
+    fired = await eventually(lambda: _accept_clock_with(stack, "k1", "red_fired_at"))
     assert fired["yellow_fired_at"] == fired["red_fired_at"] == clock.now()
     assert {s for s, _ in (await jobs(stack, fired["clock_id"])).values()} == {"fired"}
 
@@ -220,7 +228,8 @@ async def test_kill_9_mid_sweep_fires_every_card_exactly_once(stack: Stack) -> N
 
         async def mid_sweep() -> bool:
             done = await stack.sql(
-                "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'fired'"
+                "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'fired' "
+                "AND kind LIKE 'escalation.clock.%'"
             )
             return bool(done[0]["n"] >= 10)
 
@@ -229,7 +238,8 @@ async def test_kill_9_mid_sweep_fires_every_card_exactly_once(stack: Stack) -> N
     finally:
         _kill(child)
     left = await stack.sql(
-        "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending'"
+        "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending' "
+        "AND kind LIKE 'escalation.clock.%'"
     )
     assert 0 < left[0]["n"] < 3 * N_CASES
     runtime.clock.set(NOW_AFTER_ALL)  # type: ignore[attr-defined]
@@ -237,7 +247,8 @@ async def test_kill_9_mid_sweep_fires_every_card_exactly_once(stack: Stack) -> N
     async def finished() -> bool:
         await runtime.scheduler.run_due()  # type: ignore[union-attr]
         pending = await stack.sql(
-            "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending'"
+            "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending' "
+            "AND kind LIKE 'escalation.clock.%'"
         )
         return bool(pending[0]["n"] == 0)
 
@@ -258,7 +269,8 @@ async def test_two_sweepers_at_once_fire_every_card_exactly_once(stack: Stack) -
 
         async def drained() -> bool:
             done = await stack.sql(
-                "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'fired'"
+                "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'fired' "
+                "AND kind LIKE 'escalation.clock.%'"
             )
             return bool(done[0]["n"] == 3 * N_CASES)
 

@@ -103,7 +103,8 @@ async def test_a_disputes_stages_open_move_and_stop_from_its_steps(stack: Stack)
     await apply(stack, step("d1", "archived", at(20, 10, 2, 2027)))
     assert {c["status"] for c in (await clocks(stack, "d1")).values()} == {"stopped"}
     pending = await stack.sql(
-        "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending'"
+        "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending' "
+        "AND kind LIKE 'escalation.clock.%'"
     )
     assert pending[0]["n"] == 0
 

@@ -1,0 +1,43 @@
+"""Escalation's screening consumers: its own view of the registry's units (to know
+every district's grids) and the returns intake announces."""
+
+from __future__ import annotations
+
+from services.escalation.service_layer import screening
+from shared.db.unit_of_work import UnitOfWork
+from shared.events import topics
+from shared.events.envelope import CloudEvent
+from shared.events.intake import ScreeningReturnFiledV1
+from shared.events.routing import UnitRemovedV1, UnitUpsertedV1
+from shared.messaging.received import read_payload
+from shared.messaging.specs import ConsumerSpec
+
+
+def registry_view_consumer() -> ConsumerSpec:
+    """Event-carried state transfer: escalation keeps its own copy of the units."""
+
+    async def on_upserted(uow: UnitOfWork, event: CloudEvent) -> None:
+        await screening.apply_unit_upserted(uow, read_payload(UnitUpsertedV1, event))
+
+    async def on_removed(uow: UnitOfWork, event: CloudEvent) -> None:
+        await screening.apply_unit_removed(uow, read_payload(UnitRemovedV1, event))
+
+    return ConsumerSpec(
+        name="registry-view",
+        topics=[topics.REGISTRY],
+        handlers={
+            UnitUpsertedV1.event_type: on_upserted,
+            UnitRemovedV1.event_type: on_removed,
+        },
+    )
+
+
+def screening_returns_consumer() -> ConsumerSpec:
+    async def on_filed(uow: UnitOfWork, event: CloudEvent) -> None:
+        await screening.apply_return_filed(uow, read_payload(ScreeningReturnFiledV1, event))
+
+    return ConsumerSpec(
+        name="screening-returns",
+        topics=[topics.CYCLE],
+        handlers={ScreeningReturnFiledV1.event_type: on_filed},
+    )
