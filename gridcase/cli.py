@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from gridcase.auth_cli import audit_app, auth_app
@@ -99,6 +98,8 @@ async def _prepare(settings: GridcaseSettings) -> None:
 def _seed_cases(urls: dict[str, str], settings: GridcaseSettings) -> None:
     """The demo cases at every stage (gridcase/demo_cases.py); a failure is reported and
     the system keeps running."""
+    import httpx
+
     from gridcase.demo_cases import DemoSeedFailed, seed_demo_cases, summary
 
     console.print("demo cases: submitting and working them through the APIs…")

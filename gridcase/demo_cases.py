@@ -452,7 +452,7 @@ class _Seeder:
                 body["facts"] = spec.facts
             if spec.amount:
                 body["amount_involved"] = spec.amount
-            desk = f"op-{spec.community}-1"  # registered at the community centre's desk
+            desk = f"op-{spec.community[:9]}-1"  # registered at the street centre's desk
             r = await self._send("POST", f"{self.urls['intake']}/reports", desk, json=body)
         else:
             # A grid officer on patrol reports what they saw in the next grid (or their own).
@@ -696,7 +696,7 @@ class _Seeder:
 
     async def work_report(self, case: _Case) -> None:
         spec, go = case.spec, case.handler
-        verifier = case.reporter if case.reporter != go else f"op-{spec.community}-1"
+        verifier = case.reporter if case.reporter != go else f"op-{spec.community[:9]}-1"
         stage = spec.stage
         if stage == "new":
             case.continue_as = (go,)
@@ -728,7 +728,7 @@ class _Seeder:
             case, go, "handling/feedback", {"result": "resolved", "content": "已督促整改完毕。"}
         )
         if stage == "awaiting_verification":
-            case.continue_as = (verifier, f"op-{spec.community}-1")
+            case.continue_as = (verifier, f"op-{spec.community[:9]}-1")
             return
         if stage == "returned":
             await self.step(

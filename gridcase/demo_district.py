@@ -198,7 +198,6 @@ def generate(seed: int = 451102, *, now: datetime | None = None) -> DemoDistrict
 
     for n in range(1, 4):
         person(f"op-{DISTRICT_CODE}-{n}", "centre_operator", DISTRICT_CODE, capacity=500)
-    communities: list[str] = []
     urban_names, rural_names = list(URBAN_NAMES), list(RURAL_NAMES)
     rng.shuffle(urban_names)
     rng.shuffle(rural_names)
@@ -220,7 +219,6 @@ def generate(seed: int = 451102, *, now: datetime | None = None) -> DemoDistrict
             )
         for c, community_geom in enumerate(_tessellate(rng, street_geom, n_communities), start=1):
             community = f"{street}{c:03d}"
-            communities.append(community)
             area_type = "urban" if urban else "rural"
             base = urban_names.pop() + "社区" if urban else rural_names.pop() + "村"
             features.append(
@@ -257,8 +255,4 @@ def generate(seed: int = 451102, *, now: datetime | None = None) -> DemoDistrict
                         }
                     ]
                 person(f"go-{grid}", "grid_officer", grid, **extra)
-    # The community's centre (社区综治中心) last, so everyone above keeps the name the
-    # same seed always gave them.
-    for community in communities:
-        person(f"op-{community}-1", "centre_operator", community, capacity=100)
     return DemoDistrict({"type": "FeatureCollection", "features": features}, staff)
