@@ -793,11 +793,12 @@ async def seed_demo_cases(
 def summary(seeded: Sequence[SeededCase]) -> list[str]:
     """Lines for ``gridcase up``: how many demo cases stand at each stage."""
     lines = []
-    for kind, name in (("dispute", "disputes"), ("report", "reports")):
+    kinds: tuple[tuple[Kind, str], ...] = (("dispute", "disputes"), ("report", "reports"))
+    for kind, name in kinds:
         counts = Counter(c.stage for c in seeded if c.kind == kind)
         stages = [s for k, s in STAGES if k == kind and counts[s]]
         lines.append(
             f"{name} {sum(counts.values())}: "
-            + ", ".join(f"{STAGES[(kind, s)][1]} {counts[s]}" for s in stages)  # type: ignore[index]
+            + ", ".join(f"{STAGES[(kind, s)][1]} {counts[s]}" for s in stages)
         )
     return lines
