@@ -18,7 +18,7 @@ from gridcase.devstack.stack import Infrastructure
 from gridcase.load_cli import load as load_command
 from gridcase.prometheus_server import DEFAULT_PORT as DEFAULT_PROMETHEUS_PORT
 from gridcase.registry_cli import registry_app
-from shared.settings import GridcaseSettings
+from shared.settings import Environment, GridcaseSettings
 
 app = typer.Typer(help="GridCase: grid incidents and dispute mediation.", no_args_is_help=True)
 infra_app = typer.Typer(
@@ -97,11 +97,38 @@ async def _prepare(settings: GridcaseSettings) -> None:
     await seed_demo_data(settings)
 
 
+def _seed_cases(urls: dict[str, str], settings: GridcaseSettings) -> None:
+    """The demo cases at every stage (gridcase/demo_cases.py); a failure is reported and
+    the system keeps running."""
+    from gridcase.demo_cases import seed_demo_cases, summary
+
+    console.print("demo cases: submitting and working them through the APIs…")
+    started = time.monotonic()
+    try:
+        seeded = asyncio.run(seed_demo_cases(urls, settings.secret_key))
+    except Exception as exc:
+        # A refused step (DemoSeedFailed names it), no answer in time, or a registry
+        # that is not the generated district: say so, and keep the system running.
+        console.print(f"  [red]demo cases incomplete:[/red] {type(exc).__name__}: {exc}")
+        return
+    if seeded is None:
+        console.print("  the system already has cases; none added")
+        return
+    took = time.monotonic() - started
+    console.print(f"  {len(seeded)} demo cases in {took:.1f} s (README: Demo accounts)")
+    for line in summary(seeded):
+        console.print(f"  {line}", markup=False, highlight=False)
+
+
 @app.command()
 def up(
     state_dir: StateDir = Path(".gridcase"),
     demo: Annotated[
-        bool, typer.Option(help="load the demo district if the registry is empty")
+        bool,
+        typer.Option(
+            help="load the demo district if the registry is empty, and demo cases at every "
+            "stage if there are no cases"
+        ),
     ] = True,
     prometheus: Annotated[
         bool,
@@ -145,6 +172,8 @@ def up(
         for name, url in urls.items():
             mark = "[green]ready[/green]" if ready[name] else "[red]not ready[/red]"
             console.print(f"  {name:<11} {url}  (docs {url}/docs)  {mark}")
+        if demo and all(ready.values()) and settings.environment == Environment.DEVELOPMENT:
+            _seed_cases(urls, settings)
         binary = find_binary() if prometheus else None
         if binary:
             monitor = PrometheusProcess(

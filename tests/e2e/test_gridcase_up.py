@@ -1,7 +1,8 @@
 """The README's first command: `gridcase up` runs everything, Ctrl-C leaves nothing behind.
 
 Starts its own PostgreSQL and Kafka in a temporary state folder (as on a fresh
-machine), four uvicorn processes on free ports, Prometheus, and the demo data.
+machine), four uvicorn processes on free ports, Prometheus, and the demo data: the
+district, its accounts and the demo cases at every stage (gridcase/demo_cases.py).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from gridcase.demo import DEMO_PASSWORD
+from gridcase.demo_cases import CASES, STAGES
 from gridcase.demo_district import DISTRICT_CODE
 from gridcase.devstack.kafka import LocalKafka
 from gridcase.devstack.ports import free_port
@@ -36,6 +39,39 @@ def _alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def _demo_files(client: httpx.Client, mediation: str) -> list[dict[str, Any]]:
+    """Every case's file as mediation serves it, with the case's title and kind."""
+    files = []
+    for case in client.get(f"{mediation}/cases", params={"limit": 100}).json():
+        answer = client.get(f"{mediation}/cases/{case['case_id']}/file")
+        assert answer.status_code == 200, answer.text
+        files.append({**answer.json(), "title": case["title"], "kind": case["kind"]})
+    return files
+
+
+def _assert_every_stage(files: list[dict[str, Any]]) -> None:
+    """Each demo case stands at its stage, read from its file, not from the seeder."""
+    by_title = {f["title"]: f for f in files}
+    for spec in CASES:
+        file = by_title[spec.title]
+        state, _ = STAGES[(spec.kind, spec.stage)]
+        assert (file["kind"], file["state"]) == (spec.kind, state), (spec, file["state"])
+        sections = file["file"] or {}
+        if spec.stage == "confirmed":
+            assert sections["confirmation_decision"]["result"] == "confirmed"
+        if spec.stage == "followed_up":
+            assert sections["follow_ups"][0]["performance"] == "performed"
+        if spec.kind == "report" and spec.stage != "new":
+            returns = 1 if spec.stage == "returned" else 0
+            handovers = 1 if spec.stage == "handed_over" else 0
+            assert (sections["ledger"]["returns"], sections["ledger"]["handovers"]) == (
+                returns,
+                handovers,
+            )
+    states = {(f["kind"], f["state"]) for f in files}
+    assert states >= {(kind, state) for (kind, _), (state, _) in STAGES.items()}
 
 
 def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() -> None:
@@ -67,6 +103,7 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
             if "Dashboard:" in line:
                 break
         text = "".join(output)
+        assert f"{len(CASES)} demo cases in" in text, text
         dashboard = f"http://127.0.0.1:{ports['mediation']}/"
         assert dashboard in text, text
         assert text.count("ready") >= 5, text
@@ -95,6 +132,8 @@ def test_gridcase_up_serves_the_dashboard_routes_a_report_and_stops_cleanly() ->
             )
             assert signed_in.status_code == 200, signed_in.text
             client.headers["Authorization"] = "Bearer " + signed_in.json()["access_token"]
+            mediation = f"http://127.0.0.1:{ports['mediation']}"
+            _assert_every_stage(_demo_files(client, mediation))
             accepted = client.post(
                 f"http://127.0.0.1:{ports['intake']}/reports",
                 json={
