@@ -51,6 +51,8 @@ from shared.auth.policy import PUBLIC
 router = APIRouter(include_in_schema=False, dependencies=[Depends(PUBLIC)])
 
 SUPERVISORS = roles.OPERATORS | {roles.ADMIN}
+# People who work cases land on "my work" after signing in; supervisors on the list.
+WORKERS_LAND_ON_MY_WORK = roles.HANDLERS | {roles.GRID_OFFICER}
 LANGUAGE_MAX_AGE_S = 365 * 24 * 3600
 
 
@@ -199,6 +201,8 @@ async def login(request: Request) -> Response:
         except RoutingUnavailable:
             message = _("The sign-in service cannot be reached; try again shortly.")
         else:
+            if target == "/" and tokens.role in WORKERS_LAND_ON_MY_WORK:
+                target = "/my-work"
             response = RedirectResponse(target, status_code=303)
             store_tokens(request, response, tokens)
             return response
@@ -422,41 +426,6 @@ def _csv_text(value: str) -> str:
 
 def _local(moment: datetime | None) -> str:
     return moment.astimezone(queries.LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-# --- one case ----------------------------------------------------------------------------
-
-
-@router.get("/case/{case_id}")
-async def case_page(case_id: str, request: Request) -> Response:
-    session = await signed_in(request)
-    if isinstance(session, Response):
-        return session
-    async with runtime_of(request).uow() as uow:
-        case = await queries.get_case(uow.connection, session.principal, case_id)
-    me = await _me(request, session)
-    if case is None:
-        return with_renewed_tokens(
-            request, session, render(request, "not_found.html", {"me": me}, status_code=404)
-        )
-    routing_unavailable = False
-    try:
-        decisions = await routing_client(request).case_routing(session.access_token, case_id)
-    except RoutingUnavailable:
-        decisions, routing_unavailable = [], True
-    response = render(
-        request,
-        "case.html",
-        {
-            "me": me,
-            "current": "cases",
-            "case": case,
-            "decisions": decisions,
-            "routing_unavailable": routing_unavailable,
-            "local": _local,
-        },
-    )
-    return with_renewed_tokens(request, session, response)
 
 
 # --- supervisors' overview ----------------------------------------------------------------
