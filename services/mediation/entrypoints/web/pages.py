@@ -158,13 +158,14 @@ async def _me(request: Request, session: Session) -> Me:
 
 
 @router.get("/login")
-async def login_page(request: Request, next: str = "/", expired: str = "") -> Response:
+async def login_page(request: Request, next: str = "", expired: str = "") -> Response:
     return render(
         request,
         "login.html",
         {
             "me": None,
-            "next": _safe_next(next),
+            # Empty: no page was asked for, so each role lands on its own start page.
+            "next": _safe_next(next) if next else "",
             "expired": expired == "1",
             "signed_out": request.query_params.get("signed_out") == "1",
             "errors": {},
@@ -181,7 +182,8 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
-    target = _safe_next(str(form.get("next") or "/"))
+    asked = str(form.get("next") or "")
+    target = _safe_next(asked) if asked else ""
     errors: dict[str, str] = {}
     if not username:
         errors["username"] = _("Enter your username.")
@@ -201,9 +203,8 @@ async def login(request: Request) -> Response:
         except RoutingUnavailable:
             message = _("The sign-in service cannot be reached; try again shortly.")
         else:
-            if target == "/" and tokens.role in WORKERS_LAND_ON_MY_WORK:
-                target = "/my-work"
-            response = RedirectResponse(target, status_code=303)
+            landing = "/my-work" if tokens.role in WORKERS_LAND_ON_MY_WORK else "/"
+            response = RedirectResponse(target or landing, status_code=303)
             store_tokens(request, response, tokens)
             return response
     return render(
