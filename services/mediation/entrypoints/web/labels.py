@@ -59,7 +59,7 @@ REPORT_STATES = {
     "new": N_("Awaiting acceptance"),
     "handling": N_("Being handled"),
     "awaiting_verification": N_("Awaiting verification"),
-    "verified": N_("Verified"),
+    "verified": N_("Verified, awaiting closing"),
     "closed": N_("Closed"),
 }
 
