@@ -215,7 +215,7 @@ async def test_a_mediator_takes_a_dispute_from_acceptance_to_archive_through_the
     # A double submit of one rendered form is taken once (its Idempotency-Key).
     schedule = await _open(page, "follow-up-schedule")
     form = schedule.locator("form")
-    fields = {
+    fields: dict[str, str | float | bool] = {
         "_key": await form.locator("input[name=_key]").input_value(),
         "_version": await form.locator("input[name=_version]").input_value(),
         "due_on": await form.locator("#f-follow-up-schedule-due_on").input_value(),

@@ -205,7 +205,9 @@ async def _context(
     if dispute is not None and dispute.police_referral is not None:
         flags.append("报告公安机关")
     group = header.people_involved is not None and header.people_involved >= GROUP_PEOPLE
-    due_at = file.due_at if file else None
+    # The mediation time limit runs while mediating (MoJ 2002 art. 33), not after.
+    running = state in ("in_mediation", "awaiting_signatures")
+    due_at = file.due_at if file is not None and running else None
     documents = principal.role in SEES_FULL_PERSONAL_DATA and dispute is not None and not is_report
     routing_unavailable = False
     try:
