@@ -34,7 +34,7 @@ async def _dispute(web: WebStack, point: int) -> str:
     body: dict[str, Any] = {
         "kind": "dispute",
         "category": "婚姻家庭邻里",
-        "title": "相邻通行纠纷",
+        "title": f"相邻通行纠纷{point}",
         "description": "邻居砌墙堵住通道",
         "facts": "李四在两家之间砌墙，张三无法通行",
         "location": demo_point(point),
