@@ -15,6 +15,7 @@ from services.mediation.adapters import case_file_codec
 from services.mediation.adapters.case_work_access import may_work
 from services.mediation.adapters.case_work_tables import case_files, case_timeline, idempotency_keys
 from services.mediation.adapters.tables import cases
+from services.mediation.domain.agenda import next_action
 from services.mediation.domain.dispute import Dispute
 from services.mediation.domain.situation_report import SituationReport
 from shared.auth.tokens import Principal
@@ -128,6 +129,7 @@ class CaseWorkRepository:
         return found
 
     async def save(self, file: Dispute | SituationReport, *, kind: str) -> None:
+        agenda = next_action(file)
         values = {
             "kind": kind,
             "state": file.state.value,
@@ -136,6 +138,8 @@ class CaseWorkRepository:
             "excluded": list(file.excluded),
             "participants": list(file.participants),
             "due_at": file.due_at,
+            "next_action": agenda.action if agenda else None,
+            "next_action_due": agenda.due_at if agenda else None,
             "updated_at": func.now(),
         }
         if file.version == 1:

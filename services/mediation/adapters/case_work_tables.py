@@ -31,6 +31,9 @@ case_files = Table(
     Column("excluded", ARRAY(Text), nullable=False, server_default="{}"),
     Column("participants", ARRAY(Text), nullable=False, server_default="{}"),
     Column("due_at", DateTime(timezone=True)),
+    # What the file waits for next and by when (``domain/agenda.py``): "my work".
+    Column("next_action", Text),
+    Column("next_action_due", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

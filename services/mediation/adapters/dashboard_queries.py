@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mediation.adapters.case_work_access import may_read
+from services.mediation.adapters.case_work_tables import case_files
 from services.mediation.adapters.queries import CaseView, visible_to
 from services.mediation.adapters.tables import case_counts, cases
 from shared.auth.scoping import jurisdiction
@@ -224,3 +226,47 @@ async def status_counts_by_unit(
         )
     )
     return [UnitStatusCount(u or None, s, int(n)) for u, s, n in result]
+
+
+@dataclass(frozen=True)
+class CaseHeader:
+    """The case page's header: the view's columns a case file does not hold."""
+
+    case_id: str
+    case_number: str | None
+    kind: str | None
+    category: str | None
+    title: str | None
+    status: str
+    unit_code: str | None
+    unit_name: str | None
+    assignee_id: str | None
+    assignee_name: str | None
+    assignee_role: str | None
+    reporter_id: str | None
+    submitted_at: datetime | None
+    assigned_at: datetime | None
+    risk_signals: tuple[str, ...]
+    people_involved: int | None
+
+
+async def case_header(
+    conn: AsyncConnection, principal: Principal, case_id: str
+) -> CaseHeader | None:
+    """One case for its page: whoever may read its file (``may_read``: the
+    jurisdiction, the people who joined it, and the grid officer who reported it)."""
+    record = (
+        await conn.execute(
+            select(
+                *[cases.c[f] for f in CaseHeader.__dataclass_fields__ if f != "risk_signals"],
+                cases.c.risk_signals,
+            )
+            .select_from(cases.outerjoin(case_files, case_files.c.case_id == cases.c.case_id))
+            .where(cases.c.case_id == case_id, may_read(principal))
+        )
+    ).first()
+    if record is None:
+        return None
+    values = dict(record._mapping)
+    values["risk_signals"] = tuple(values["risk_signals"] or ())
+    return CaseHeader(**values)

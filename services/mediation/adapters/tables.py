@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Table, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, Integer, Table, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.db.metadata import ServiceMetadata
 
@@ -25,6 +26,10 @@ cases = Table(
     Column("assignee_role", Text),
     # The grid officer who reported a situation report verifies it (验证).
     Column("reporter_id", Text),
+    # Risk flags the case page shows: intake's signals (民转刑 words, 涉及民族因素) and
+    # how many people are involved (a group dispute).
+    Column("risk_signals", ARRAY(Text)),
+    Column("people_involved", Integer),
     Column("submitted_at", DateTime(timezone=True)),
     Column("assigned_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

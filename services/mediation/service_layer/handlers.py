@@ -34,6 +34,8 @@ def _change(event: CaseEvent) -> tuple[str, str, dict[str, Any]]:
                 "category": payload.category,
                 "title": payload.title,
                 "reporter_id": payload.reporter_staff_id,
+                "risk_signals": list(payload.risk_signals),
+                "people_involved": payload.people_involved,
                 "submitted_at": payload.submitted_at,
                 "updated_at": event.time,
             },

@@ -46,8 +46,11 @@ async def _visible_rows(web: WebStack, role: str) -> int:
     if role in ("admin", "district_operator", "street_operator", "community_operator"):
         return len(web.case_ids)
     if role == "grid_officer":
+        # Their grid, and anything they hold or reported elsewhere.
         rows = await web.stack.sql(
-            "SELECT count(*) AS n FROM mediation.cases WHERE unit_code = '451102001001002'"
+            "SELECT count(*) AS n FROM mediation.cases WHERE unit_code LIKE '451102001001002%' "
+            "OR assignee_id = $1 OR reporter_id = $1",
+            ACCOUNTS[role],
         )
         return int(rows[0]["n"])
     # The committee's people: cases of their committee's unit or assigned to them.

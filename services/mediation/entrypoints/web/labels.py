@@ -43,3 +43,93 @@ SORTS = {
     "number": N_("Case number"),
     "status": N_("Status"),
 }
+
+# A case file's state, disputes then reports (the domain's LABELS_ZH are the Chinese).
+DISPUTE_STATES = {
+    "new": N_("Awaiting acceptance"),
+    "declined": N_("Declined"),
+    "in_mediation": N_("In mediation"),
+    "awaiting_signatures": N_("Agreement awaiting signatures"),
+    "agreement_effective": N_("Agreement in effect"),
+    "terminated": N_("Mediation terminated"),
+    "closed": N_("Closed"),
+    "archived": N_("Archived"),
+}
+REPORT_STATES = {
+    "new": N_("Awaiting acceptance"),
+    "handling": N_("Being handled"),
+    "awaiting_verification": N_("Awaiting verification"),
+    "verified": N_("Verified, awaiting closing"),
+    "closed": N_("Closed"),
+}
+
+# The timeline's step types; decisions stand out, records are folded under them.
+STEPS = {
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "mediator-refused": N_("Mediator refused or recused"),
+    "mediator-chosen": N_("Mediator chosen"),
+    "session-recorded": N_("Mediation session"),
+    "investigation-recorded": N_("Investigation"),
+    "agreement-drafted": N_("Agreement drafted"),
+    "agreement-reviewed": N_("Legal review"),
+    "agreement-signed": N_("Signature"),
+    "oral-agreement-recorded": N_("Oral agreement"),
+    "confirmation-applied": N_("Judicial confirmation applied for"),
+    "confirmation-decided": N_("Judicial confirmation ruling"),
+    "follow-up-scheduled": N_("Follow-up scheduled"),
+    "performance-recorded": N_("Performance"),
+    "follow-up-recorded": N_("Follow-up visit"),
+    "terminated": N_("Terminated"),
+    "referred-to-police": N_("Reported to the police"),
+    "time-limit-extended": N_("Time limit extended"),
+    "closed": N_("Closed"),
+    "archived": N_("Archived"),
+    "report-accepted": N_("Accepted"),
+    "report-action-recorded": N_("Action"),
+    "report-feedback-given": N_("Feedback"),
+    "report-verified": N_("Verified"),
+    "report-returned": N_("Sent back"),
+    "report-handed-over": N_("Handed over"),
+    "report-closed": N_("Closed"),
+}
+DECISIONS = frozenset(
+    {
+        "accepted",
+        "declined",
+        "agreement-signed",
+        "oral-agreement-recorded",
+        "confirmation-decided",
+        "terminated",
+        "referred-to-police",
+        "time-limit-extended",
+        "closed",
+        "archived",
+        "report-accepted",
+        "report-verified",
+        "report-returned",
+        "report-handed-over",
+        "report-closed",
+    }
+)
+
+# What a case waits for on "my work" (``domain/agenda.py``).
+ACTIONS = {
+    "accept": N_("To accept"),
+    "mediate": N_("Mediate within the time limit"),
+    "signatures": N_("Agreement awaiting signatures"),
+    "confirmation-window": N_("Judicial confirmation window closing"),
+    "follow-up": N_("Follow-up visit due"),
+    "close": N_("To close"),
+    "archive": N_("To archive"),
+    "handle": N_("To handle"),
+    "verify": N_("To verify"),
+}
+BUCKETS = {
+    "overdue": N_("Overdue"),
+    "today": N_("Due today"),
+    "tomorrow": N_("Due tomorrow"),
+    "this-week": N_("Due this week"),
+    "later": N_("Due later"),
+    "no-deadline": N_("No deadline set"),
+}

@@ -51,6 +51,8 @@ from shared.auth.policy import PUBLIC
 router = APIRouter(include_in_schema=False, dependencies=[Depends(PUBLIC)])
 
 SUPERVISORS = roles.OPERATORS | {roles.ADMIN}
+# People who work cases land on "my work" after signing in; supervisors on the list.
+WORKERS_LAND_ON_MY_WORK = roles.HANDLERS | {roles.GRID_OFFICER}
 LANGUAGE_MAX_AGE_S = 365 * 24 * 3600
 
 
@@ -156,13 +158,14 @@ async def _me(request: Request, session: Session) -> Me:
 
 
 @router.get("/login")
-async def login_page(request: Request, next: str = "/", expired: str = "") -> Response:
+async def login_page(request: Request, next: str = "", expired: str = "") -> Response:
     return render(
         request,
         "login.html",
         {
             "me": None,
-            "next": _safe_next(next),
+            # Empty: no page was asked for, so each role lands on its own start page.
+            "next": _safe_next(next) if next else "",
             "expired": expired == "1",
             "signed_out": request.query_params.get("signed_out") == "1",
             "errors": {},
@@ -179,7 +182,8 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
-    target = _safe_next(str(form.get("next") or "/"))
+    asked = str(form.get("next") or "")
+    target = _safe_next(asked) if asked else ""
     errors: dict[str, str] = {}
     if not username:
         errors["username"] = _("Enter your username.")
@@ -199,7 +203,8 @@ async def login(request: Request) -> Response:
         except RoutingUnavailable:
             message = _("The sign-in service cannot be reached; try again shortly.")
         else:
-            response = RedirectResponse(target, status_code=303)
+            landing = "/my-work" if tokens.role in WORKERS_LAND_ON_MY_WORK else "/"
+            response = RedirectResponse(target or landing, status_code=303)
             store_tokens(request, response, tokens)
             return response
     return render(
@@ -422,41 +427,6 @@ def _csv_text(value: str) -> str:
 
 def _local(moment: datetime | None) -> str:
     return moment.astimezone(queries.LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-# --- one case ----------------------------------------------------------------------------
-
-
-@router.get("/case/{case_id}")
-async def case_page(case_id: str, request: Request) -> Response:
-    session = await signed_in(request)
-    if isinstance(session, Response):
-        return session
-    async with runtime_of(request).uow() as uow:
-        case = await queries.get_case(uow.connection, session.principal, case_id)
-    me = await _me(request, session)
-    if case is None:
-        return with_renewed_tokens(
-            request, session, render(request, "not_found.html", {"me": me}, status_code=404)
-        )
-    routing_unavailable = False
-    try:
-        decisions = await routing_client(request).case_routing(session.access_token, case_id)
-    except RoutingUnavailable:
-        decisions, routing_unavailable = [], True
-    response = render(
-        request,
-        "case.html",
-        {
-            "me": me,
-            "current": "cases",
-            "case": case,
-            "decisions": decisions,
-            "routing_unavailable": routing_unavailable,
-            "local": _local,
-        },
-    )
-    return with_renewed_tokens(request, session, response)
 
 
 # --- supervisors' overview ----------------------------------------------------------------

@@ -15,6 +15,14 @@
   document.addEventListener("htmx:sseMessage", function (event) {
     if (event.detail && event.detail.type === "case-assigned") { say(event.detail.data); }
   });
+  // After a step is taken (or refused), focus the message or the first field in error,
+  // so keyboard and screen-reader users land where the answer is.
+  document.addEventListener("htmx:afterSettle", function () {
+    var root = document.getElementById("case-work");
+    if (!root || !root.querySelector("[data-focus]")) { return; }
+    var target = root.querySelector("[aria-invalid='true']") || root.querySelector("[data-focus]");
+    if (target) { target.focus(); }
+  });
   document.addEventListener("htmx:sseOpen", function () {
     document.body.setAttribute("data-live", "open");
     var opened = Number(document.body.getAttribute("data-live-opened") || "0") + 1;

@@ -1,0 +1,94 @@
+"""Reads for "my work": the cases waiting for the signed-in person's action now, with
+their deadline, within their jurisdiction (the condition is in the WHERE clause, the
+same ``may_work`` rule that decides who may take a step).
+
+What the file waits for is stored with it (``case_files.next_action``, indexed), so
+this is one query: a case nobody has opened yet waits to be accepted by its assignee;
+verification waits for the grid officer who reported it or a centre operator over its
+unit; everything else waits for the case's handler or the people who joined it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, literal, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.mediation.adapters.case_work_access import may_work
+from services.mediation.adapters.case_work_tables import case_files
+from services.mediation.adapters.tables import cases
+from services.mediation.domain.agenda import ACCEPT, VERIFY
+from shared.auth.roles import OPERATORS
+from shared.auth.tokens import Principal
+
+MAX_ITEMS = 200
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    case_id: str
+    case_number: str | None
+    kind: str | None
+    title: str | None
+    unit_name: str | None
+    state: str
+    action: str
+    due_at: datetime | None
+    risk_signals: tuple[str, ...]
+
+
+async def my_work(conn: AsyncConnection, principal: Principal) -> list[WorkItem]:
+    """Up to ``MAX_ITEMS`` cases waiting for ``principal``, earliest deadline first."""
+    joined = func.coalesce(
+        case_files.c.participants, literal([], type_=case_files.c.participants.type)
+    )
+    mine = or_(
+        cases.c.assignee_id == principal.staff_id,
+        literal(principal.staff_id) == func.any(joined),
+    )
+    # Centre operators verify for their whole area (``may_work`` bounds it).
+    verifier = true() if principal.role in OPERATORS else cases.c.reporter_id == principal.staff_id
+    action = func.coalesce(case_files.c.next_action, ACCEPT)
+    waiting = or_(and_(action == VERIFY, verifier), and_(action != VERIFY, mine))
+    query = (
+        select(
+            cases.c.case_id,
+            cases.c.case_number,
+            cases.c.kind,
+            cases.c.title,
+            cases.c.unit_name,
+            func.coalesce(case_files.c.state, "new").label("state"),
+            action.label("action"),
+            case_files.c.next_action_due.label("due_at"),
+            cases.c.risk_signals,
+        )
+        .select_from(cases.outerjoin(case_files, case_files.c.case_id == cases.c.case_id))
+        .where(
+            cases.c.status == "assigned",
+            may_work(principal),
+            or_(case_files.c.case_id.is_(None), case_files.c.next_action.is_not(None)),
+            waiting,
+        )
+        .order_by(
+            case_files.c.next_action_due.asc().nulls_last(),
+            cases.c.assigned_at.asc().nulls_last(),
+            cases.c.case_id,
+        )
+        .limit(MAX_ITEMS)
+    )
+    return [
+        WorkItem(
+            r.case_id,
+            r.case_number,
+            r.kind,
+            r.title,
+            r.unit_name,
+            r.state,
+            r.action,
+            r.due_at,
+            tuple(r.risk_signals or ()),
+        )
+        for r in await conn.execute(query)
+    ]

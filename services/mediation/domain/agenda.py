@@ -1,0 +1,132 @@
+"""What a case file waits for next, and by when: the rows of "my work".
+
+Stored with the file (``case_files.next_action``, ``next_action_due``) each time a step
+is taken, so that "what needs me now" is one indexed query rather than every file
+opened. Deadlines are the file's own:
+
+- the one-month mediation limit (MoJ 2002 art. 33), while mediating or awaiting
+  signatures (past it, "my cases past their time limit");
+- the 30-day window for applying for judicial confirmation from the day the written
+  agreement takes effect (People's Mediation Law art. 33);
+- the next follow-up visit scheduled (art. 31), at the start of that day in China.
+
+Reports' time limits are escalation's clocks, not the file's: their steps carry none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from services.mediation.domain.dispute import CONFIRMATION_WINDOW, Dispute, State
+from services.mediation.domain.situation_report import ReportState, SituationReport
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+ACCEPT = "accept"
+MEDIATE = "mediate"
+SIGNATURES = "signatures"
+CONFIRMATION_WINDOW_CLOSING = "confirmation-window"
+FOLLOW_UP = "follow-up"
+CLOSE = "close"
+ARCHIVE = "archive"
+HANDLE = "handle"
+VERIFY = "verify"
+
+ACTIONS = (
+    ACCEPT,
+    MEDIATE,
+    SIGNATURES,
+    CONFIRMATION_WINDOW_CLOSING,
+    FOLLOW_UP,
+    CLOSE,
+    ARCHIVE,
+    HANDLE,
+    VERIFY,
+)
+
+
+@dataclass(frozen=True)
+class Agenda:
+    action: str
+    due_at: datetime | None
+
+
+def next_action(file: Dispute | SituationReport) -> Agenda | None:
+    """The one thing the file waits for (the earliest deadline when several run)."""
+    if isinstance(file, SituationReport):
+        return _report(file)
+    return _dispute(file)
+
+
+def _dispute(d: Dispute) -> Agenda | None:
+    if d.state == State.NEW:
+        return Agenda(ACCEPT, None)
+    if d.state == State.IN_MEDIATION:
+        return Agenda(MEDIATE, d.due_at)
+    if d.state == State.AWAITING_SIGNATURES:
+        return Agenda(SIGNATURES, d.due_at)
+    if d.state == State.AGREEMENT_EFFECTIVE:
+        candidates: list[Agenda] = []
+        agreement = d.written_agreement
+        if (
+            agreement is not None
+            and agreement.effective_at is not None
+            and d.confirmation_application is None
+        ):
+            candidates.append(
+                Agenda(CONFIRMATION_WINDOW_CLOSING, agreement.effective_at + CONFIRMATION_WINDOW)
+            )
+        if d.follow_ups_due:
+            day = min(d.follow_ups_due)
+            candidates.append(Agenda(FOLLOW_UP, datetime.combine(day, time.min, LOCAL_TIME)))
+        dated = [a for a in candidates if a.due_at is not None]
+        if dated:
+            return min(dated, key=lambda a: a.due_at or datetime.max.replace(tzinfo=LOCAL_TIME))
+        return Agenda(CLOSE, None)
+    if d.state == State.TERMINATED:
+        return Agenda(CLOSE, None)
+    if d.state == State.CLOSED:
+        return Agenda(ARCHIVE, None)
+    return None  # declined, archived: nothing left to do
+
+
+def _report(r: SituationReport) -> Agenda | None:
+    return {
+        ReportState.NEW: Agenda(ACCEPT, None),
+        ReportState.HANDLING: Agenda(HANDLE, None),
+        ReportState.AWAITING_VERIFICATION: Agenda(VERIFY, None),
+        ReportState.VERIFIED: Agenda(CLOSE, None),
+    }.get(r.state)
+
+
+OVERDUE = "overdue"
+TODAY = "today"
+TOMORROW = "tomorrow"
+THIS_WEEK = "this-week"
+LATER = "later"
+NO_DEADLINE = "no-deadline"
+BUCKETS = (OVERDUE, TODAY, TOMORROW, THIS_WEEK, LATER, NO_DEADLINE)
+
+
+def bucket(due_at: datetime | None, now: datetime) -> str:
+    """The deadline bucket of ``due_at`` seen at ``now``, in days of China's calendar:
+    overdue, today, tomorrow, this week (to Sunday), later, or none set."""
+    if due_at is None:
+        return NO_DEADLINE
+    if due_at < now:
+        return OVERDUE
+    today = now.astimezone(LOCAL_TIME).date()
+    day = due_at.astimezone(LOCAL_TIME).date()
+    days = (day - today).days
+    if days <= 0:
+        return TODAY
+    if days == 1:
+        return TOMORROW
+    if days <= 6 - today.weekday():
+        return THIS_WEEK
+    return LATER
+
+
+__all__ = ["ACTIONS", "BUCKETS", "Agenda", "bucket", "next_action"]

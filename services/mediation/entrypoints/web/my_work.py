@@ -1,0 +1,74 @@
+""" "My work": what needs the signed-in person's action now, in deadline buckets
+(overdue, today, tomorrow, this week, later, none set), each item saying what it waits
+for. Handlers land here after signing in.
+
+Buckets are days of China's calendar (``domain/agenda.bucket``); the deadlines are the
+files' own (the mediation time limit, the judicial-confirmation window, follow-up
+visits). Reports' limits are escalation's clocks and show there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from services.mediation.adapters.my_work_queries import MAX_ITEMS, WorkItem, my_work
+from services.mediation.domain import agenda
+from services.mediation.entrypoints.web import labels
+from services.mediation.entrypoints.web.pages import (
+    _local,
+    _me,
+    runtime_of,
+    signed_in,
+    with_renewed_tokens,
+)
+from services.mediation.entrypoints.web.rendering import render
+from shared.auth.policy import PUBLIC
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(PUBLIC)])
+
+# The four buckets are shown even when empty ("nothing due today" is news too).
+ALWAYS_SHOWN = (agenda.OVERDUE, agenda.TODAY, agenda.TOMORROW, agenda.THIS_WEEK)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    code: str
+    items: list[WorkItem]
+
+
+@router.get("/my-work")
+async def my_work_page(request: Request) -> Response:
+    session = await signed_in(request)
+    if isinstance(session, Response):
+        return session
+    async with runtime_of(request).uow() as uow:
+        items = await my_work(uow.connection, session.principal)
+    now = datetime.now(UTC)
+    grouped: dict[str, list[WorkItem]] = {code: [] for code in agenda.BUCKETS}
+    for item in items:
+        grouped[agenda.bucket(item.due_at, now)].append(item)
+    buckets = [
+        Bucket(code, grouped[code])
+        for code in agenda.BUCKETS
+        if grouped[code] or code in ALWAYS_SHOWN
+    ]
+    response = render(
+        request,
+        "my_work.html",
+        {
+            "me": await _me(request, session),
+            "current": "my-work",
+            "buckets": buckets,
+            "total": len(items),
+            "cut": len(items) >= MAX_ITEMS,
+            "action_labels": labels.ACTIONS,
+            "bucket_labels": labels.BUCKETS,
+            "state_labels": {"report": labels.REPORT_STATES, "dispute": labels.DISPUTE_STATES},
+            "local": _local,
+        },
+    )
+    return with_renewed_tokens(request, session, response)
