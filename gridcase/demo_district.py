@@ -255,4 +255,10 @@ def generate(seed: int = 451102, *, now: datetime | None = None) -> DemoDistrict
                         }
                     ]
                 person(f"go-{grid}", "grid_officer", grid, **extra)
+    # One operator of each community's centre (社区综治中心), drawn last so that the rest
+    # of the district (and so routing's choices in the demo) stays as it was.
+    for feature in features:
+        if feature["properties"]["level"] == "community":
+            code = feature["properties"]["code"]
+            person(f"op-{code}-1", "centre_operator", code, capacity=100)
     return DemoDistrict({"type": "FeatureCollection", "features": features}, staff)

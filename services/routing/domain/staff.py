@@ -33,7 +33,9 @@ HOME_LEVELS = {
     MEDIATOR: ("community", "street"),
     COMMUNITY_POLICE: ("community",),
     LEGAL_ADVISER: ("community",),
-    CENTRE_OPERATOR: ("street", "district"),
+    # 综治中心 at community, street and district level (a community's 综治中心 or
+    # 综治工作站); routing's backstop still starts at the street (``routing.search_upward``).
+    CENTRE_OPERATOR: ("community", "street", "district"),
 }
 EMPLOYMENTS = ("full_time", "part_time")
 MIN_COMMITTEE = 3  # People's Mediation Law art. 8: 3 to 9 members
