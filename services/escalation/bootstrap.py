@@ -14,7 +14,6 @@ from services.escalation.entrypoints.calendar_http import router as calendar_rou
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.http import router
 from services.escalation.entrypoints.limits_http import router as limits_router
-from services.escalation.entrypoints.rating_consumer import rating_consumer
 from services.escalation.entrypoints.screening_consumers import (
     registry_view_consumer,
     screening_returns_consumer,
@@ -51,7 +50,6 @@ def build_runtime(
     runtime.consumer_specs.append(clock_consumer())
     # Warnings and cards: fired by the durable scheduler on the runtime's clock.
     runtime.job_handlers.update(card_handlers(lambda: runtime.clock.now()))
-    runtime.consumer_specs.append(rating_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_clock_figures)

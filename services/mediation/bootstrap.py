@@ -18,7 +18,6 @@ from services.mediation.entrypoints.case_work import router as case_work_router
 from services.mediation.entrypoints.consumers import case_view_consumer
 from services.mediation.entrypoints.documents import router as documents_router
 from services.mediation.entrypoints.http import router
-from services.mediation.entrypoints.rating_consumer import case_ratings_consumer
 from services.mediation.entrypoints.report_work import router as report_work_router
 from services.mediation.service_layer import case_work
 from services.mediation.service_layer.figures import (
@@ -49,7 +48,6 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
     )
     runtime.on_stop.append(_close_clients)
     runtime.consumer_specs.append(case_view_consumer())
-    runtime.consumer_specs.append(case_ratings_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_case_figures)

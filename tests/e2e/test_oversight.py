@@ -39,12 +39,14 @@ pytestmark = pytest.mark.integration
 SERVICE_NAMES = ("intake", "routing", "mediation", "escalation")
 # Labels Prometheus adds to every scraped series (target labels), not in /metrics.
 TARGET_LABELS = {"job", "instance", "service"}
-# Metrics the scheduler adds (gridcase_scheduler_*, labelled by service); until that
-# work is merged they may be absent, and are checked like the others once present.
+# Metrics that have samples only once the scheduler has done some work: its own lag
+# and job counts, and the screening tasks (none until a period has opened tasks for
+# grids escalation knows). Checked like the others once present.
 AWAITING_SCHEDULER = {
     "gridcase_scheduler_oldest_due_lag_seconds",
     "gridcase_scheduler_jobs_fired_total",
     "gridcase_scheduler_jobs_failed_total",
+    "gridcase_screening_tasks",
 }
 
 

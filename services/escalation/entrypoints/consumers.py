@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.escalation.entrypoints.rating_consumer import RATING_HANDLERS
 from services.escalation.service_layer import handlers
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
@@ -33,6 +34,6 @@ def clock_consumer() -> ConsumerSpec:
     return ConsumerSpec(
         name="case-clocks",
         topics=[topics.CASE],
-        batch_handlers=dict.fromkeys(HANDLED, apply_batch),
+        batch_handlers={**dict.fromkeys(HANDLED, apply_batch), **RATING_HANDLERS},
         gather_ms=VIEW_GATHER_MS,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import get_args
 
 from services.escalation.adapters.repository import ClockRepository, ClockRow
 from services.escalation.domain.clocks import CARDS, Deadlines
@@ -22,6 +23,7 @@ from shared.events.escalation import (
     ClockNoticeV1,
     ClockWarnedV1,
     RedCardIssuedV1,
+    Stage,
     YellowCardIssuedV1,
 )
 from shared.logging import get_logger
@@ -125,7 +127,13 @@ async def fire(uow: UnitOfWork, job: ScheduledJob, card: str, now: datetime) -> 
 
 
 def card_handlers(now: Callable[[], datetime]) -> dict[str, JobHandler[UnitOfWork]]:
-    """The job handlers by kind; ``now`` reads the runtime's clock (a ManualClock in tests)."""
+    """The job handlers by kind; ``now`` reads the runtime's clock (a ManualClock in tests).
+
+    The counter starts at zero for every stage and card, so that it is exposed (and a
+    rate over it is 0, not absent) before the first card fires."""
+    for stage in get_args(Stage):
+        for card in CARDS:
+            ESCALATION_CARDS.labels("escalation", stage, card)
 
     def handler(card: str) -> JobHandler[UnitOfWork]:
         async def run(uow: UnitOfWork, job: ScheduledJob) -> None:

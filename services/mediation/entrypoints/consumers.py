@@ -1,8 +1,9 @@
 """Mediation's case-stream consumer: reads each event into its payload model and
-hands the batch to the fold."""
+hands the batch to the fold (the view) or to the ratings."""
 
 from __future__ import annotations
 
+from services.mediation.entrypoints.rating_consumer import RATING_HANDLERS
 from services.mediation.service_layer import handlers
 from services.mediation.service_layer.handlers import CaseEvent
 from shared.db.unit_of_work import UnitOfWork
@@ -31,6 +32,6 @@ def case_view_consumer() -> ConsumerSpec:
         name="case-view",
         topics=[topics.CASE],
         # One handler for both types: a batch's interleaved events fold together.
-        batch_handlers=dict.fromkeys(FOLDED, _fold),
+        batch_handlers={**dict.fromkeys(FOLDED, _fold), **RATING_HANDLERS},
         gather_ms=VIEW_GATHER_MS,
     )

@@ -103,7 +103,9 @@ def content_disposition(kind: Literal["inline", "attachment"], name: str, fallba
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(safe, safe='')}"
 
 
-async def _printed(request: Request, work: Callable[..., Awaitable[T | None]], *args: Any) -> T:
+async def served_document(
+    request: Request, work: Callable[..., Awaitable[T | None]], *args: Any
+) -> T:
     """Run one printing handler in a unit of work; its refusals as problems."""
     try:
         async with _runtime(request).uow() as uow:
@@ -127,7 +129,7 @@ async def _printed(request: Request, work: Callable[..., Awaitable[T | None]], *
     return printed
 
 
-def _pdf(content: bytes, disposition: str) -> Response:
+def pdf_response(content: bytes, disposition: str) -> Response:
     return Response(
         content, media_type=PDF, headers={**NO_STORE, "Content-Disposition": disposition}
     )
@@ -143,9 +145,11 @@ async def agreement_pdf(
 ) -> Response:
     """调解协议书 (People's Mediation Law arts. 28–29): signed, or a draft with blank
     signature lines ready for signing. Audited as a full view of personal data."""
-    printed = await _printed(request, printing.agreement_pdf, case_id, principal)
+    printed = await served_document(request, printing.agreement_pdf, case_id, principal)
     name = f"人民调解协议书{printed.document.number}.pdf"
-    return _pdf(printed.content, content_disposition("inline", name, f"agreement-{case_id}.pdf"))
+    return pdf_response(
+        printed.content, content_disposition("inline", name, f"agreement-{case_id}.pdf")
+    )
 
 
 @router.get(
@@ -164,7 +168,7 @@ async def agreement_print_page(
 ) -> HTMLResponse:
     """The agreement as an A4 page to print from the browser (same words as the PDF).
     Audited as a full view of personal data."""
-    printed = await _printed(request, printing.agreement_page, case_id, principal)
+    printed = await served_document(request, printing.agreement_page, case_id, principal)
     return HTMLResponse(
         printed.content,
         headers={**NO_STORE, "Content-Security-Policy": print_page_policy(printed.content)},
@@ -204,10 +208,12 @@ async def session_record_pdf(
     principal: Principal = Depends(PRINTERS),
 ) -> Response:
     """One session's minutes (调解笔录, art. 27). Audited as a full view of personal data."""
-    printed = await _printed(request, printing.session_record_pdf, case_id, n, principal)
+    printed = await served_document(request, printing.session_record_pdf, case_id, n, principal)
     number = printed.case.case_number or case_id
     name = f"人民调解笔录{number}第{n}次.pdf"
-    return _pdf(printed.content, content_disposition("inline", name, f"session-{n}-{case_id}.pdf"))
+    return pdf_response(
+        printed.content, content_disposition("inline", name, f"session-{n}-{case_id}.pdf")
+    )
 
 
 @router.get(
@@ -221,10 +227,10 @@ async def case_file_pdf(
     """The whole case file (卷宗, art. 27) as one PDF to keep: cover with year, volume and
     retention once filed, contents, registration, records, agreement, follow-ups. An
     archived file may be exported (reading changes nothing). Audited as a full view."""
-    printed = await _printed(request, printing.case_file_pdf, case_id, principal)
+    printed = await served_document(request, printing.case_file_pdf, case_id, principal)
     number = printed.case.case_number or case_id
     name = f"人民调解卷宗{number}.pdf"
-    return _pdf(
+    return pdf_response(
         printed.content, content_disposition("attachment", name, f"case-file-{case_id}.pdf")
     )
 

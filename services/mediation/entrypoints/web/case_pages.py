@@ -33,11 +33,11 @@ from services.mediation.entrypoints import documents as printed
 from services.mediation.entrypoints.case_work import file_document, report_document
 from services.mediation.entrypoints.web import forms, labels
 from services.mediation.entrypoints.web.pages import (
-    _local,
-    _me,
+    local_time,
     routing_client,
     runtime_of,
     signed_in,
+    signed_in_person,
     with_renewed_tokens,
 )
 from services.mediation.entrypoints.web.rendering import gettext_for, render, request_language
@@ -101,7 +101,7 @@ def _when(value: Any) -> str:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if isinstance(moment, datetime):
-        return _local(moment)
+        return local_time(moment)
     return str(moment)
 
 
@@ -215,7 +215,7 @@ async def _context(
     except RoutingUnavailable:
         decisions, routing_unavailable = [], True
     return {
-        "me": await _me(request, session),
+        "me": await signed_in_person(request, session),
         "current": "cases",
         "case": header,
         "kind": "report" if is_report else "dispute",
@@ -250,7 +250,7 @@ async def _context(
         "documents": documents,
         "decisions": decisions,
         "routing_unavailable": routing_unavailable,
-        "local": _local,
+        "local": local_time,
         "when": _when,
         "choices": CHOICES,
         "step_labels": labels.STEPS,
@@ -274,7 +274,7 @@ async def case_page(case_id: str, request: Request, full: str = "") -> Response:
         return session
     context = await _context(request, session, case_id, full=full == "1")
     if context is None:
-        return _not_found(request, session, await _me(request, session))
+        return _not_found(request, session, await signed_in_person(request, session))
     return with_renewed_tokens(request, session, render(request, "case.html", context))
 
 
@@ -399,12 +399,12 @@ async def _print(request: Request, case_id: str, work: Any, *args: Any) -> Any:
     if isinstance(session, Response):
         return session
     try:
-        document = await printed._printed(request, work, case_id, *args, session.principal)
+        document = await printed.served_document(request, work, case_id, *args, session.principal)
     except Problem as exc:
         page = render(
             request,
             "not_found.html",
-            {"me": await _me(request, session)},
+            {"me": await signed_in_person(request, session)},
             status_code=404 if exc.status in (403, 404) else exc.status,
         )
         return with_renewed_tokens(request, session, page)
@@ -420,7 +420,9 @@ async def agreement_pdf(case_id: str, request: Request) -> Response:
     session, document = result
     name = f"人民调解协议书{document.document.number}.pdf"
     disposition = printed.content_disposition("inline", name, f"agreement-{case_id}.pdf")
-    return with_renewed_tokens(request, session, printed._pdf(document.content, disposition))
+    return with_renewed_tokens(
+        request, session, printed.pdf_response(document.content, disposition)
+    )
 
 
 @router.get("/case/{case_id}/agreement/print")
@@ -451,7 +453,9 @@ async def session_record_pdf(
     disposition = printed.content_disposition(
         "inline", f"人民调解笔录{number}第{n}次.pdf", f"session-{n}-{case_id}.pdf"
     )
-    return with_renewed_tokens(request, session, printed._pdf(document.content, disposition))
+    return with_renewed_tokens(
+        request, session, printed.pdf_response(document.content, disposition)
+    )
 
 
 @router.get("/case/{case_id}/file.pdf")
@@ -464,4 +468,6 @@ async def case_file_pdf(case_id: str, request: Request) -> Response:
     disposition = printed.content_disposition(
         "attachment", f"人民调解卷宗{number}.pdf", f"case-file-{case_id}.pdf"
     )
-    return with_renewed_tokens(request, session, printed._pdf(document.content, disposition))
+    return with_renewed_tokens(
+        request, session, printed.pdf_response(document.content, disposition)
+    )

@@ -19,10 +19,10 @@ from services.mediation.adapters.my_work_queries import MAX_ITEMS, WorkItem, my_
 from services.mediation.domain import agenda
 from services.mediation.entrypoints.web import labels
 from services.mediation.entrypoints.web.pages import (
-    _local,
-    _me,
+    local_time,
     runtime_of,
     signed_in,
+    signed_in_person,
     with_renewed_tokens,
 )
 from services.mediation.entrypoints.web.rendering import render
@@ -60,7 +60,7 @@ async def my_work_page(request: Request) -> Response:
         request,
         "my_work.html",
         {
-            "me": await _me(request, session),
+            "me": await signed_in_person(request, session),
             "current": "my-work",
             "buckets": buckets,
             "total": len(items),
@@ -68,7 +68,7 @@ async def my_work_page(request: Request) -> Response:
             "action_labels": labels.ACTIONS,
             "bucket_labels": labels.BUCKETS,
             "state_labels": {"report": labels.REPORT_STATES, "dispute": labels.DISPUTE_STATES},
-            "local": _local,
+            "local": local_time,
         },
     )
     return with_renewed_tokens(request, session, response)

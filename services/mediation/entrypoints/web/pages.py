@@ -133,7 +133,7 @@ class Me:
     supervisor: bool
 
 
-async def _me(request: Request, session: Session) -> Me:
+async def signed_in_person(request: Request, session: Session) -> Me:
     principal = session.principal
     names: list[str] = []
     if principal.unit_codes:
@@ -358,7 +358,7 @@ async def case_list(request: Request) -> Response:
     if partial:
         response = render(request, "_results.html", context)
     else:
-        context["me"] = await _me(request, session)
+        context["me"] = await signed_in_person(request, session)
         context["current"] = "cases"
         response = render(request, "cases.html", context)
     return with_renewed_tokens(request, session, response)
@@ -402,8 +402,8 @@ async def export_csv(request: Request) -> Response:
                 _(labels.STATUSES[row.status]) if row.status in labels.STATUSES else row.status,
                 row.unit_name or row.unit_code or "",
                 row.assignee_name or row.assignee_id or "",
-                _local(row.submitted_at),
-                _local(row.assigned_at),
+                local_time(row.submitted_at),
+                local_time(row.assigned_at),
             ]
         )
     stamp = datetime.now(queries.LOCAL_TIME).strftime("%Y%m%d-%H%M")
@@ -425,7 +425,7 @@ def _csv_text(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _local(moment: datetime | None) -> str:
+def local_time(moment: datetime | None) -> str:
     return moment.astimezone(queries.LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
@@ -447,7 +447,7 @@ async def overview(request: Request) -> Response:
     session = await signed_in(request)
     if isinstance(session, Response):
         return session
-    me = await _me(request, session)
+    me = await signed_in_person(request, session)
     if not me.supervisor:
         return with_renewed_tokens(
             request, session, render(request, "not_found.html", {"me": me}, status_code=404)
