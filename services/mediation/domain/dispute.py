@@ -175,6 +175,14 @@ class Dispute:
     def party_names(self) -> list[str]:
         return [p.name for p in self.registration.parties] if self.registration else []
 
+    @property
+    def people_named(self) -> list[str]:
+        """Every party named anywhere in the file (registration and agreements), for
+        masking them where a reader may not see them."""
+        agreements = [self.written_agreement, *self.earlier_agreements]
+        named = [p.name for a in agreements if a is not None for p in a.parties]
+        return [*self.party_names, *named]
+
     def may_work(self, staff_id: str) -> bool:
         return staff_id not in self.excluded
 

@@ -67,3 +67,11 @@ def masked_document(document: Any) -> Any:
     if isinstance(document, str):
         return mask_text(document)
     return document
+
+
+def mask_people(text: str, names: list[str] | tuple[str, ...]) -> str:
+    """A timeline line for a reader without a full view: the parties' names in it
+    masked (longest first, so 张三丰 is not left as 张*丰), then numbers as ``mask_text``."""
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        text = text.replace(name, mask_name(name))
+    return mask_text(text)

@@ -22,7 +22,7 @@ from services.mediation.adapters.case_file_codec import dump
 from services.mediation.domain import case_file as cf
 from services.mediation.domain import commands as c
 from services.mediation.domain.dispute import LABELS_ZH, Dispute, StepRefused
-from services.mediation.domain.masking import mask_text, masked_document
+from services.mediation.domain.masking import mask_people, masked_document
 from services.mediation.domain.report_commands import ReportCommand
 from services.mediation.domain.situation_report import REPORT_LABELS_ZH, SituationReport
 from services.mediation.entrypoints.problems import (
@@ -821,13 +821,21 @@ class TimelineEntryOut(BaseModel):
 async def get_timeline(
     case_id: str, request: Request, principal: Principal = Depends(FILE_READERS)
 ) -> list[TimelineEntryOut]:
-    """Every step of the case: who, when, what, why (numbers in reasons masked)."""
+    """Every step of the case: who, when, what, why (parties' names and numbers masked)."""
     async with _runtime(request).uow() as uow:
         entries = await handlers.timeline(uow, _keys(request), case_id, principal)
-    if entries is None:
+        row = await handlers.case_file(uow, _keys(request), case_id, principal)
+    if entries is None or row is None:
         raise not_found("case", "案件")
+    named = row.dispute.people_named if row.dispute is not None else []
     return [
-        TimelineEntryOut(**{**dataclasses.asdict(e), "why": mask_text(e.why) if e.why else None})
+        TimelineEntryOut(
+            **{
+                **dataclasses.asdict(e),
+                "what": mask_people(e.what, named),
+                "why": mask_people(e.why, named) if e.why else None,
+            }
+        )
         for e in entries
     ]
 

@@ -222,6 +222,10 @@ async def test_a_dispute_from_submission_through_agreement_confirmation_follow_u
         "archived",
     ]
     assert timeline[5]["actor_id"] == "law-1"
+    # Parties' names in the lines ("当事人张三签名") are masked for this reader.
+    signed = [e["what"] for e in timeline if e["step"] == "agreement-signed"]
+    assert any("张*" in line for line in signed), signed
+    assert "张三" not in orjson.dumps(timeline).decode()
     assert [e["file_version"] for e in timeline] == list(range(1, 18))
 
     # Every step is an event on the case topic, with the working state and no personal data.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.mediation.domain.masking import mask_text, masked_document
+from services.mediation.domain.masking import mask_people, mask_text, masked_document
 
 
 def test_numbers_typed_into_free_text_are_masked() -> None:
@@ -47,3 +47,9 @@ def test_a_file_shows_names_numbers_and_addresses_masked_everywhere() -> None:
         "sessions": [{"parties_present": ["张**", "李*"], "record": "电话138****5678"}],
         "version": 3,
     }
+
+
+def test_parties_named_in_a_timeline_line_are_masked_longest_name_first() -> None:
+    line = "当事人张三丰签名；张三按指印，电话13812345678"
+    assert mask_people(line, ["张三", "张三丰"]) == "当事人张**签名；张*按指印，电话138****5678"
+    assert mask_people("调委会盖章", []) == "调委会盖章"

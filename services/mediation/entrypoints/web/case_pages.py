@@ -26,7 +26,7 @@ from services.mediation.adapters.routing_client import RoutingUnavailable
 from services.mediation.domain import agenda
 from services.mediation.domain.commands import Actor
 from services.mediation.domain.dispute import Dispute, StepRefused
-from services.mediation.domain.masking import mask_name, mask_text, masked_document
+from services.mediation.domain.masking import mask_name, mask_people, masked_document
 from services.mediation.domain.situation_report import SituationReport
 from services.mediation.domain.step_menu import dispute_steps, report_steps
 from services.mediation.entrypoints import documents as printed
@@ -166,6 +166,7 @@ async def _context(
     if document is not None and not full:
         document = masked_document(document)
     is_report = header.kind == "report"
+    named = dispute.people_named if dispute is not None else []
     state = file.state.value if file else "new"
     actor = Actor(principal.staff_id, principal.role)
     if is_report:
@@ -234,8 +235,8 @@ async def _context(
                 "actor_id": e.actor_id,
                 "actor_role": e.actor_role,
                 "step": e.step,
-                "what": e.what,
-                "why": (e.why if full else mask_text(e.why)) if e.why else None,
+                "what": e.what if full else mask_people(e.what, named),
+                "why": (e.why if full else mask_people(e.why, named)) if e.why else None,
                 "version": e.file_version,
                 "decision": e.step in labels.DECISIONS,
             }
