@@ -5,11 +5,19 @@ its numerator and denominator (``domain/rates.py``), within the caller's jurisdi
 from __future__ import annotations
 
 from datetime import datetime
+from fractions import Fraction
+from functools import cache
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from services.escalation.adapters.rate_queries import facts_under, ratings_under
+from services.escalation.domain.rate_weights import (
+    THREE_RATES,
+    load_weights,
+    weighted_score,
+    weights_for,
+)
 from services.escalation.domain.rates import (
     MEDIATION_SUCCESS,
     ON_TIME_CLOSURE,
@@ -50,6 +58,18 @@ class RateOut(BaseModel):
     value: float | None = Field(description="numerator / denominator; null when nothing counted")
 
 
+class ThreeRatesOut(BaseModel):
+    """三率 weighted by the unit's district (data: ``domain/rate_weights.json``)."""
+
+    weights: dict[str, float]
+    score: float | None = Field(description="Σ weight × rate; null while any rate is null")
+
+
+@cache
+def _weights() -> dict[str, dict[str, Fraction]]:
+    return load_weights()
+
+
 class RatesOut(BaseModel):
     unit: str
     period: str
@@ -57,6 +77,7 @@ class RatesOut(BaseModel):
     end: datetime
     as_of: datetime
     rates: list[RateOut]
+    three_rates: ThreeRatesOut
 
 
 @router.get(
@@ -103,6 +124,8 @@ async def rates(
         facts = await facts_under(uow.connection, principal, unit, window)
         rated = await ratings_under(uow.connection, principal, unit, window)
     found = {**tally(facts, window, now).rates(), SATISFACTION: satisfaction_rate(rated)}
+    weights = weights_for(unit, _weights())
+    score = weighted_score(found, weights)
     return RatesOut(
         unit=unit,
         period=window.label,
@@ -120,4 +143,8 @@ async def rates(
             )
             for name in RATES
         ],
+        three_rates=ThreeRatesOut(
+            weights={name: float(weights[name]) for name in THREE_RATES},
+            score=float(score) if score is not None else None,
+        ),
     )

@@ -165,6 +165,13 @@ async def test_the_rates_come_from_the_case_events_with_their_counts(stack: Stac
     clock.set(at(10, 10, 1, 2027))
 
     assert await answer(stack, "451102") == DISTRICT
+    # 三率 weighted 30 / 35 / 35 % (the district's data): 0.3·2/3 + 0.35·1/3 + 0.35·1/2.
+    whole = await stack.client("escalation", "district_operator").get(
+        "/rates", params={"unit": "451102", "period": "2026-12"}
+    )
+    three = whole.json()["three_rates"]
+    assert three["weights"] == {"response": 0.3, "resolution": 0.35, "satisfaction": 0.35}
+    assert three["score"] == pytest.approx(0.3 * 2 / 3 + 0.35 / 3 + 0.35 / 2)
     assert await answer(stack, STREET) == {
         "response": (1, 2),
         "resolution": (1, 2),
@@ -180,6 +187,7 @@ async def test_the_rates_come_from_the_case_events_with_their_counts(stack: Stac
     assert {r["rate"]: (r["denominator"], r["value"]) for r in november.json()["rates"]} == (
         dict.fromkeys(DISTRICT, (0, None))
     )
+    assert november.json()["three_rates"]["score"] is None
 
     # The gauges: this month per street, from the same counts.
     clock.set(at(31, 10))

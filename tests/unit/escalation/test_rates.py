@@ -1,6 +1,7 @@
 """The rates' formulas (DOMAIN.md "Rates, written down"; GridCase issue 14 item 8):
 响应率 and 满意率 and 解决率 (三率, Beijing 12345 practice), 按期结案率 (a city's
-published 737 / 972), 成功率 (a justice bureau's published 6,217 / 6,368)."""
+published 737 / 972), 成功率 (a justice bureau's published 6,217 / 6,368); the 三率
+weights as data."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from fractions import Fraction
 import pytest
 
 from services.escalation.domain.clocks import BEIJING
+from services.escalation.domain.rate_weights import (
+    WeightsInvalid,
+    load_weights,
+    parse_weights,
+    weighted_score,
+    weights_for,
+)
 from services.escalation.domain.rates import (
     MEDIATION_SUCCESS,
     ON_TIME_CLOSURE,
@@ -21,6 +29,7 @@ from services.escalation.domain.rates import (
     parse_period,
     tally,
 )
+from services.escalation.domain.satisfaction import Rate
 
 DEC = parse_period("2026-12")
 DUE = datetime(2026, 12, 10, 18, tzinfo=BEIJING)
@@ -135,3 +144,37 @@ def test_periods_are_beijing_months_and_years() -> None:
 def test_a_period_is_a_month_or_a_year(text: str) -> None:
     with pytest.raises(PeriodInvalid):
         parse_period(text)
+
+
+def test_three_rates_weighted_score_uses_the_districts_weights_12345_practice() -> None:
+    """One district weights 响应率 / 解决率 / 满意率 30 / 35 / 35 % (DOMAIN.md "Rates")."""
+    table = load_weights()
+    weights = weights_for("451102001001", table)
+    assert weights == {
+        "response": Fraction(3, 10),
+        "resolution": Fraction(7, 20),
+        "satisfaction": Fraction(7, 20),
+    }
+    rates = {
+        "response": Rate(9, 10),
+        "resolution": Rate(4, 5),
+        "satisfaction": Rate(1, 2),
+    }
+    assert weighted_score(rates, weights) == Fraction(3, 10) * Fraction(9, 10) + Fraction(7, 20) * (
+        Fraction(4, 5) + Fraction(1, 2)
+    )
+    rates["satisfaction"] = Rate(0, 0)
+    assert weighted_score(rates, weights) is None  # nothing rated: no score either
+
+
+def test_a_districts_own_weights_are_data_and_are_checked() -> None:
+    table = parse_weights(
+        {
+            "default": {"response": 0.3, "resolution": 0.35, "satisfaction": 0.35},
+            "451103": {"response": 0.2, "resolution": 0.4, "satisfaction": 0.4},
+        }
+    )
+    assert weights_for("451103001", table)["response"] == Fraction(1, 5)
+    assert weights_for("451102001", table)["response"] == Fraction(3, 10)
+    with pytest.raises(WeightsInvalid):
+        parse_weights({"default": {"response": 0.5, "resolution": 0.35, "satisfaction": 0.35}})
