@@ -14,6 +14,7 @@ from services.escalation.entrypoints.calendar_http import router as calendar_rou
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.http import router
 from services.escalation.entrypoints.limits_http import router as limits_router
+from services.escalation.entrypoints.rates_http import router as rates_router
 from services.escalation.entrypoints.screening_consumers import (
     registry_view_consumer,
     screening_returns_consumer,
@@ -83,7 +84,7 @@ def _screening(runtime: ServiceRuntime[None], cadences: Mapping[str, DistrictCad
 def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router, limits_router, calendar_router],
+        [router, limits_router, calendar_router, rates_router],
         title="GridCase escalation",
         description="Time limits, supervision, escalation and the monthly cycle.",
         manage_lifecycle=manage_lifecycle,

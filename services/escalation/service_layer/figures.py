@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 
 from services.escalation.adapters.figures import running_clocks_by_street
+from services.escalation.service_layer.rate_figures import refresh_rate_figures
 from shared.logging import get_logger
 from shared.messaging.errors import describe_error
 from shared.metrics import FIGURES_REFRESHED, RUNNING_CLOCKS
@@ -30,6 +31,7 @@ async def refresh_clock_figures(runtime: ServiceRuntime[None]) -> None:
         RUNNING_CLOCKS.labels(runtime.name, count.street, count.stage, count.state).set(
             count.clocks
         )
+    await refresh_rate_figures(runtime)
     FIGURES_REFRESHED.labels(runtime.name).set(time.time())
 
 

@@ -224,6 +224,8 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
         frozenset({roles.DISTRICT_OPERATOR, roles.ADMIN}),
         frozenset(),
     ),
+    # The rates of a unit and the units below it, within the caller's jurisdiction.
+    ("escalation", "GET", "/rates"): (STAFF, frozenset({CLIENT_READ})),
     ("escalation", "GET", "/calendar"): (STAFF, frozenset()),
     ("escalation", "GET", "/calendar/{year}"): (STAFF, frozenset()),
     ("escalation", "PUT", "/calendar/{year}"): (
