@@ -94,6 +94,12 @@ SCREENING_TASKS = Gauge(
     "(open, filed_on_time, filed_late, missing)",
     ["service", "street", "status"],
 )
+SUPERVISIONS_OPEN = Gauge(
+    "gridcase_supervisions_open",
+    "Open supervisions (督办, not answered or cancelled) by the supervised unit's street "
+    "and level (normal, yellow_card, red_card)",
+    ["service", "street", "level"],
+)
 FIGURES_REFRESHED = Gauge(
     "gridcase_figures_refreshed_timestamp_seconds",
     "When the business gauges were last refreshed (Unix time)",
