@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
-from services.escalation.domain.calendar import WorkingCalendar
+from services.escalation.domain.calendar import CalendarGap, WorkingCalendar
 from services.escalation.domain.clocks import BEIJING, END_OF_WORKDAY, local_day
 from services.escalation.domain.extensions import ExtensionInvalid, Problem
 from shared.events.escalation import SupervisionLevel
@@ -145,8 +145,13 @@ def validate_words(raw: Any, field: str) -> str:
 
 
 def answer_due(calendar: WorkingCalendar, issued_at: datetime, days: int) -> datetime:
-    """The end (18:00 Beijing) of the ``days``-th working day after the issue."""
-    day = calendar.add_working_days(local_day(issued_at), days)
+    """The end (18:00 Beijing) of the ``days``-th working day after the issue. Where the
+    calendar has no year yet (a red card late in December before the next year's notice)
+    the days count as calendar days: a red card must never wait for the calendar."""
+    try:
+        day = calendar.add_working_days(local_day(issued_at), days)
+    except CalendarGap:
+        day = local_day(issued_at) + timedelta(days=days)
     return datetime.combine(day, END_OF_WORKDAY, tzinfo=BEIJING)
 
 

@@ -28,6 +28,7 @@ from services.escalation.adapters.repository import (
 )
 from services.escalation.domain import extensions as rules
 from services.escalation.domain.authority import is_above
+from services.escalation.domain.calendar import CalendarGap
 from services.escalation.domain.limits import STAGES
 from services.escalation.service_layer.cards import fired_cards, schedule_cards
 from services.escalation.service_layer.command_audit import audit_command
@@ -202,7 +203,14 @@ async def decide_extension(
     deadlines = clock.deadlines
     if decision.approved:
         calendar = await CalendarRepository(uow.connection).calendar()
-        basis, deadlines = rules.extended(calendar, clock.basis, clock.deadlines, decision.days)
+        try:
+            basis, deadlines = rules.extended(calendar, clock.basis, clock.deadlines, decision.days)
+        except CalendarGap as exc:
+            raise WrongState(
+                "The working calendar has no data for the year the extension reaches; "
+                "import it first (PUT /calendar/{year}).",
+                "工作日历缺少延期所到年份的数据，请先导入该年日历。",
+            ) from exc
         values = deadline_columns(deadlines)
         if basis is not None:
             values.update(basis_columns(basis))

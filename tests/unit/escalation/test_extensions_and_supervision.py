@@ -123,6 +123,8 @@ def test_an_issue_is_checked_field_by_field_and_its_answer_falls_due_at_18_00() 
     # 8 and 9 October; three reach the make-up Saturday, 10 October.
     assert supervision.answer_due(CAL, at(2026, 9, 30, 10), 2) == at(2026, 10, 9)
     assert supervision.answer_due(CAL, at(2026, 9, 30, 10), 3) == at(2026, 10, 10)
+    # No calendar for the year yet: calendar days, so a red card never waits for it.
+    assert supervision.answer_due(CAL, at(2099, 12, 30, 10), 2) == at(2100, 1, 1)
 
 
 def test_a_period_is_a_beijing_month() -> None:
