@@ -112,6 +112,12 @@ CASE_RATINGS = Gauge(
     "(satisfied, basically_satisfied, not_satisfied)",
     ["service", "street", "rating"],
 )
+SUPERVISIONS_OPEN = Gauge(
+    "gridcase_supervisions_open",
+    "Open supervisions (督办, not answered or cancelled) by the supervised unit's street "
+    "and level (normal, yellow_card, red_card)",
+    ["service", "street", "level"],
+)
 FIGURES_REFRESHED = Gauge(
     "gridcase_figures_refreshed_timestamp_seconds",
     "When the business gauges were last refreshed (Unix time)",

@@ -330,6 +330,18 @@ GOVERNANCE: list[tuple[str, list[Chart]]] = [
                 width=24,
             ),
             Chart(
+                "在办督办（按街道、级别）  Open supervisions by street and level",
+                "short",
+                [
+                    (
+                        f"sum by (street, level) (gridcase_supervisions_open{{{STREET}}})",
+                        "{{street}} {{level}}",
+                    )
+                ],
+                stacked=True,
+                width=24,
+            ),
+            Chart(
                 "排查缺报（按街道）  Missing screening returns per street",
                 "short",
                 [
