@@ -41,6 +41,16 @@ class Handling:
 
 HANDLERS: dict[str, Handling] = {}
 
+# Published types the situation view does not need: read past, counted as ``ignored``
+# (not as unknown). A new type on a masked topic goes here or into ``HANDLERS``.
+NOT_NEEDED: dict[str, str] = {
+    "cn.gridcase.case.report-linked.v1": "a duplicate report joined an open case",
+    "cn.gridcase.case.rated.v1": "satisfaction is the monthly report's, not the situation's",
+    "cn.gridcase.registry.staff-upserted.v1": "the view is by unit, not by person",
+    "cn.gridcase.registry.staff-removed.v1": "the view is by unit, not by person",
+    "cn.gridcase.registry.routing-policy-changed.v1": "routing's rules, not a fact of a case",
+}
+
 
 def register(model: type[P], apply: Callable[[Situation, P], None]) -> None:
     HANDLERS[model.event_type] = Handling(model, apply)
@@ -51,7 +61,10 @@ def apply_event(situation: Situation, event: CloudEvent) -> None:
     data does not read in ``invalid``."""
     handling = HANDLERS.get(event.type)
     if handling is None:
-        situation.skipped[event.type] += 1
+        if event.type in NOT_NEEDED:
+            situation.ignored[event.type] += 1
+        else:
+            situation.skipped[event.type] += 1
         return
     try:
         payload = handling.model.read(event.data)

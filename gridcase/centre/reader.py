@@ -42,32 +42,38 @@ class CentreReader:
         bootstrap: str,
         names: TopicNames,
         topic_bases: tuple[str, ...] = CENTRE_TOPICS,
+        *,
+        assign_timeout_s: float = 10.0,
     ):
         if topics.CASE_RESTRICTED in topic_bases:
             raise RestrictedTopicRefused(topics.CASE_RESTRICTED)
         self.bootstrap = bootstrap
+        self.assign_timeout_s = assign_timeout_s
         self.topics = [names(base) for base in topic_bases]
         self._base = {names(base): base for base in topic_bases}
         self.assigned: list[TopicPartition] = []
         self._consumer: AIOKafkaConsumer | None = None
 
     async def __aenter__(self) -> CentreReader:
+        # Subscribed without a group: the consumer assigns itself every partition of
+        # the topics (and commits nothing); offsets start at the beginning.
         consumer = AIOKafkaConsumer(
+            *self.topics,
             bootstrap_servers=self.bootstrap,
+            group_id=None,
             enable_auto_commit=False,
             isolation_level="read_committed",
             auto_offset_reset="earliest",
         )
         await consumer.start()
         self._consumer = consumer
-        known = await consumer.topics()
-        self.assigned = [
-            TopicPartition(topic, partition)
-            for topic in self.topics
-            if topic in known
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        consumer.assign(self.assigned)
+        deadline = time.monotonic() + self.assign_timeout_s
+        while time.monotonic() < deadline:
+            assigned = consumer.assignment()
+            if {tp.topic for tp in assigned} == set(self.topics):
+                break
+            await asyncio.sleep(0.05)
+        self.assigned = sorted(consumer.assignment())
         if self.assigned:
             await consumer.seek_to_beginning(*self.assigned)
         return self

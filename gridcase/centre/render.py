@@ -53,8 +53,9 @@ def _units(view: SituationView) -> Table:
     table.add_column("红牌\nred", justify="right")
     table.add_column("上报接收\nescalated", justify="right")
     table.add_column("排查漏报\nmissing", justify="right")
+    top = min((_INDENT.get(row.level, 0) for row in view.units), default=0)
     for row in view.units:
-        indent = "  " * _INDENT.get(row.level, 0)
+        indent = "  " * (_INDENT.get(row.level, 0) - top)
         label = f"{indent}{row.name or '（未登记）'} {row.code}"
         table.add_row(
             label,

@@ -100,6 +100,7 @@ class Situation:
     escalations: dict[tuple[str, str], Escalation] = field(default_factory=dict)
     read: Counter[str] = field(default_factory=Counter)  # events read, by topic
     skipped: Counter[str] = field(default_factory=Counter)  # unknown types (tolerant reader)
+    ignored: Counter[str] = field(default_factory=Counter)  # known, not needed (NOT_NEEDED)
     invalid: Counter[str] = field(default_factory=Counter)  # known types that did not parse
 
     def case(self, case_id: str) -> Case:

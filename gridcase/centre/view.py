@@ -346,6 +346,7 @@ def build_view(situation: Situation, scope: str | None = None) -> SituationView:
         events={
             "read": dict(sorted(situation.read.items())),
             "skipped_unknown_types": dict(sorted(situation.skipped.items())),
+            "ignored": dict(sorted(situation.ignored.items())),
             "invalid": dict(sorted(situation.invalid.items())),
         },
     )
