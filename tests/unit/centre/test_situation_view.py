@@ -6,11 +6,12 @@ deliver them in, escalations, missing returns, unknown types skipped and counted
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from gridcase.centre import clock_stops
+from gridcase.centre import clock_stops, handlers
 from gridcase.centre.handlers import HANDLERS, NOT_NEEDED, apply_event
 from gridcase.centre.reader import CENTRE_TOPICS, CentreReader, RestrictedTopicRefused
 from gridcase.centre.render import render
@@ -18,7 +19,7 @@ from gridcase.centre.situation import Situation
 from gridcase.centre.view import build_view
 from services.escalation.domain.stages import STEPS, Stop
 from shared.events import topics
-from shared.events.catalog import all_payloads, topic_of
+from shared.events.catalog import all_payloads, example_event, topic_of
 from shared.events.envelope import CloudEvent
 from shared.events.escalation import (
     RedCardIssuedV1,
@@ -254,3 +255,43 @@ def test_every_published_type_on_the_masked_topics_is_handled_or_listed_as_ignor
     masked = {p.event_type for p in all_payloads() if topic_of(p) in CENTRE_TOPICS}
     assert masked - set(HANDLERS) - set(NOT_NEEDED) == set()
     assert not set(HANDLERS) & set(NOT_NEEDED)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [p for p in all_payloads() if p.event_type in HANDLERS],
+    ids=lambda p: p.__name__,
+)
+def test_every_handled_type_reads_its_published_example_with_fields_added_later(
+    model: type[Payload],
+) -> None:
+    """The AsyncAPI document's example, with a field a newer producer added: read, not
+    counted as invalid (a tolerant reader)."""
+    published = example_event(model)
+    newer = published.model_copy(update={"data": {**published.data, "x_added_later": 1}})
+    situation = fold([newer])
+    assert not situation.invalid and not situation.skipped
+
+
+def test_an_escalation_decision_and_routings_assignment_are_one_escalation() -> None:
+    """``cn.gridcase.cycle.case-escalated.v1`` (the escalation service's decision) and the
+    assignment routing makes for it (``trigger = escalation``) describe one move up."""
+    situation = fold([submitted("e1"), assigned("e1", GRID, "grid")])
+    decision = SimpleNamespace(
+        case_id="e1",
+        from_unit_code=GRID,
+        to_unit_code=COMMUNITY,
+        to_level="community",
+        reason="红牌督办未果，上报社区",
+        escalated_at=T0 + timedelta(days=3),
+    )
+    handlers._escalated(situation, decision)
+    apply_event(
+        situation,
+        assigned("e1", COMMUNITY, "community", trigger="escalation", trigger_reason="上报"),
+    )
+    [escalation] = build_view(situation).escalations
+    assert (escalation.from_unit_code, escalation.to_unit_code) == (GRID, COMMUNITY)
+    assert (escalation.reason, escalation.at) == ("红牌督办未果，上报社区", T0 + timedelta(days=3))
+    published = {p.event_type for p in all_payloads()}
+    assert (handlers.CASE_ESCALATED in HANDLERS) == (handlers.CASE_ESCALATED in published)
