@@ -8,21 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from gridcase.centre.clock_stops import stops_of
-from gridcase.centre.situation import Clock, ClockStop, Situation, Unit
-from shared.events.catalog import all_payloads
+from gridcase.centre.situation import Clock, ClockStop, Situation, Supervision, Unit
 from shared.events.envelope import CloudEvent
 from shared.events.escalation import (
+    CaseEscalatedV1,
     ClockNoticeV1,
     ClockWarnedV1,
+    ExtensionDecidedV1,
     RedCardIssuedV1,
     ScreeningReturnMissingV1,
     ScreeningTaskOpenedV1,
+    SupervisionAnsweredV1,
+    SupervisionAnswerOverdueV1,
+    SupervisionCancelledV1,
+    SupervisionIssuedV1,
     YellowCardIssuedV1,
 )
 from shared.events.intake import CaseSubmittedV1, ScreeningReturnFiledV1
@@ -49,6 +53,7 @@ NOT_NEEDED: dict[str, str] = {
     "cn.gridcase.registry.staff-upserted.v1": "the view is by unit, not by person",
     "cn.gridcase.registry.staff-removed.v1": "the view is by unit, not by person",
     "cn.gridcase.registry.routing-policy-changed.v1": "routing's rules, not a fact of a case",
+    "cn.gridcase.cycle.extension-requested.v1": "a request moves no deadline until decided",
 }
 
 
@@ -186,32 +191,61 @@ register(ScreeningReturnMissingV1, _return_missing)
 register(ScreeningReturnFiledV1, _return_filed)
 
 
-# --- escalation decisions (上报): wired once the payload is in shared/events ---------
-
-CASE_ESCALATED = "cn.gridcase.cycle.case-escalated.v1"
+# --- extensions (延期): an approval moves a clock's deadlines (fired cards stay) --------
 
 
-class _EscalatedFacts(Protocol):
-    case_id: str
-    from_unit_code: str | None
-    to_unit_code: str
-    to_level: str | None
-    reason: str | None
-    escalated_at: datetime
+def _extension_decided(s: Situation, p: ExtensionDecidedV1) -> None:
+    clock = s.clocks.get(p.clock_id)
+    if clock is not None and p.decision == "approved":
+        clock.due_at, clock.yellow_at, clock.red_at = p.due_at, p.yellow_at, p.red_at
 
 
-def _escalated(s: Situation, p: _EscalatedFacts) -> None:
+register(ExtensionDecidedV1, _extension_decided)
+
+
+# --- supervision (督办): open until answered or cancelled ----------------------------
+# The answer owed is a clock of its own (stage ``answer``): the answer or the
+# cancellation stops it, as a case-work step stops the stages of ``clock_stops.py``.
+
+
+def _supervision_issued(s: Situation, p: SupervisionIssuedV1) -> None:
+    s.supervisions[p.supervision_id] = Supervision(
+        p.supervision_id, p.case_id, p.level, p.unit_code, p.issued_at, p.answer_due_at
+    )
+
+
+def _supervision_answered(s: Situation, p: SupervisionAnsweredV1) -> None:
+    if (supervision := s.supervisions.get(p.supervision_id)) is not None:
+        supervision.answered_at = p.answered_at
+    s.stops.append(ClockStop(p.case_id, "answer", p.answered_at, earliest_only=False))
+
+
+def _supervision_cancelled(s: Situation, p: SupervisionCancelledV1) -> None:
+    if (supervision := s.supervisions.get(p.supervision_id)) is not None:
+        supervision.cancelled_at = p.cancelled_at
+    s.stops.append(ClockStop(p.case_id, "answer", p.cancelled_at, earliest_only=False))
+
+
+def _supervision_answer_overdue(s: Situation, p: SupervisionAnswerOverdueV1) -> None:
+    if (supervision := s.supervisions.get(p.supervision_id)) is not None:
+        supervision.answer_overdue_at = p.flagged_at
+
+
+register(SupervisionIssuedV1, _supervision_issued)
+register(SupervisionAnsweredV1, _supervision_answered)
+register(SupervisionCancelledV1, _supervision_cancelled)
+register(SupervisionAnswerOverdueV1, _supervision_answer_overdue)
+
+
+# --- escalation up the tree: escalation's own decision (a red card, a meeting) -------
+
+
+def _escalated(s: Situation, p: CaseEscalatedV1) -> None:
+    """One entry with routing's assignment for the same move (``trigger = escalation``)."""
     escalation = s.escalation(p.case_id, p.to_unit_code)
-    escalation.from_unit_code = p.from_unit_code or escalation.from_unit_code
+    escalation.from_unit_code = p.from_unit_code
     escalation.to_level, escalation.reason = p.to_level, p.reason
     escalation.at = p.escalated_at
 
 
-def _register_by_type(event_type: str, apply: Callable[[Situation, Any], None]) -> None:
-    """Register ``apply`` for a type the catalogue publishes, if it does yet."""
-    model = next((p for p in all_payloads() if p.event_type == event_type), None)
-    if model is not None:
-        HANDLERS[event_type] = Handling(model, apply)
-
-
-_register_by_type(CASE_ESCALATED, _escalated)
+register(CaseEscalatedV1, _escalated)

@@ -19,7 +19,9 @@ from gridcase.centre.view import (
 BEIJING = timezone(timedelta(hours=8))
 LEVEL_LABELS = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 _INDENT = {"district": 0, "street": 1, "community": 2, "grid": 3}
+ESCALATION_REASONS = {"red_card": "红牌自动上报", "meeting_decision": "例会决定上报"}
 STAGE_LABELS = {
+    "answer": "督办回复",
     "accept": "受理",
     "mediate": "调解",
     "confirm": "司法确认申请",
@@ -51,6 +53,7 @@ def _units(view: SituationView) -> Table:
     table.add_column("临期\nwarned", justify="right")
     table.add_column("黄牌\nyellow", justify="right")
     table.add_column("红牌\nred", justify="right")
+    table.add_column("督办\nsupervised", justify="right")
     table.add_column("上报接收\nescalated", justify="right")
     table.add_column("排查漏报\nmissing", justify="right")
     top = min((_INDENT.get(row.level, 0) for row in view.units), default=0)
@@ -66,6 +69,7 @@ def _units(view: SituationView) -> Table:
             _n(row.warned),
             _n(row.yellow),
             _n(row.red),
+            _n(row.supervised),
             _n(row.escalated_in),
             _n(row.missing_returns),
         )
@@ -122,7 +126,7 @@ def _escalations(view: SituationView) -> Table:
             item.from_unit_code or "—",
             item.to_unit_code,
             LEVEL_LABELS.get(item.to_level or "", item.to_level or "—"),
-            item.reason or "—",
+            ESCALATION_REASONS.get(item.reason or "", item.reason or "—"),
             _at(item.at),
         )
     return table
@@ -154,6 +158,7 @@ def _summary(view: SituationView) -> str:
         f"综治中心态势 Governance centre situation{' · ' + view.scope if view.scope else ''}",
         f"在办 {open_total} 件（{risk or '无'}）；红牌 {view.clocks['red']}，"
         f"黄牌 {view.clocks['yellow']}，临期 {view.clocks['warned']}；"
+        f"督办 {view.supervision['open']}（逾期未复 {view.supervision['answer_overdue']}）；"
         f"上报 {len(view.escalations)}；"
         f"排查任务 {s['opened']}：已交 {s['filed']}（零报告 {s['nil_reports']}，"
         f"逾期补交 {s['filed_late']}），未到期 {s['open']}，漏报 {s['missing']}",

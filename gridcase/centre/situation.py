@@ -91,6 +91,21 @@ class Escalation:
 
 
 @dataclass
+class Supervision:
+    """A supervision (督办) issued on a case; open until answered or cancelled."""
+
+    supervision_id: str
+    case_id: str
+    level: str
+    unit_code: str | None
+    issued_at: datetime
+    answer_due_at: datetime
+    answered_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    answer_overdue_at: datetime | None = None
+
+
+@dataclass
 class Situation:
     units: dict[str, Unit] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
@@ -98,6 +113,7 @@ class Situation:
     stops: list[ClockStop] = field(default_factory=list)
     tasks: dict[str, Task] = field(default_factory=dict)
     escalations: dict[tuple[str, str], Escalation] = field(default_factory=dict)
+    supervisions: dict[str, Supervision] = field(default_factory=dict)
     read: Counter[str] = field(default_factory=Counter)  # events read, by topic
     skipped: Counter[str] = field(default_factory=Counter)  # unknown types (tolerant reader)
     ignored: Counter[str] = field(default_factory=Counter)  # known, not needed (NOT_NEEDED)

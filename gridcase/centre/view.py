@@ -67,6 +67,7 @@ class UnitRow:
     red: int
     escalated_in: int
     missing_returns: int
+    supervised: int  # supervisions (督办) open on cases the unit holds
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class SituationView:
     escalations: list[EscalationItem]
     missing_returns: list[MissingReturn]
     screening: dict[str, int]
+    supervision: dict[str, int]  # open | answer_overdue (open and flagged)
     # Every case (open or not) by unit and routing's status, as mediation counts them.
     cases_by_unit: dict[str, dict[str, int]]
     events: dict[str, Any] = field(default_factory=dict)
@@ -311,6 +313,17 @@ def build_view(situation: Situation, scope: str | None = None) -> SituationView:
             screening["open"] += 1
     missing.sort(key=lambda m: (m.grid_code, m.period_key or ""))
 
+    supervision: Counter[str] = Counter()
+    for sup in situation.supervisions.values():
+        if sup.answered_at is not None or sup.cancelled_at is not None:
+            continue
+        if not tree.under(sup.unit_code, scope):
+            continue
+        supervision["open"] += 1
+        supervision["answer_overdue"] += sup.answer_overdue_at is not None
+        if sup.unit_code:
+            bump(sup.unit_code, "supervised")
+
     unit_rows = [
         UnitRow(
             code=code,
@@ -324,6 +337,7 @@ def build_view(situation: Situation, scope: str | None = None) -> SituationView:
             red=counts["red"],
             escalated_in=counts["escalated_in"],
             missing_returns=counts["missing_returns"],
+            supervised=counts["supervised"],
         )
         for code, counts in sorted(rows.items())
         if tree.under(code, scope)
@@ -342,6 +356,7 @@ def build_view(situation: Situation, scope: str | None = None) -> SituationView:
             k: screening[k]
             for k in ("opened", "open", "filed", "nil_reports", "filed_late", "missing")
         },
+        supervision={k: supervision[k] for k in ("open", "answer_overdue")},
         cases_by_unit={u: dict(c) for u, c in sorted(cases_by_unit.items())},
         events={
             "read": dict(sorted(situation.read.items())),

@@ -6,12 +6,11 @@ deliver them in, escalations, missing returns, unknown types skipped and counted
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from gridcase.centre import clock_stops, handlers
+from gridcase.centre import clock_stops
 from gridcase.centre.handlers import HANDLERS, NOT_NEEDED, apply_event
 from gridcase.centre.reader import CENTRE_TOPICS, CentreReader, RestrictedTopicRefused
 from gridcase.centre.render import render
@@ -22,9 +21,15 @@ from shared.events import topics
 from shared.events.catalog import all_payloads, example_event, topic_of
 from shared.events.envelope import CloudEvent
 from shared.events.escalation import (
+    CaseEscalatedV1,
+    ExtensionDecidedV1,
     RedCardIssuedV1,
     ScreeningReturnMissingV1,
     ScreeningTaskOpenedV1,
+    SupervisionAnsweredV1,
+    SupervisionAnswerOverdueV1,
+    SupervisionCancelledV1,
+    SupervisionIssuedV1,
     YellowCardIssuedV1,
 )
 from shared.events.intake import CaseSubmittedV1, ScreeningReturnFiledV1
@@ -274,24 +279,58 @@ def test_every_handled_type_reads_its_published_example_with_fields_added_later(
 
 
 def test_an_escalation_decision_and_routings_assignment_are_one_escalation() -> None:
-    """``cn.gridcase.cycle.case-escalated.v1`` (the escalation service's decision) and the
-    assignment routing makes for it (``trigger = escalation``) describe one move up."""
-    situation = fold([submitted("e1"), assigned("e1", GRID, "grid")])
-    decision = SimpleNamespace(
+    """``case-escalated`` (escalation's decision on a red card) and the assignment routing
+    makes for it (``trigger = escalation``) describe one move up the tree."""
+    decided = event(
+        CaseEscalatedV1,
+        "e1",
         case_id="e1",
         from_unit_code=GRID,
+        from_level="grid",
         to_unit_code=COMMUNITY,
         to_level="community",
-        reason="红牌督办未果，上报社区",
         escalated_at=T0 + timedelta(days=3),
     )
-    handlers._escalated(situation, decision)
+    situation = fold([submitted("e1"), assigned("e1", GRID, "grid"), decided])
     apply_event(
         situation,
         assigned("e1", COMMUNITY, "community", trigger="escalation", trigger_reason="上报"),
     )
     [escalation] = build_view(situation).escalations
     assert (escalation.from_unit_code, escalation.to_unit_code) == (GRID, COMMUNITY)
-    assert (escalation.reason, escalation.at) == ("红牌督办未果，上报社区", T0 + timedelta(days=3))
-    published = {p.event_type for p in all_payloads()}
-    assert (handlers.CASE_ESCALATED in HANDLERS) == (handlers.CASE_ESCALATED in published)
+    assert (escalation.reason, escalation.at) == ("red_card", T0 + timedelta(days=3))
+    assert "红牌自动上报" in render(build_view(situation))
+
+
+def test_a_supervision_is_open_until_answered_and_the_answer_stops_its_clock() -> None:
+    """督办 (DOMAIN.md "Time limits and supervision"): the answer owed is a clock of its own."""
+    issued = event(
+        SupervisionIssuedV1, "s1", supervision_id="v1", case_id="s1", unit_code=COMMUNITY
+    )
+    other = event(SupervisionIssuedV1, "s2", supervision_id="v2", case_id="s2", unit_code=GRID)
+    owed = card(YellowCardIssuedV1, "s1", "answer-1", stage="answer")
+    overdue = event(SupervisionAnswerOverdueV1, "s2", supervision_id="v2", case_id="s2")
+    view = build_view(fold([*units(), issued, other, owed, overdue]))
+    assert view.supervision == {"open": 2, "answer_overdue": 1}
+    assert {r.code: r.supervised for r in view.units}[COMMUNITY] == 2
+    assert [o.clock_id for o in view.overdue] == ["answer-1"]
+    answered = event(
+        SupervisionAnsweredV1, "s1", supervision_id="v1", case_id="s1",
+        answered_at=T0 + timedelta(days=4),
+    )  # fmt: skip
+    cancelled = event(SupervisionCancelledV1, "s2", supervision_id="v2", case_id="s2")
+    view = build_view(fold([*units(), issued, other, owed, overdue, answered, cancelled]))
+    assert view.supervision == {"open": 0, "answer_overdue": 0}
+    assert view.overdue == []
+
+
+def test_an_approved_extension_moves_the_clocks_deadlines_and_keeps_its_cards() -> None:
+    """延期: the level above approved more days; a card already issued stays issued."""
+    yellow = card(YellowCardIssuedV1, "x1", "kx")
+    later = T0 + timedelta(days=10)
+    decided = event(
+        ExtensionDecidedV1, "x1", case_id="x1", clock_id="kx", stage="accept",
+        decision="approved", due_at=later, yellow_at=later, red_at=later + timedelta(days=1),
+    )  # fmt: skip
+    [item] = build_view(fold([yellow, decided])).overdue
+    assert (item.card, item.due_at, item.red_at) == ("yellow", later, later + timedelta(days=1))
