@@ -362,6 +362,24 @@ async def test_the_centre_reads_the_masked_topics_only(
     async with CentreReader(stack.settings.kafka_servers(), stack.topics) as reader:
         await reader.catch_up(situation)
         assigned = Counter(tp.topic for tp in reader.assigned)
+        # Following: a case submitted now reaches the view, which is shown again.
+        changed = asyncio.Event()
+
+        async def on_change() -> None:
+            changed.set()
+
+        following = asyncio.create_task(reader.follow(situation, on_change, quiet_s=0.5))
+        try:
+            later = await _submit(stack, 10)
+            await asyncio.wait_for(changed.wait(), 30)
+
+            async def routed() -> bool:
+                case = situation.cases.get(later)
+                return case is not None and case.assigned
+
+            await eventually(routed)
+        finally:
+            following.cancel()
     assert stack.topics(topics.CASE_RESTRICTED) not in assigned
     assert set(assigned) == {stack.topics(t) for t in (topics.CASE, topics.CYCLE, topics.REGISTRY)}
     assert case_id in situation.cases
