@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta, timezone
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -39,23 +40,29 @@ def _n(value: int) -> str:
     return str(value) if value else "·"
 
 
+def _count_column(table: Table, heading: str) -> None:
+    """A column of counts, never narrower than its heading (headings are not cut)."""
+    width = max(cell_len(line) for line in heading.splitlines())
+    table.add_column(heading, justify="right", min_width=width)
+
+
 def _units(view: SituationView) -> Table:
     statuses = [s for s in STATUS_LABELS if view.open_by_status.get(s)]
     table = Table(
         title="在办案件（按单位逐级汇总） Open cases by unit, rolled up", title_justify="left"
     )
     table.add_column("单位\nunit", no_wrap=True)
-    table.add_column("在办\nopen", justify="right")
+    _count_column(table, "在办\nopen")
     for status in statuses:
-        table.add_column(f"{STATUS_LABELS[status]}\n{status}", justify="right")
-    table.add_column("民转刑\ncriminal", justify="right")
-    table.add_column("风险信号\nsignals", justify="right")
-    table.add_column("临期\nwarned", justify="right")
-    table.add_column("黄牌\nyellow", justify="right")
-    table.add_column("红牌\nred", justify="right")
-    table.add_column("督办\nsupervised", justify="right")
-    table.add_column("上报接收\nescalated", justify="right")
-    table.add_column("排查漏报\nmissing", justify="right")
+        _count_column(table, f"{STATUS_LABELS[status]}\n{status}")
+    _count_column(table, "民转刑\ncriminal")
+    _count_column(table, "风险信号\nsignals")
+    _count_column(table, "临期\nwarned")
+    _count_column(table, "黄牌\nyellow")
+    _count_column(table, "红牌\nred")
+    _count_column(table, "督办\nsupervised")
+    _count_column(table, "上报接收\nescalated")
+    _count_column(table, "排查漏报\nmissing")
     top = min((_INDENT.get(row.level, 0) for row in view.units), default=0)
     for row in view.units:
         indent = "  " * (_INDENT.get(row.level, 0) - top)
@@ -178,7 +185,8 @@ def _summary(view: SituationView) -> str:
     return "\n".join(lines)
 
 
-def render(view: SituationView, width: int = 180) -> str:
+def render(view: SituationView, width: int = 300) -> str:
+    """The view as text; tables take their natural width (``width`` is only a ceiling)."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system=None, highlight=False)
     console.print(_summary(view), markup=False)
