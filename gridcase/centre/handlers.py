@@ -54,6 +54,10 @@ NOT_NEEDED: dict[str, str] = {
     "cn.gridcase.registry.staff-removed.v1": "the view is by unit, not by person",
     "cn.gridcase.registry.routing-policy-changed.v1": "routing's rules, not a fact of a case",
     "cn.gridcase.cycle.extension-requested.v1": "a request moves no deadline until decided",
+    "cn.gridcase.cycle.meeting-decision-recorded.v1": (
+        "a meeting's decision acts through case-escalated and case.assigned"
+    ),
+    "cn.gridcase.cycle.meeting-held.v1": "the monthly cycle's record, not the situation",
 }
 
 

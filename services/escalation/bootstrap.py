@@ -8,20 +8,23 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.escalation.adapters.documents.minutes import MinutesPrinter
 from services.escalation.adapters.tables import TABLES
+from services.escalation.domain.meetings import MeetingSchedule, load_schedules
 from services.escalation.domain.screening import DistrictCadence, load_cadences
 from services.escalation.entrypoints.calendar_http import router as calendar_router
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.extensions_http import router as extensions_router
 from services.escalation.entrypoints.http import router
 from services.escalation.entrypoints.limits_http import router as limits_router
+from services.escalation.entrypoints.meetings_http import meetings_router
 from services.escalation.entrypoints.rates_http import router as rates_router
 from services.escalation.entrypoints.screening_consumers import (
     registry_view_consumer,
     screening_returns_consumer,
 )
 from services.escalation.entrypoints.supervision_http import router as supervision_router
-from services.escalation.service_layer import screening
+from services.escalation.service_layer import meetings, screening
 from services.escalation.service_layer.cards import card_handlers
 from services.escalation.service_layer.figures import (
     FIGURES_INTERVAL_S,
@@ -62,6 +65,7 @@ def build_runtime(
     )
     runtime.periodic.append(PeriodicTask("purge-idempotency-keys", 3600.0, _purge_keys))
     _screening(runtime, load_cadences() if cadences is None else cadences)
+    _meetings(runtime, load_schedules())
     return runtime
 
 
@@ -86,6 +90,17 @@ def _screening(runtime: ServiceRuntime[None], cadences: Mapping[str, DistrictCad
     )
 
 
+def _meetings(runtime: ServiceRuntime[None], schedules: Mapping[str, MeetingSchedule]) -> None:
+    """Meetings (例会): each district's daily job prepares the meetings whose agenda is
+    due (on the runtime's clock, read when it fires), made sure of at start."""
+    runtime.job_handlers.update(meetings.job_handlers(schedules, lambda: runtime.clock.now()))
+
+    async def ensure(rt: ServiceRuntime[None]) -> None:
+        await meetings.ensure_series_at_start(rt.uow, schedules, rt.clock)
+
+    runtime.on_start.append(ensure)
+
+
 def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
@@ -96,6 +111,7 @@ def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -
             rates_router,
             extensions_router,
             supervision_router,
+            meetings_router(load_schedules(), MinutesPrinter()),
         ],
         title="GridCase escalation",
         description="Time limits, supervision, escalation and the monthly cycle.",

@@ -84,7 +84,7 @@ def _message_name(payload: type[Payload]) -> str:
 
 
 # The field an example's key comes from, by what the stream is keyed on (topics.py).
-_KEY_FIELDS = ("case_id", "task_id", "code", "staff_id")
+_KEY_FIELDS = ("case_id", "task_id", "meeting_id", "code", "staff_id")
 
 
 def example_event(payload: type[Payload]) -> CloudEvent:

@@ -389,3 +389,89 @@ class CaseEscalatedV1(Payload):
         "policy_version": 1,
         "escalated_at": "2026-12-07T18:00:02+08:00",
     }
+
+
+# --- Meetings (例会) ------------------------------------------------------------------
+
+MeetingAction = Literal["assign", "escalate", "plan", "noted"]
+
+
+class MeetingDecisionRecordedV1(Payload):
+    """A community's or street's regular meeting (月例会, seed 001) decided on a case on
+    its agenda (keyed by case id): ``assign`` names the staff member who takes it over
+    (routing reassigns it, trigger ``meeting_decision``); ``escalate`` goes with a
+    ``case-escalated`` (reason ``meeting_decision``); ``plan`` (一事一策) carries its due
+    date; ``noted`` only records it. Codes and ids only: the plan's words, notes and
+    minutes stay in escalation's database."""
+
+    event_type: ClassVar[str] = "cn.gridcase.cycle.meeting-decision-recorded.v1"
+    producer: ClassVar[str] = "escalation"
+
+    decision_id: str
+    meeting_id: str
+    case_id: str
+    action: MeetingAction
+    meeting_unit_code: str
+    meeting_unit_level: Literal["community", "street"]
+    period: str  # YYYY-MM
+    assignee_id: str | None = None
+    plan_due: date | None = None
+    escalation_id: str | None = None
+    decided_by: str
+    decided_at: datetime
+
+    example: ClassVar[dict[str, Any]] = {
+        "decision_id": "2d4f6a8c-0e1b-5c3d-9e7f-a1b2c3d4e5f6",
+        "meeting_id": "8e6c4a20-1f3d-5b7e-9c0a-2b4d6f8a0c1e",
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "action": "assign",
+        "meeting_unit_code": "451102001",
+        "meeting_unit_level": "street",
+        "period": "2026-12",
+        "assignee_id": "md-451102001-2",
+        "plan_due": None,
+        "escalation_id": None,
+        "decided_by": "op-451102001-1",
+        "decided_at": "2026-12-01T10:15:00+08:00",
+    }
+
+
+class MeetingHeldV1(Payload):
+    """A regular meeting was held and its minutes recorded (keyed by meeting id): who
+    attended, how many items the agenda had and the decisions by kind, for the
+    centre's view and the monthly report."""
+
+    event_type: ClassVar[str] = "cn.gridcase.cycle.meeting-held.v1"
+    producer: ClassVar[str] = "escalation"
+
+    meeting_id: str
+    unit_code: str
+    unit_level: Literal["community", "street"]
+    district_code: str
+    period: str  # YYYY-MM
+    starts_at: datetime
+    held_at: datetime  # when the minutes were recorded
+    present: int
+    absent: int
+    agenda_items: int
+    case_items: int
+    missing_return_items: int
+    decisions: dict[str, int]  # assign, escalate, plan, noted
+    closed_by: str
+
+    example: ClassVar[dict[str, Any]] = {
+        "meeting_id": "8e6c4a20-1f3d-5b7e-9c0a-2b4d6f8a0c1e",
+        "unit_code": "451102001",
+        "unit_level": "street",
+        "district_code": "451102",
+        "period": "2026-12",
+        "starts_at": "2026-12-01T09:00:00+08:00",
+        "held_at": "2026-12-01T11:30:00+08:00",
+        "present": 7,
+        "absent": 1,
+        "agenda_items": 5,
+        "case_items": 4,
+        "missing_return_items": 1,
+        "decisions": {"assign": 1, "escalate": 1, "plan": 1, "noted": 2},
+        "closed_by": "op-451102001-1",
+    }

@@ -17,7 +17,11 @@ from shared.events.payload import Contract, Payload
 UnitLevel = Literal["district", "street", "community", "grid"]
 
 
-AssignmentTrigger = Literal["submitted", "rejected", "recusal", "escalation", "handed_over"]
+AssignmentTrigger = Literal[
+    "submitted", "rejected", "recusal", "escalation", "handed_over", "meeting_decision"
+]
+"""Why a case was (re)assigned; ``meeting_decision``: a regular meeting (例会) named the
+staff member who takes it over."""
 
 
 class Candidate(Contract):

@@ -214,17 +214,31 @@ async def report_held_by_someone(stack: Stack, sender: Sender, data: dict[str, A
     )
 
 
+async def case_assigned_by_a_meeting(
+    stack: Stack, sender: Sender, data: dict[str, Any]
+) -> Prepared:
+    """A street meeting's ``assign`` names someone of the street other than the holder."""
+    routed = await case_routed_to_someone(stack, sender, data)
+    holder = routed.data.pop("staff_id")
+    other = next(s for s in ("go-001", "go-002") if s != holder)
+    return Prepared(
+        {**routed.data, "action": "assign", "assignee_id": other, "meeting_unit_code": "451102001"},
+        routed.earlier,
+    )
+
+
 Story = Callable[[Stack, Sender, dict[str, Any]], Awaitable[Prepared]]
 STORIES: dict[str, Story] = {
     "cn.gridcase.case.assigned.v1": case_accepted_by_intake,
     "cn.gridcase.case.mediator-refused.v1": case_routed_to_someone,
     "cn.gridcase.case.report-handed-over.v1": report_held_by_someone,
     "cn.gridcase.registry.unit-removed.v1": unit_known,
+    "cn.gridcase.cycle.meeting-decision-recorded.v1": case_assigned_by_a_meeting,
 }
 # These stories need routing running (it assigns the case first): they are told to
 # routing's consumers; any other reader (intake's case progress) takes the example as
 # it is, since it keeps progress for any case id.
-NEEDS_ROUTING = {case_routed_to_someone, report_held_by_someone}
+NEEDS_ROUTING = {case_routed_to_someone, report_held_by_someone, case_assigned_by_a_meeting}
 
 
 async def _in_inbox(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.escalation.entrypoints.rating_consumer import RATING_HANDLERS
-from services.escalation.service_layer import handlers
+from services.escalation.service_layer import handlers, meeting_view
 from services.escalation.service_layer.rates import apply_rate_facts
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
@@ -34,6 +34,7 @@ def clock_consumer() -> ConsumerSpec:
         await handlers.apply_case_events(uow, cases)
         # The rates' facts, after the clocks whose due times they copy (same transaction).
         await apply_rate_facts(uow, cases)
+        await meeting_view.apply_case_events(uow, cases)  # the meetings' agenda facts
 
     return ConsumerSpec(
         name="case-clocks",

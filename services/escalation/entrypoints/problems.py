@@ -40,3 +40,25 @@ OVERSIGHT_STATE_CONFLICT = problem_type(
     "Not in a state that allows this",
     "当前状态不允许此操作",
 )
+MEETING_INVALID = problem_type(
+    "meeting-invalid", 422, "The meeting entry is not valid", "例会填报有误"
+)
+MEETING_CLOSED = problem_type("meeting-closed", 409, "The meeting is closed", "会议已结束")
+MEETING_STARTED = problem_type(
+    "meeting-started",
+    409,
+    "The meeting has started: its agenda is frozen",
+    "会议已开始，议程已固定",
+)
+AGENDA_ITEM_DECIDED = problem_type(
+    "agenda-item-decided", 409, "The agenda item has its decision", "该议程事项已有决定"
+)
+CANNOT_ESCALATE = problem_type(
+    "cannot-escalate", 409, "There is no level above to escalate to", "无上一级可上报"
+)
+MEETING_INCOMPLETE = problem_type(
+    "meeting-incomplete",
+    409,
+    "Attendance and a decision on every item come before the minutes",
+    "须先登记参会人员并对每个议程事项作出决定",
+)

@@ -128,6 +128,13 @@ class RoutingRepository:
             query = query.with_for_update()
         return [staff_from_row(r) for r in (await self.conn.execute(query)).all()]
 
+    async def staff_member(self, staff_id: str, *, lock: bool = False) -> StaffMember | None:
+        query = select(staff).where(staff.c.staff_id == staff_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self.conn.execute(query)).first()
+        return staff_from_row(row) if row else None
+
     async def staffed_unit_codes(self) -> set[str]:
         rows = (await self.conn.execute(select(staff.c.unit_code, staff.c.covers))).all()
         out: set[str] = set()

@@ -254,6 +254,19 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
         frozenset(),
     ),
     ("escalation", "GET", "/supervision/deductions"): (OPS_ADMIN, frozenset()),
+    # Meetings (例会): the centre operators of the unit and above (the unit's code prefix).
+    **{
+        ("escalation", method, path): (OPS_ADMIN, frozenset())
+        for method, path in (
+            ("GET", "/meetings"),
+            ("POST", "/meetings"),
+            ("GET", "/meetings/{meeting_id}"),
+            ("POST", "/meetings/{meeting_id}/attendance"),
+            ("POST", "/meetings/{meeting_id}/decisions"),
+            ("POST", "/meetings/{meeting_id}/minutes"),
+            ("GET", "/meetings/{meeting_id}/minutes.pdf"),
+        )
+    },
 }
 # FastAPI's own documentation routes.
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -140,7 +140,7 @@ def world() -> list[CloudEvent]:
         # Something the centre does not know yet.
         CloudEvent(
             source="/t",
-            type="cn.gridcase.cycle.meeting-held.v1",
+            type="cn.gridcase.cycle.not-yet-invented.v1",
             partitionkey="m",
             data={"meeting_id": "m"},
         ),
@@ -210,7 +210,7 @@ def test_unknown_types_are_skipped_and_counted_and_bad_data_is_counted() -> None
     broken = CloudEvent(source="/t", type=CaseSubmittedV1.event_type, partitionkey="x", data={})
     situation = fold([*world(), broken])
     view = build_view(situation)
-    assert view.events["skipped_unknown_types"] == {"cn.gridcase.cycle.meeting-held.v1": 1}
+    assert view.events["skipped_unknown_types"] == {"cn.gridcase.cycle.not-yet-invented.v1": 1}
     assert view.events["invalid"] == {CaseSubmittedV1.event_type: 1}
 
 
