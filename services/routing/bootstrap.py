@@ -1,4 +1,4 @@
-"""Wires the routing service: tables, the case consumer, routes."""
+"""Wires the routing service: tables, the case and cycle consumers, routes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from services.routing.adapters.tables import TABLES
 from services.routing.entrypoints.admin_http import router as admin_router
 from services.routing.entrypoints.auth_http import router as auth_router
 from services.routing.entrypoints.consumers import case_consumer
+from services.routing.entrypoints.cycle_consumer import cycle_consumer
 from services.routing.entrypoints.http import router
 from services.routing.service_layer.handlers import RoutingCache
 from services.routing.state import RoutingRuntime, RoutingState
@@ -35,6 +36,7 @@ def build_runtime(settings: GridcaseSettings) -> RoutingRuntime:
     )
     runtime = RoutingRuntime(name=NAME, settings=settings, tables=TABLES, state=state)
     runtime.consumer_specs.append(case_consumer(state.routing_cache))
+    runtime.consumer_specs.append(cycle_consumer(state.routing_cache))
     return runtime
 
 

@@ -17,7 +17,12 @@ from shared.events.payload import Contract, Payload
 UnitLevel = Literal["district", "street", "community", "grid"]
 
 
-AssignmentTrigger = Literal["submitted", "rejected", "recusal", "escalation", "handed_over"]
+AssignmentTrigger = Literal[
+    "submitted", "rejected", "recusal", "escalation", "handed_over", "handed_down"
+]
+"""Why a case was (re)assigned: ``escalation`` is 上报 (asked for, or decided by
+escalation: its ``trigger_reason`` says which), ``handed_over`` 转办 to another unit,
+``handed_down`` 交办 by a centre to a unit below it."""
 
 
 class Candidate(Contract):
