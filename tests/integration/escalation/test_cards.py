@@ -19,10 +19,16 @@ import pytest
 from services.escalation.domain.clocks import BEIJING
 from services.escalation.service_layer import pausing
 from shared.events import topics
-from shared.events.escalation import ClockWarnedV1, RedCardIssuedV1, YellowCardIssuedV1
+from shared.events.escalation import (
+    CaseEscalatedV1,
+    ClockWarnedV1,
+    RedCardIssuedV1,
+    YellowCardIssuedV1,
+)
 from shared.metrics import ESCALATION_CARDS
 from tests.harness import Stack, eventually, read_topic
 from tests.integration.escalation.case_steps import (
+    UNIT,
     apply,
     assigned,
     clocks,
@@ -205,10 +211,21 @@ def _kill(proc: subprocess.Popen[str]) -> None:
 async def _assert_each_card_fired_once(stack: Stack) -> None:
     per = await stack.sql(
         "SELECT envelope->'data'->>'clock_id' AS clock_id, type, count(*) AS n "
-        "FROM escalation.outbox WHERE type LIKE 'cn.gridcase.cycle.%' GROUP BY 1, 2"
+        "FROM escalation.outbox WHERE type = ANY($1::text[]) GROUP BY 1, 2",
+        sorted(CARD_TYPES),
     )
     assert len(per) == 3 * N_CASES
     assert {r["n"] for r in per} == {1}
+    # Each red card of a community's accept clock sends the case up once (the demo
+    # district's policy, services/escalation/domain/escalation_policy.json).
+    escalated = await stack.sql(
+        "SELECT envelope->'data'->>'clock_id' AS clock_id, "
+        "envelope->'data'->>'to_unit_code' AS to_unit, count(*) AS n "
+        "FROM escalation.outbox WHERE type = $1 GROUP BY 1, 2",
+        CaseEscalatedV1.event_type,
+    )
+    assert len(escalated) == N_CASES
+    assert {(r["to_unit"], r["n"]) for r in escalated} == {(UNIT[:-3], 1)}
     rows = await stack.sql(
         "SELECT count(*) AS n FROM escalation.clocks WHERE warned_at IS NOT NULL "
         "AND yellow_fired_at IS NOT NULL AND red_fired_at IS NOT NULL"
