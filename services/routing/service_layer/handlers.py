@@ -261,7 +261,14 @@ async def _route(
     """Decide, store the decision, move loads, publish ``case.assigned``; the assignment id."""
     snapshot, policy = await cache.current(repo)
     placed = _place(snapshot, policy, case)
-    staff = await repo.staff_serving(placed.chain, lock=True)
+    # The people of the units the search may visit: above the case's place, and above
+    # the unit it starts from when that is elsewhere (handed over or down to a named
+    # unit, escalated from one).
+    chain = set(placed.chain)
+    for start in (start_at, above):
+        if start is not None and start in snapshot.units:
+            chain.update(chain_of(start, snapshot.units))
+    staff = await repo.staff_serving(sorted(chain), lock=True)
     now = datetime.now(UTC)
     decision = decide(
         placed.facts,

@@ -207,3 +207,19 @@ async def test_case_escalated_assigns_the_parent_once(world: RoutingWorld) -> No
     assert up["explanation"]["escalation_id"] == escalated.escalation_id
     assert "红牌" in up["explanation"]["trigger_reason"]
     assert await load_of(world, officer) == 1
+
+
+async def test_a_case_located_at_the_district_handed_down_to_a_grid_gets_its_officer(
+    world: RoutingWorld,
+) -> None:
+    """A case with no place (属地兜底: the district centre) handed down to a grid is
+    taken by that grid's officer: the search reads the people of the named unit's
+    chain, not only of the case's own place."""
+    case_id = await submit_case(world)
+    assert (await active(world, case_id))["unit_code"] == DISTRICT
+    response = await world.stack.client("routing", "admin").post(
+        f"/cases/{case_id}/routing/hand-down", json={"to_unit_code": GRID, "reason": "交网格处置"}
+    )
+    assert response.status_code == 201, response.text
+    down = await active(world, case_id)
+    assert (down["unit_code"], down["assignee_id"]) == (GRID, f"go-{GRID}")
