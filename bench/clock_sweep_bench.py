@@ -45,6 +45,7 @@ from services.escalation.service_layer.cards import card_handlers
 from shared.clock import ManualClock
 from shared.db.engine import plain_url
 from shared.db.unit_of_work import UnitOfWork
+from shared.logging import configure_logging
 from shared.scheduling import Scheduler
 from shared.settings import Environment, GridcaseSettings
 from tests.harness import TestInfra
@@ -202,6 +203,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         kafka_bootstrap_servers="unused:9092",  # no relay, no consumers: Kafka unused
         log_json=False,
     )
+    # One log line per card is the service's own cost, but printing 3,000 a round to a
+    # terminal is not: warnings only, as the card sweeper of the kill -9 test does.
+    configure_logging("escalation", level="WARNING", json=False)
     now = datetime.now(UTC)
     clock = ManualClock(now)
     runtime = build_runtime(settings)
