@@ -1,4 +1,4 @@
-"""Wires the routing service: tables, the case consumer, routes."""
+"""Wires the routing service: tables, the case and cycle consumers, routes."""
 
 from __future__ import annotations
 

@@ -18,10 +18,18 @@ UnitLevel = Literal["district", "street", "community", "grid"]
 
 
 AssignmentTrigger = Literal[
-    "submitted", "rejected", "recusal", "escalation", "handed_over", "meeting_decision"
+    "submitted",
+    "rejected",
+    "recusal",
+    "escalation",
+    "handed_over",
+    "handed_down",
+    "meeting_decision",
 ]
-"""Why a case was (re)assigned; ``meeting_decision``: a regular meeting (例会) named the
-staff member who takes it over."""
+"""Why a case was (re)assigned: ``escalation`` is 上报 (asked for, or decided by
+escalation: its ``trigger_reason`` says which), ``handed_over`` 转办 to another unit,
+``handed_down`` 交办 by a centre to a unit below it, ``meeting_decision`` a regular
+meeting (例会) named the staff member who takes it over."""
 
 
 class Candidate(Contract):

@@ -227,6 +227,29 @@ async def case_assigned_by_a_meeting(
     )
 
 
+async def case_held_below_the_top(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prepared:
+    """A ``case-escalated`` moves a case routing holds at a grid up to its community:
+    the case (routed by its address to the district) is handed down (交办) to a grid."""
+    routed = await case_routed_to_someone(stack, sender, data)
+    case_id = routed.data["case_id"]
+    grid = "451102001001002"  # the seeded demo's grid of go-002
+    response = await stack.client("routing", "admin").post(
+        f"/cases/{case_id}/routing/hand-down", json={"to_unit_code": grid, "reason": "交办"}
+    )
+    assert response.status_code == 201, response.text
+    return Prepared(
+        {
+            **data,
+            "case_id": case_id,
+            "from_unit_code": grid,
+            "from_level": "grid",
+            "to_unit_code": grid[:-3],
+            "to_level": "community",
+        },
+        routed.earlier,
+    )
+
+
 Story = Callable[[Stack, Sender, dict[str, Any]], Awaitable[Prepared]]
 STORIES: dict[str, Story] = {
     "cn.gridcase.case.assigned.v1": case_accepted_by_intake,
@@ -234,11 +257,17 @@ STORIES: dict[str, Story] = {
     "cn.gridcase.case.report-handed-over.v1": report_held_by_someone,
     "cn.gridcase.registry.unit-removed.v1": unit_known,
     "cn.gridcase.cycle.meeting-decision-recorded.v1": case_assigned_by_a_meeting,
+    "cn.gridcase.cycle.case-escalated.v1": case_held_below_the_top,
 }
 # These stories need routing running (it assigns the case first): they are told to
 # routing's consumers; any other reader (intake's case progress) takes the example as
 # it is, since it keeps progress for any case id.
-NEEDS_ROUTING = {case_routed_to_someone, report_held_by_someone, case_assigned_by_a_meeting}
+NEEDS_ROUTING = {
+    case_routed_to_someone,
+    report_held_by_someone,
+    case_assigned_by_a_meeting,
+    case_held_below_the_top,
+}
 
 
 async def _in_inbox(

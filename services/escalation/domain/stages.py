@@ -98,3 +98,13 @@ STEPS: dict[str, dict[str, tuple[Effect, ...]]] = {
 
 def effects_of(kind: str, step: str) -> tuple[Effect, ...]:
     return STEPS.get(kind, {}).get(step, ())
+
+
+# The stages a unit works itself (受理, 办理, 验证): when the case moves up or down the
+# tree (上报, 交办; DOMAIN.md "Time limits and supervision"), their open clocks stop and
+# start again at the receiving unit, with its level's limits, from the moment it
+# receives the case. The mediation month (MoJ 2002 art. 33) and the windows the case
+# names (judicial confirmation, follow-ups) keep running: a new level does not buy time.
+RESTART_ON_MOVE = frozenset({"accept", "handle", "verify"})
+# ``case.assigned`` triggers that move a case to another level of the tree.
+MOVES_LEVEL = frozenset({"escalation", "handed_down"})

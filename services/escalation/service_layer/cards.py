@@ -16,6 +16,7 @@ from typing import get_args
 
 from services.escalation.adapters.repository import ClockRepository, ClockRow
 from services.escalation.domain.clocks import CARDS, Deadlines
+from services.escalation.service_layer.escalating import escalate_on_red_card
 from services.escalation.service_layer.supervision import supervise_red_card
 from services.escalation.service_layer.unit_of_work import after_commit
 from shared.db.unit_of_work import UnitOfWork
@@ -127,6 +128,8 @@ async def fire(uow: UnitOfWork, job: ScheduledJob, card: str, now: datetime) -> 
     stage = clock.stage
     after_commit(uow, lambda: ESCALATION_CARDS.labels("escalation", stage, card).inc())
     log.info("clock_card_fired", clock_id=clock_id, stage=stage, card=card)
+    if card == "red":  # in the same transaction: escalated exactly when carded
+        await escalate_on_red_card(uow, clock, now)
 
 
 def card_handlers(now: Callable[[], datetime]) -> dict[str, JobHandler[UnitOfWork]]:

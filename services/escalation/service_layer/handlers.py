@@ -34,7 +34,16 @@ from services.escalation.domain.limits import (
     LimitTable,
     level_of,
 )
-from services.escalation.domain.stages import Extend, Open, Pause, Resume, Stop, effects_of
+from services.escalation.domain.stages import (
+    MOVES_LEVEL,
+    RESTART_ON_MOVE,
+    Extend,
+    Open,
+    Pause,
+    Resume,
+    Stop,
+    effects_of,
+)
 from services.escalation.service_layer import pausing
 from services.escalation.service_layer.cards import (
     cancel_cards,
@@ -151,6 +160,8 @@ async def apply_case_events(uow: UnitOfWork, cases: list[CaseEvent]) -> None:
             if case.trigger != "submitted":
                 # A reassignment: the case's open clocks follow it to its new unit.
                 await batch.flush()
+                if case.trigger in MOVES_LEVEL:  # first: a stopped clock keeps its unit
+                    await _follow_level(batch, case)
                 await repo.follow_people(case.case_id, case.unit_code, case.assignee_id)
             batch.open(
                 case.case_id,
@@ -163,6 +174,41 @@ async def apply_case_events(uow: UnitOfWork, cases: list[CaseEvent]) -> None:
         else:
             await batch.flush()
             await _apply_step(batch, case)
+    await batch.flush()
+
+
+async def _follow_level(batch: _Batch, moved: CaseAssignedV1) -> None:
+    """The case went up (上报) or down (交办) the tree: the clocks of the stages a unit
+    works (``RESTART_ON_MOVE``) stop and open again at the new unit with its level's
+    limits, counted from when it received the case; the others only record the new
+    level. Cards already fired stay with the stopped clock (each card once per clock);
+    the new clock is told apart by the assignment's id, and a replay finds only clocks
+    started at the new unit (not before it received the case), so it changes nothing."""
+    repo = batch.repo
+    for clock in await repo.open_clocks(moved.case_id):
+        if clock.started_at >= moved.assigned_at:
+            continue  # opened at the new unit already
+        if clock.stage not in RESTART_ON_MOVE:
+            await repo.update(clock.clock_id, {"unit_level": moved.unit_level})
+            continue
+        await repo.update(
+            clock.clock_id,
+            {
+                "status": "stopped",
+                "stopped_at": moved.assigned_at,
+                "stop_step": f"moved:{moved.trigger}",
+            },
+        )
+        await cancel_cards(batch.uow, clock.clock_id)
+        batch.open(
+            moved.case_id,
+            clock.stage,
+            moved.assigned_at,
+            unit_code=moved.unit_code,
+            unit_level=moved.unit_level,
+            handler_id=moved.assignee_id,
+            occurrence=f"{moved.trigger}:{moved.assignment_id}",
+        )
     await batch.flush()
 
 

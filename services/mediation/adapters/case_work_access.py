@@ -6,6 +6,8 @@
 - work on a situation report: grid officers on reports assigned to them, reported by
   them (they verify) or in their grid, and centre operators over its unit (they
   verify, close, or act for the unit);
+- everyone above: also on cases routing keeps them on as a co-handler (the first
+  receiver of an escalated or handed-down case, 首接负责);
 - read: the same people, and centre operators of the units above (下辖, code prefix)
   and administrators; a grid officer also reads the reports they made.
 """
@@ -29,6 +31,11 @@ def _joined(principal: Principal) -> ColumnElement[bool]:
     )
 
 
+def _co_handler(principal: Principal) -> ColumnElement[bool]:
+    """Kept on the case by routing: the first receiver of an escalated case (首接负责)."""
+    return literal(principal.staff_id) == func.any(cases.c.co_handler_ids)
+
+
 def _excluded(principal: Principal) -> ColumnElement[bool]:
     return literal(principal.staff_id) == func.any(
         func.coalesce(case_files.c.excluded, literal([], type_=case_files.c.excluded.type))
@@ -43,7 +50,7 @@ def may_read(principal: Principal) -> Any:
         assignee=cases.c.assignee_id,
         reporter=cases.c.reporter_id,
     )
-    return and_(or_(scoped, _joined(principal)), not_(_excluded(principal)))
+    return and_(or_(scoped, _joined(principal), _co_handler(principal)), not_(_excluded(principal)))
 
 
 def may_work(principal: Principal) -> Any:
@@ -52,7 +59,7 @@ def may_work(principal: Principal) -> Any:
         scoped = jurisdiction(principal, unit=cases.c.unit_code, assignee=cases.c.assignee_id)
         return and_(
             cases.c.kind == "dispute",
-            or_(scoped, _joined(principal)),
+            or_(scoped, _joined(principal), _co_handler(principal)),
             not_(_excluded(principal)),
         )
     if principal.role == GRID_OFFICER or principal.role in OPERATORS:
@@ -62,7 +69,7 @@ def may_work(principal: Principal) -> Any:
             assignee=cases.c.assignee_id,
             reporter=cases.c.reporter_id,
         )
-        return and_(cases.c.kind == "report", scoped)
+        return and_(cases.c.kind == "report", or_(scoped, _co_handler(principal)))
     return literal(False)
 
 

@@ -26,6 +26,8 @@ cases = Table(
     Column("assignee_role", Text),
     # The grid officer who reported a situation report verifies it (验证).
     Column("reporter_id", Text),
+    # Routing's co-handlers: the first receiver kept on an escalated case (首接负责).
+    Column("co_handler_ids", ARRAY(Text), nullable=False, server_default="{}"),
     # Risk flags the case page shows: intake's signals (民转刑 words, 涉及民族因素) and
     # how many people are involved (a group dispute).
     Column("risk_signals", ARRAY(Text)),

@@ -49,6 +49,9 @@ def _change(event: CaseEvent) -> tuple[str, str, dict[str, Any]]:
             "assignee_id": payload.assignee_id,
             "assignee_name": payload.assignee_name,
             "assignee_role": payload.assignee_role,
+            "co_handler_ids": [
+                p.staff_id for p in payload.participants if p.involvement == "co_handler"
+            ],
             "assigned_at": payload.assigned_at,
             "updated_at": event.time,
         },

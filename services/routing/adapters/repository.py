@@ -6,7 +6,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -228,6 +239,27 @@ class RoutingRepository:
             query = query.with_for_update()
         return (await self.conn.execute(query)).first()
 
+    async def first_receiver(self, case_id: str) -> StaffMember | None:
+        """Who received the case first and kept it (首接负责): the lead of its earliest
+        assignment who was not excluded since (rejecting, recusal and a handover, 转办,
+        exclude; they are not responsible), with their registry row; None if nobody."""
+        row = (
+            await self.conn.execute(
+                select(staff)
+                .join(assignments, assignments.c.assignee_id == staff.c.staff_id)
+                .where(
+                    assignments.c.case_id == case_id,
+                    ~exists().where(
+                        exclusions.c.case_id == case_id,
+                        exclusions.c.staff_id == assignments.c.assignee_id,
+                    ),
+                )
+                .order_by(assignments.c.assigned_at, assignments.c.assignment_id)
+                .limit(1)
+            )
+        ).first()
+        return staff_from_row(row) if row is not None else None
+
     async def case_visible(self, case_id: str, principal: Principal) -> bool:
         """Whether the case has an active assignment in ``principal``'s jurisdiction.
 
@@ -265,12 +297,16 @@ class RoutingRepository:
 
 def case_in_jurisdiction(principal: Principal) -> ColumnElement[bool]:
     """Whether the case of the enclosing ``assignments`` row has an active assignment
-    in ``principal``'s jurisdiction (by its unit, or by its assignee)."""
+    in ``principal``'s jurisdiction (by its unit, or by its assignee), or has them as a
+    co-handler (the first receiver kept on an escalated case, 首接负责)."""
     current = assignments.alias("current")
     return exists(
         select(current.c.case_id).where(
             current.c.case_id == assignments.c.case_id,
             current.c.active,
-            jurisdiction(principal, unit=current.c.unit_code, assignee=current.c.assignee_id),
+            or_(
+                jurisdiction(principal, unit=current.c.unit_code, assignee=current.c.assignee_id),
+                literal(principal.staff_id) == any_(current.c.co_handler_ids),
+            ),
         )
     )

@@ -293,11 +293,14 @@ def decide(
     excluded: Mapping[str, str] | None = None,
     above: str | None = None,
     start_at: str | None = None,
+    also_roles: tuple[str, ...] = (),
 ) -> Decision:
     """Route ``case`` located at ``location`` by the matched rule.
 
     ``above`` (escalation) starts the lead's search at that unit's parent instead;
-    ``start_at`` (a handover, 转办, to a named unit) at that unit.
+    ``start_at`` (a handover, 转办, to a named unit) at that unit; ``also_roles`` are
+    tried after the rule's for the lead (a case handed down, 交办, to a unit whose
+    people the rule does not name).
     """
     excluded = excluded or {}
     by_unit: dict[str, list[StaffMember]] = {}
@@ -314,8 +317,9 @@ def decide(
         lead_start = start_unit(location.unit_code, rule.start_level, units)
     lead_chain = [units[c] for c in chain_of(lead_start, units)]
     full_chain = [units[c] for c in chain_of(location.unit_code, units)]
+    lead_roles = tuple(dict.fromkeys((*rule.roles, *also_roles)))
     lead = search_upward(
-        "lead", rule.roles, lead_chain, by_unit, category=case.category, at=at, excluded=excluded
+        "lead", lead_roles, lead_chain, by_unit, category=case.category, at=at, excluded=excluded
     )
     taken = {lead.chosen.staff_id: "已是主办人 already the lead"} if lead.chosen else {}
     co_handlers = [

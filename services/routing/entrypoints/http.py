@@ -15,6 +15,7 @@ from services.routing.service_layer import handlers
 from services.routing.state import RoutingRuntime
 from shared.auth import roles
 from shared.auth.policy import Access
+from shared.auth.scoping import covers_unit
 from shared.auth.tokens import Principal
 from shared.db.unit_of_work import EventContext
 from shared.http.problems import FORBIDDEN, not_found
@@ -26,8 +27,11 @@ READERS = Access(*roles.STAFF, scopes=(roles.SCOPE_CASES_READ,))
 REJECTERS = Access(roles.GRID_OFFICER, *roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
 # A party's objection is recorded by the committee's people or the centre.
 RECUSERS = Access(*roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
-# 上报: the grid officer holding the case, or a centre (or admin) over its area.
-ESCALATORS = Access(roles.GRID_OFFICER, *roles.OPERATORS, roles.ADMIN)
+# 上报: the grid officer or committee member holding the case, or a centre (or admin)
+# over its area.
+ESCALATORS = Access(roles.GRID_OFFICER, *roles.HANDLERS, *roles.OPERATORS, roles.ADMIN)
+# 交办: a centre (or admin) over the case's area hands it down.
+HANDERS_DOWN = Access(*roles.OPERATORS, roles.ADMIN)
 # Roles that act over an area rather than as a case's handler.
 AREA_ROLES = roles.OPERATORS | {roles.ADMIN}
 
@@ -62,6 +66,14 @@ class RecusalIn(BaseModel):
 
 class EscalateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class HandDownIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to_unit_code: str = Field(
+        pattern=r"^[0-9]{9}([0-9]{3}){0,2}$", description="a unit under the case's current one"
+    )
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -109,6 +121,11 @@ async def _reassign(request: Request, principal: Principal, case_id: str, call: 
         ) from exc
     except handlers.ReassignmentRefused as exc:
         raise REASSIGNMENT_REFUSED(exc.en, exc.zh) from exc
+    except handlers.NotBelow as exc:
+        raise REASSIGNMENT_REFUSED(
+            f"{exc} is not under the case's current unit: 交办 hands a case down only.",
+            f"{exc} 不在案件当前单位之下：交办只能向下。",
+        ) from exc
     return Reassigned(case_id=case_id, assignment_id=assignment_id)
 
 
@@ -171,5 +188,31 @@ async def escalation(
         request,
         principal,
         case_id,
-        lambda uow, cache: handlers.escalate(uow, cache, case_id, body.reason, handler=handler),
+        lambda uow, cache: handlers.escalate(
+            uow, cache, case_id, body.reason, handler=handler, asker=principal.staff_id
+        ),
+    )
+
+
+@router.post(
+    "/cases/{case_id}/routing/hand-down",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Reassigned,
+)
+async def hand_down(
+    case_id: str, body: HandDownIn, request: Request, principal: Principal = Depends(HANDERS_DOWN)
+) -> Reassigned:
+    """交办: a centre over the case's area hands it to a named unit below the case's
+    current unit and inside the centre's own area; the first receiver stays on the case
+    (首接负责). 403 for a unit outside the caller's area, 409 for one not below the case."""
+    if not covers_unit(principal, body.to_unit_code):
+        raise FORBIDDEN(
+            f"{body.to_unit_code} is outside your area.",
+            f"{body.to_unit_code} 不在您的辖区内。",
+        )
+    return await _reassign(
+        request,
+        principal,
+        case_id,
+        lambda uow, cache: handlers.hand_down(uow, cache, case_id, body.to_unit_code, body.reason),
     )

@@ -22,6 +22,7 @@ from services.routing.domain.spatial import AreaIndex
 from services.routing.domain.staff import StaffMember
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
+from shared.events.escalation import CaseEscalatedV1
 from shared.events.intake import CaseSubmittedV1
 from shared.events.mediation import MediatorRefusedV1, ReportHandedOverV1
 from shared.events.routing import AssignmentTrigger, Candidate, CaseAssignedV1, Participant
@@ -144,12 +145,30 @@ def _assignment(
     trigger: AssignmentTrigger,
     supersedes: str | None,
     trigger_reason: str | None,
+    responsible: StaffMember | None = None,
+    noted: dict[str, Any] | None = None,
 ) -> Assignment:
+    """``responsible``: the first receiver kept on the case as a co-handler when it
+    moves up or down the tree (首接负责); ``noted``: more facts for the explanation."""
     assignment_id = str(uuid.uuid4())
     lead = decision.assignee
     co_handlers = [p for p in decision.co_handlers if p.chosen]
     informed = [p for p in decision.informed if p.chosen]
-    explanation = decision.explanation() | {"trigger": trigger, "trigger_reason": trigger_reason}
+    if responsible is not None and (
+        (lead is not None and responsible.staff_id == lead.staff_id)
+        or any(p.chosen and p.chosen.staff_id == responsible.staff_id for p in co_handlers)
+    ):
+        responsible = None  # already on the case
+    explanation = decision.explanation() | {
+        "trigger": trigger,
+        "trigger_reason": trigger_reason,
+        **(noted or {}),
+    }
+    if responsible is not None:
+        explanation["first_receiver"] = {
+            "staff_id": responsible.staff_id,
+            "text": f"首接负责：{responsible.name} 仍为责任人 — first receiver stays responsible",
+        }
     row = {
         "assignment_id": assignment_id,
         "case_id": case_id,
@@ -160,9 +179,12 @@ def _assignment(
         "assigned_at": now,
         "trigger": trigger,
         "supersedes": supersedes,
-        "co_handler_ids": [p.chosen.staff_id for p in co_handlers if p.chosen],
+        "co_handler_ids": [p.chosen.staff_id for p in co_handlers if p.chosen]
+        + ([responsible.staff_id] if responsible else []),
     }
-    loaded = [m.staff_id for m in [lead, *(p.chosen for p in co_handlers)] if m is not None]
+    loaded = [
+        m.staff_id for m in [lead, *(p.chosen for p in co_handlers), responsible] if m is not None
+    ]
     unit = snapshot.units[decision.unit_code]
     participants = [
         Participant(
@@ -175,6 +197,17 @@ def _assignment(
         for p in [*co_handlers, *informed]
         if p.chosen is not None
     ]
+    if responsible is not None:
+        participants.insert(
+            len(co_handlers),
+            Participant(
+                staff_id=responsible.staff_id,
+                name=responsible.name,
+                role=responsible.role,
+                unit_code=responsible.unit_code,
+                involvement="co_handler",
+            ),
+        )
     event = CaseAssignedV1(
         case_id=case_id,
         assignment_id=assignment_id,
@@ -221,11 +254,21 @@ async def _route(
     start_at: str | None = None,
     supersedes: str | None = None,
     trigger_reason: str | None = None,
+    responsible: StaffMember | None = None,
+    noted: dict[str, Any] | None = None,
+    also_roles: tuple[str, ...] = (),
 ) -> str:
     """Decide, store the decision, move loads, publish ``case.assigned``; the assignment id."""
     snapshot, policy = await cache.current(repo)
     placed = _place(snapshot, policy, case)
-    staff = await repo.staff_serving(placed.chain, lock=True)
+    # The people of the units the search may visit: above the case's place, and above
+    # the unit it starts from when that is elsewhere (handed over or down to a named
+    # unit, escalated from one).
+    chain = set(placed.chain)
+    for start in (start_at, above):
+        if start is not None and start in snapshot.units:
+            chain.update(chain_of(start, snapshot.units))
+    staff = await repo.staff_serving(sorted(chain), lock=True)
     now = datetime.now(UTC)
     decision = decide(
         placed.facts,
@@ -238,9 +281,18 @@ async def _route(
         excluded=excluded,
         above=above,
         start_at=start_at,
+        also_roles=also_roles,
     )
     assignment = _assignment(
-        snapshot, case.case_id, decision, now, trigger, supersedes, trigger_reason
+        snapshot,
+        case.case_id,
+        decision,
+        now,
+        trigger,
+        supersedes,
+        trigger_reason,
+        responsible,
+        noted,
     )
     await repo.add_assignments([assignment.row])
     await repo.change_load(assignment.loaded, +1)
@@ -333,6 +385,18 @@ class StaffLoads:
         return {i: self._members[i].open_cases for i in sorted(self._changed)}
 
 
+# Who else may take a case that moved in the tree, after the rule's roles: the
+# receiving unit's centre operator (社区综治中心 included: the level above a grid is its
+# community, DOMAIN.md "Time limits and supervision"), and for a case handed down
+# (交办) the people who work that kind of case there.
+ESCALATION_ROLES: tuple[str, ...] = ("centre_operator",)
+HAND_DOWN_ROLES: dict[str, tuple[str, ...]] = {
+    "dispute": ("mediator", "centre_operator"),
+    "report": ("grid_officer", "centre_operator"),
+}
+MOVES_IN_TREE: frozenset[AssignmentTrigger] = frozenset({"escalation", "handed_down"})
+
+
 async def _reassign(
     uow: UnitOfWork,
     cache: RoutingCache,
@@ -344,7 +408,15 @@ async def _reassign(
     allowed: str,  # "lead" | "participant" | "any"
     holder: str | None = None,
     start_at: str | None = None,
+    asker: str | None = None,
+    from_unit: str | None = None,
+    noted: dict[str, Any] | None = None,
 ) -> str:
+    """End the active assignment and route the case again.
+
+    ``holder``: who asks as the case's handler (they must hold it); ``asker``: who asked
+    for an escalation, never its receiver (they pass it up); ``from_unit``: the unit the
+    case must still be at (an escalation decided elsewhere, applied once)."""
     repo = RoutingRepository(uow.connection)
     case = await repo.routed_case(case_id)
     active = await repo.active_assignment(case_id, lock=True)
@@ -353,6 +425,11 @@ async def _reassign(
     participants = [active.assignee_id, *active.co_handler_ids]
     if holder is not None and holder not in participants:
         raise NotTheHandler(case_id)
+    if from_unit is not None and active.unit_code != from_unit:
+        raise ReassignmentRefused(
+            f"The case is no longer at {from_unit} (now {active.unit_code}).",
+            f"案件已不在 {from_unit}（现为 {active.unit_code}）。",
+        )
     if allowed == "lead" and staff_id != active.assignee_id:
         raise ReassignmentRefused(
             f"{staff_id} is not the current handler ({active.assignee_id}) and cannot reject it.",
@@ -363,14 +440,19 @@ async def _reassign(
             f"{staff_id} does not handle this case; there is nobody to recuse.",
             f"{staff_id} 未承办此案，无需回避。",
         )
+    units = (await cache.current(repo))[0].units
     above = None
-    if trigger == "escalation":
-        unit = (await cache.current(repo))[0].units.get(active.unit_code)
+    if trigger == "escalation" and start_at is None:
+        unit = units.get(active.unit_code)
         if unit is None or unit.parent_code is None:
             raise ReassignmentRefused(
                 "The case is already at the top of the tree.", "案件已在最高层级，无法再上报。"
             )
         above = active.unit_code
+    if start_at is not None and start_at not in units:
+        raise ReassignmentRefused(
+            f"Unit {start_at} is not in the registry.", f"单位 {start_at} 不在登记册中。"
+        )
     if staff_id is not None and trigger in ("rejected", "recusal", "handed_over"):
         label = {
             "rejected": "已回退 rejected the case",
@@ -378,6 +460,10 @@ async def _reassign(
             "handed_over": "已转办 handed the report over",
         }[trigger]
         await repo.exclude(case_id, staff_id, trigger, f"{label}: {reason}")
+    excluded = await repo.exclusions_of(case_id)
+    if asker is not None and trigger == "escalation":
+        excluded.setdefault(asker, "提出上报者，不自接 — asked for the escalation")
+    responsible = await repo.first_receiver(case_id) if trigger in MOVES_IN_TREE else None
     now = datetime.now(UTC)
     await repo.end_assignment(active.assignment_id, f"{trigger}: {reason}", now)
     await repo.change_load([p for p in participants if p], -1)
@@ -387,11 +473,18 @@ async def _reassign(
         cache,
         case,
         trigger=trigger,
-        excluded=await repo.exclusions_of(case_id),
+        excluded=excluded,
         above=above,
         start_at=start_at,
         supersedes=active.assignment_id,
         trigger_reason=reason,
+        responsible=responsible,
+        noted=noted,
+        also_roles=ESCALATION_ROLES
+        if trigger == "escalation"
+        else HAND_DOWN_ROLES.get(case.kind, ESCALATION_ROLES)
+        if trigger == "handed_down"
+        else (),
     )
 
 
@@ -480,11 +573,15 @@ async def escalate(
     reason: str,
     *,
     handler: str | None = None,
+    asker: str | None = None,
 ) -> str:
-    """Move the case one level up (grid → community → street centre → district centre).
+    """上报: move the case one level up (grid → community → street centre → district
+    centre; DOMAIN.md "Time limits and supervision").
 
     ``handler``: the staff member asking, when they ask as the case's handler (上报 by
-    the unit holding it) rather than as a centre over the area; they must hold it."""
+    the unit holding it) rather than as a centre over the area; they must hold it.
+    ``asker``: whoever asked; the case never lands back on them. The first receiver
+    stays on the case (首接负责)."""
     assignment_id = await _reassign(
         uow,
         cache,
@@ -494,9 +591,73 @@ async def escalate(
         reason=reason,
         allowed="any",
         holder=handler,
+        asker=asker,
     )
     await uow.commit()
     return assignment_id
+
+
+class NotBelow(ValueError):
+    """交办 goes down only: the named unit must be under the case's current unit."""
+
+
+async def hand_down(
+    uow: UnitOfWork, cache: RoutingCache, case_id: str, to_unit_code: str, reason: str
+) -> str:
+    """交办: a centre hands the case to a named unit below the case's current one
+    (DOMAIN.md "Case work"); routing picks its person there as for a first routing,
+    and the first receiver stays on the case (首接负责). The route checks that the
+    unit is in the caller's area."""
+    repo = RoutingRepository(uow.connection)
+    active = await repo.active_assignment(case_id)
+    if active is None:
+        raise CaseNotRouted(case_id)
+    if to_unit_code == active.unit_code or not to_unit_code.startswith(active.unit_code):
+        raise NotBelow(to_unit_code)
+    assignment_id = await _reassign(
+        uow,
+        cache,
+        case_id,
+        trigger="handed_down",
+        staff_id=None,
+        reason=reason,
+        allowed="any",
+        start_at=to_unit_code,
+    )
+    await uow.commit()
+    return assignment_id
+
+
+async def apply_case_escalated(
+    uow: UnitOfWork, cache: RoutingCache, escalated: CaseEscalatedV1
+) -> str | None:
+    """Escalation decided on its own (a red card under the district's policy, a
+    meeting's decision) that the case goes up to ``to_unit_code``: assign that unit's
+    person (its centre operator at a street or district), the first receiver staying on
+    the case. Applied once: a replay finds the case no longer at ``from_unit_code``.
+    The consumer commits."""
+    try:
+        return await _reassign(
+            uow,
+            cache,
+            escalated.case_id,
+            trigger="escalation",
+            staff_id=None,
+            reason=f"{ESCALATION_REASONS[escalated.reason]}（{escalated.stage or '-'}）",
+            allowed="any",
+            start_at=escalated.to_unit_code,
+            from_unit=escalated.from_unit_code,
+            noted={"escalation_id": escalated.escalation_id},
+        )
+    except (CaseNotRouted, ReassignmentRefused) as exc:
+        log.info("escalation_not_applied", case_id=escalated.case_id, error=type(exc).__name__)
+        return None
+
+
+ESCALATION_REASONS = {
+    "red_card": "红牌超时自动上报 red card",
+    "meeting_decision": "联席会议决定上报 meeting decision",
+}
 
 
 __all__ = [
@@ -505,7 +666,9 @@ __all__ = [
     "NotTheHandler",
     "ReassignmentRefused",
     "RoutingCache",
+    "apply_case_escalated",
     "escalate",
+    "hand_down",
     "recuse",
     "reject_case",
 ]

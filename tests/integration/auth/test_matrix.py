@@ -86,10 +86,13 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
         roles.HANDLERS | OPS_ADMIN,
         frozenset(),
     ),
+    # 上报 by whoever holds the case (a grid officer, a committee's member) or a centre.
     ("routing", "POST", "/cases/{case_id}/routing/escalation"): (
-        OPS_ADMIN | {roles.GRID_OFFICER},
+        roles.HANDLERS | OPS_ADMIN | {roles.GRID_OFFICER},
         frozenset(),
     ),
+    # 交办 by a centre over the case.
+    ("routing", "POST", "/cases/{case_id}/routing/hand-down"): (OPS_ADMIN, frozenset()),
     **{
         ("routing", m, p): (ADMIN, frozenset())
         for m, p in (
@@ -429,7 +432,8 @@ CASE_CHANGES: dict[str, dict[str, int]] = {
         "other-grid officer": 404,
         **dict.fromkeys(IN_AREA_OPERATORS, 201),
         "other street operator": 404,
-        **dict.fromkeys(HANDLERS_OF_COMMUNITY, 403),
+        # A committee's people report their own cases up; a grid's case is not theirs.
+        **dict.fromkeys(HANDLERS_OF_COMMUNITY, 404),
     },
 }
 

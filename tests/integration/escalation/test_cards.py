@@ -21,6 +21,7 @@ from services.escalation.domain.clocks import BEIJING
 from services.escalation.service_layer import pausing
 from shared.events import topics
 from shared.events.escalation import (
+    CaseEscalatedV1,
     ClockWarnedV1,
     RedCardIssuedV1,
     SupervisionAnswerOverdueV1,
@@ -30,6 +31,7 @@ from shared.events.escalation import (
 from shared.metrics import ESCALATION_CARDS
 from tests.harness import Stack, eventually, read_topic
 from tests.integration.escalation.case_steps import (
+    UNIT,
     apply,
     assigned,
     clocks,
@@ -234,6 +236,16 @@ async def _assert_each_card_fired_once(stack: Stack) -> None:
         SupervisionAnswerOverdueV1.event_type,
     )
     assert len(overdue) == N_CASES and {r["n"] for r in overdue} == {1}
+    # Each red card of a community's accept clock sends the case up once (the demo
+    # district's policy, services/escalation/domain/escalation_policy.json).
+    escalated = await stack.sql(
+        "SELECT envelope->'data'->>'clock_id' AS clock_id, "
+        "envelope->'data'->>'to_unit_code' AS to_unit, count(*) AS n "
+        "FROM escalation.outbox WHERE type = $1 GROUP BY 1, 2",
+        CaseEscalatedV1.event_type,
+    )
+    assert len(escalated) == N_CASES
+    assert {(r["to_unit"], r["n"]) for r in escalated} == {(UNIT[:-3], 1)}
     rows = await stack.sql(
         "SELECT count(*) AS n FROM escalation.clocks WHERE warned_at IS NOT NULL "
         "AND yellow_fired_at IS NOT NULL AND red_fired_at IS NOT NULL"

@@ -132,10 +132,30 @@ async def test_a_min_zhuan_xing_case_runs_on_its_own_shorter_limits(stack: Stack
 async def test_a_reassignment_moves_the_open_clocks_to_the_new_unit(stack: Stack) -> None:
     await start_at(stack, T0)
     await apply(stack, submitted("m1", T0), assigned("m1", T0))
-    await apply(stack, assigned("m1", T0 + timedelta(hours=1), "451102001", trigger="escalation"))
+    await apply(stack, assigned("m1", T0 + timedelta(hours=1), "451102001", trigger="rejected"))
     accept = (await clocks(stack, "m1"))["accept"]
     assert accept["unit_code"] == "451102001"
     assert accept["due_at"] == at(2, 18)  # the first clock stands
+
+
+async def test_an_escalation_restarts_the_accept_clock_at_the_new_level(stack: Stack) -> None:
+    """上报 (DOMAIN.md "Time limits and supervision"): the receiving unit gets its own
+    受理 limit from when it received the case; the first clock stops where it ran."""
+    await start_at(stack, T0)
+    await apply(stack, submitted("m2", T0), assigned("m2", T0))
+    moved = T0 + timedelta(days=1, hours=1)
+    await apply(stack, assigned("m2", moved, "451102001", trigger="escalation"))
+    found = await clocks(stack, "m2")
+    first = found["accept"]
+    [(key, street)] = [(k, c) for k, c in found.items() if k.startswith("accept@")]
+    assert (first["status"], first["unit_code"]) == ("stopped", "451102001001")
+    assert key.startswith("accept@escalation:")
+    assert (street["status"], street["unit_code"], street["unit_level"]) == (
+        "running",
+        "451102001",
+        "street",
+    )
+    assert street["started_at"] == moved and street["due_at"] == at(3, 18)
 
 
 async def test_a_reports_accept_handle_and_verify_clocks_follow_its_steps(stack: Stack) -> None:

@@ -96,13 +96,20 @@ async def test_escalation_moves_the_case_one_level_up_each_time(world: RoutingWo
         f"/cases/{case_id}/routing/escalation", json={"reason": "超期未办结"}
     )
     assert response.status_code == 201, response.text
-    # A community has no grid officer or centre: the street centre takes it.
+    # The level above a grid is its community: the community's centre (综治中心) takes it.
+    community = await active(world, case_id)
+    assert (community["trigger"], community["unit_code"]) == ("escalation", COMMUNITY)
+    assert community["assignee_id"] == f"op-{COMMUNITY}-1"
+    await routing.post(f"/cases/{case_id}/routing/escalation", json={"reason": "需街道协调"})
     street = await active(world, case_id)
-    assert (street["trigger"], street["unit_code"]) == ("escalation", STREET)
+    assert street["unit_code"] == STREET
     assert street["assignee_id"].startswith(f"op-{STREET}-")
     await routing.post(f"/cases/{case_id}/routing/escalation", json={"reason": "仍未办结"})
     district = await active(world, case_id)
     assert district["unit_code"] == "451102"
     refused = await routing.post(f"/cases/{case_id}/routing/escalation", json={"reason": "再上报"})
     assert refused.status_code == 409
-    assert await load_of(world, f"go-{GRID}") == 0
+    # 首接负责: the grid officer who received it first stays on it (and carries it).
+    assert district["co_handler_ids"] == [f"go-{GRID}"]
+    assert await load_of(world, f"go-{GRID}") == 1
+    assert await load_of(world, street["assignee_id"]) == 0
