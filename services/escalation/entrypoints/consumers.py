@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.escalation.entrypoints.rating_consumer import RATING_HANDLERS
-from services.escalation.service_layer import handlers
+from services.escalation.service_layer import handlers, monthly_report
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
@@ -29,7 +29,10 @@ def read_case_event(event: CloudEvent) -> handlers.CaseEvent:
 
 def clock_consumer() -> ConsumerSpec:
     async def apply_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-        await handlers.apply_case_events(uow, [read_case_event(e) for e in events])
+        case_events = [read_case_event(e) for e in events]
+        await handlers.apply_case_events(uow, case_events)
+        # The monthly report (月报告) counts from the same events (one consumer per topic).
+        await monthly_report.apply_case_events(uow, case_events)
 
     return ConsumerSpec(
         name="case-clocks",

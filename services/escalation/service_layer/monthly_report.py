@@ -1,0 +1,157 @@
+"""The monthly report's read model, fed strictly by events (issue 15 "From events only").
+
+From the case topic (escalation's one case consumer): a dispute's submission (its area,
+category, people band, major, and whether screening found it), its first assignment
+(the area of a case filed without a grid), the committee's acceptance (受理), and the
+close (调处, 成功 when the result is success). From the cycle topic: each screening
+return (零报告 or the disputes found). Each fact is counted once per case, so a replay
+from the beginning of the topics gives the same numbers; a batch is applied in phases
+(submissions, assignments, acceptances, closes), which keeps each case's own order.
+Handlers never commit: the consumer commits with its inbox rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from services.escalation.adapters.report_repository import CountKey, ReportRepository
+from services.escalation.domain.monthly_report import (
+    ReportPolicy,
+    band_of,
+    level_of,
+    load_policies,
+    month_of,
+    month_of_period_key,
+    policy_for,
+)
+from shared.db.unit_of_work import UnitOfWork
+from shared.events.intake import CaseSubmittedV1, ScreeningReturnFiledV1
+from shared.events.mediation import CaseWorkClosedV1, CaseWorkStepV1, DisputeAcceptedV1
+from shared.events.routing import CaseAssignedV1
+
+ReportEvent = CaseSubmittedV1 | CaseAssignedV1 | CaseWorkStepV1
+
+
+def _found_counts(row: Mapping[str, Any]) -> dict[str, int]:
+    counts = {"screened": int(bool(row["screened"])), "major": int(bool(row["major"]))}
+    if row["band"]:
+        counts[row["band"]] = 1
+    return counts
+
+
+def _level(area_code: str) -> str:
+    return level_of(area_code) or "grid"
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.by_key: dict[CountKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def add(self, key: CountKey, counts: Mapping[str, int]) -> None:
+        bucket = self.by_key[key]
+        for name, n in counts.items():
+            bucket[name] += n
+
+
+async def apply_case_events(
+    uow: UnitOfWork,
+    events: Sequence[ReportEvent],
+    policies: Mapping[str, ReportPolicy] | None = None,
+) -> None:
+    """Fold a batch of case events into the report's counts (no commit)."""
+    policies = load_policies() if policies is None else policies
+    repo = ReportRepository(uow.connection)
+    counts = _Counts()
+    new_cases: dict[str, dict[str, Any]] = {}
+    first_unit: dict[str, str] = {}
+    accepted: dict[str, tuple[str, str]] = {}
+    closed: dict[str, tuple[str, str, bool]] = {}
+    for event in events:
+        if isinstance(event, CaseSubmittedV1):
+            if event.kind == "dispute" and event.case_id not in new_cases:
+                new_cases[event.case_id] = _case_row(event, policies)
+        elif isinstance(event, CaseAssignedV1):
+            first_unit.setdefault(event.case_id, event.unit_code)
+        elif isinstance(event, DisputeAcceptedV1):
+            accepted.setdefault(event.case_id, _step_at(event, policies))
+        elif isinstance(event, CaseWorkClosedV1) and event.kind == "dispute":
+            month, level = _step_at(event, policies)
+            closed.setdefault(event.case_id, (month, level, event.result == "success"))
+    inserted = await repo.add_cases(list(new_cases.values()))
+    for case_id in inserted:
+        row = new_cases[case_id]
+        if row["area_code"]:
+            key = (row["area_code"], row["found_month"], row["category"], _level(row["area_code"]))
+            counts.add(key, _found_counts(row))
+    for row in await repo.place_cases(first_unit):
+        key = (row["area_code"], row["found_month"], row["category"], _level(row["area_code"]))
+        counts.add(key, _found_counts(row))
+    for fact, months, levels in (
+        (
+            "accepted",
+            {c: m for c, (m, _) in accepted.items()},
+            {c: lv for c, (_, lv) in accepted.items()},
+        ),
+        (
+            "mediated",
+            {c: m for c, (m, _, _) in closed.items()},
+            {c: lv for c, (_, lv, _) in closed.items()},
+        ),
+        (
+            "succeeded",
+            {c: m for c, (m, _, ok) in closed.items() if ok},
+            {c: lv for c, (_, lv, _) in closed.items()},
+        ),
+    ):
+        for case in await repo.mark(fact, months):
+            key = (case.area_code, months[case.case_id], case.category, levels[case.case_id])
+            counts.add(key, {fact: 1})
+    await repo.add_counts({k: dict(v) for k, v in counts.by_key.items()})
+
+
+def _case_row(event: CaseSubmittedV1, policies: Mapping[str, ReportPolicy]) -> dict[str, Any]:
+    area = event.grid_code or ""
+    policy = policy_for(area or "default", policies)
+    return {
+        "case_id": event.case_id,
+        "area_code": area,
+        "category": event.category,
+        "band": band_of(event.people_involved),
+        "major": policy.is_major(event.people_involved, event.risk_signals),
+        "screened": event.screening_task_id is not None,
+        "found_month": month_of(event.submitted_at, policy.zone),
+    }
+
+
+def _step_at(event: CaseWorkStepV1, policies: Mapping[str, ReportPolicy]) -> tuple[str, str]:
+    """The month a step happened in and the level of the unit that took it."""
+    unit = event.unit_code or ""
+    policy = policy_for(unit or "default", policies)
+    return month_of(event.occurred_at, policy.zone), level_of(unit) or "unknown"
+
+
+async def apply_return_filed(
+    uow: UnitOfWork,
+    filed: ScreeningReturnFiledV1,
+    policies: Mapping[str, ReportPolicy] | None = None,
+) -> None:
+    """A return counts in its period's month (else the month it was filed in)."""
+    policies = load_policies() if policies is None else policies
+    month = month_of_period_key(filed.period_key) or month_of(
+        filed.filed_at, policy_for(filed.grid_code, policies).zone
+    )
+    await ReportRepository(uow.connection).add_return(
+        {
+            "task_id": filed.task_id,
+            "grid_code": filed.grid_code,
+            "month": month,
+            "nil_report": filed.nil_report,
+        }
+    )
+
+
+def report_events(events: Iterable[object]) -> list[ReportEvent]:
+    """The events of a case batch the report reads."""
+    return [e for e in events if isinstance(e, CaseSubmittedV1 | CaseAssignedV1 | CaseWorkStepV1)]
