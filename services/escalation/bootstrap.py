@@ -9,16 +9,18 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.escalation.adapters.tables import TABLES
+from services.escalation.domain.monthly_report import ReportPolicy, load_policies
 from services.escalation.domain.screening import DistrictCadence, load_cadences
 from services.escalation.entrypoints.calendar_http import router as calendar_router
 from services.escalation.entrypoints.consumers import clock_consumer
 from services.escalation.entrypoints.http import router
 from services.escalation.entrypoints.limits_http import router as limits_router
+from services.escalation.entrypoints.report_http import router as report_router
 from services.escalation.entrypoints.screening_consumers import (
     registry_view_consumer,
     screening_returns_consumer,
 )
-from services.escalation.service_layer import screening
+from services.escalation.service_layer import report_submissions, screening
 from services.escalation.service_layer.cards import card_handlers
 from services.escalation.service_layer.figures import (
     FIGURES_INTERVAL_S,
@@ -56,7 +58,24 @@ def build_runtime(
     )
     runtime.periodic.append(PeriodicTask("purge-idempotency-keys", 3600.0, _purge_keys))
     _screening(runtime, load_cadences() if cadences is None else cadences)
+    _monthly_report(runtime, load_policies())
     return runtime
+
+
+def _monthly_report(runtime: ServiceRuntime[None], policies: Mapping[str, ReportPolicy]) -> None:
+    """The monthly report (月报告): its counts ride on the case and cycle consumers; here
+    the deadline jobs (one monthly series per district and level, made sure of at start)
+    that flag missing reports."""
+    runtime.job_handlers.update(
+        report_submissions.job_handlers(policies, lambda: runtime.clock.now())
+    )
+
+    async def ensure(rt: ServiceRuntime[None]) -> None:
+        async with rt.uow() as uow:
+            await report_submissions.ensure_deadlines(uow, policies, rt.clock.now())
+            await uow.commit()
+
+    runtime.on_start.append(ensure)
 
 
 async def _purge_keys(runtime: ServiceRuntime[None]) -> None:
@@ -83,7 +102,7 @@ def _screening(runtime: ServiceRuntime[None], cadences: Mapping[str, DistrictCad
 def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router, limits_router, calendar_router],
+        [router, limits_router, calendar_router, report_router],
         title="GridCase escalation",
         description="Time limits, supervision, escalation and the monthly cycle.",
         manage_lifecycle=manage_lifecycle,

@@ -54,38 +54,62 @@ class Submission:
     missing_flagged_at: datetime | None
 
 
+_CASE_COLUMNS = (
+    "c.case_id, c.area_code, c.category, c.band, c.major, c.screened, c.found_month,"
+    " c.accepted_month, c.accepted_level, c.mediated_month, c.succeeded_month, c.closed_level"
+)
+
+# A case found in screening without a grid takes the grid of its task's return when the
+# return came first (report_returns); else it waits for the return (``place_by_task``).
 _INSERT_CASES = text(f"""
-INSERT INTO {SCHEMA}.report_cases
-  (case_id, area_code, category, band, major, screened, found_month)
-SELECT * FROM unnest(
+INSERT INTO {SCHEMA}.report_cases AS c
+  (case_id, area_code, category, band, major, screened, found_month, screening_task_id)
+SELECT u.id, coalesce(nullif(u.area, ''), r.grid_code, ''), u.category, u.band, u.major,
+  u.screened, u.month, u.task
+FROM unnest(
   CAST(:ids AS text[]), CAST(:areas AS text[]), CAST(:categories AS text[]),
   CAST(:bands AS text[]), CAST(:majors AS boolean[]), CAST(:screened AS boolean[]),
-  CAST(:months AS text[]))
+  CAST(:months AS text[]), CAST(:tasks AS text[]))
+  AS u(id, area, category, band, major, screened, month, task)
+LEFT JOIN {SCHEMA}.report_returns r ON r.task_id = u.task
 ON CONFLICT (case_id) DO NOTHING
-RETURNING case_id
+RETURNING {_CASE_COLUMNS}
 """)
 
-# A case submitted without a grid gets its area at its first assignment; the found facts
-# are counted then (``area_code`` '' until known).
-_PLACE_CASES = text(f"""
+# Not found in screening and no grid: the unit of the first assignment.
+_PLACE_BY_UNIT = text(f"""
 UPDATE {SCHEMA}.report_cases AS c SET area_code = u.area
 FROM unnest(CAST(:ids AS text[]), CAST(:areas AS text[])) AS u(id, area)
-WHERE c.case_id = u.id AND c.area_code = ''
-RETURNING c.case_id, c.area_code, c.category, c.band, c.major, c.screened, c.found_month
+WHERE c.case_id = u.id AND c.area_code = '' AND c.screening_task_id IS NULL
+RETURNING {_CASE_COLUMNS}
+""")
+
+# Found in screening: the grid of the return.
+_PLACE_BY_TASK = text(f"""
+UPDATE {SCHEMA}.report_cases AS c SET area_code = :grid
+WHERE c.screening_task_id = :task AND c.area_code = ''
+RETURNING {_CASE_COLUMNS}
 """)
 
 
-def _mark(column: str) -> Any:
-    """Set a once-per-case month; answers the cases counted now (first time only)."""
+def _mark(month: str, level: str | None) -> Any:
+    """Record a once-per-case fact's month (and level); answers the cases it is new for
+    (counted now if their area is known, else when it becomes known)."""
+    set_level = f", {level} = u.level" if level else ""
     return text(f"""
-UPDATE {SCHEMA}.report_cases AS c SET {column} = u.month
-FROM unnest(CAST(:ids AS text[]), CAST(:months AS text[])) AS u(id, month)
-WHERE c.case_id = u.id AND c.{column} IS NULL AND c.area_code <> ''
+UPDATE {SCHEMA}.report_cases AS c SET {month} = u.month{set_level}
+FROM unnest(CAST(:ids AS text[]), CAST(:months AS text[]), CAST(:levels AS text[]))
+  AS u(id, month, level)
+WHERE c.case_id = u.id AND c.{month} IS NULL
 RETURNING c.case_id, c.area_code, c.category
 """)
 
 
-_MARKS = {name: _mark(f"{name}_month") for name in ("accepted", "mediated", "succeeded")}
+_MARKS = {
+    "accepted": _mark("accepted_month", "accepted_level"),
+    "mediated": _mark("mediated_month", "closed_level"),
+    "succeeded": _mark("succeeded_month", None),
+}
 
 _ADD_COUNTS = text(
     f"""
@@ -107,10 +131,10 @@ class ReportRepository:
 
     # -- read model (rebuilt from the stream) ------------------------------------------
 
-    async def add_cases(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert new cases; the ids that were new (a replayed one is not counted twice)."""
+    async def add_cases(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Insert new cases; the rows that were new (a replayed one is not counted twice)."""
         if not rows:
-            return set()
+            return []
         result = await self.conn.execute(
             _INSERT_CASES,
             {
@@ -121,25 +145,36 @@ class ReportRepository:
                 "majors": [r["major"] for r in rows],
                 "screened": [r["screened"] for r in rows],
                 "months": [r["found_month"] for r in rows],
+                "tasks": [r["screening_task_id"] for r in rows],
             },
-        )
-        return {row.case_id for row in result}
-
-    async def place_cases(self, areas: dict[str, str]) -> list[dict[str, Any]]:
-        """Give cases without an area the unit of their first assignment; the rows placed."""
-        if not areas:
-            return []
-        result = await self.conn.execute(
-            _PLACE_CASES, {"ids": list(areas), "areas": list(areas.values())}
         )
         return [dict(row._mapping) for row in result]
 
-    async def mark(self, fact: str, months: dict[str, str]) -> list[CaseArea]:
-        """Count ``fact`` (accepted, mediated, succeeded) once per case."""
-        if not months:
+    async def place_by_unit(self, areas: dict[str, str]) -> list[dict[str, Any]]:
+        """Cases not found in screening and without a grid take their first assignment's
+        unit; the rows placed now."""
+        if not areas:
             return []
         result = await self.conn.execute(
-            _MARKS[fact], {"ids": list(months), "months": list(months.values())}
+            _PLACE_BY_UNIT, {"ids": list(areas), "areas": list(areas.values())}
+        )
+        return [dict(row._mapping) for row in result]
+
+    async def place_by_task(self, task_id: str, grid_code: str) -> list[dict[str, Any]]:
+        result = await self.conn.execute(_PLACE_BY_TASK, {"task": task_id, "grid": grid_code})
+        return [dict(row._mapping) for row in result]
+
+    async def mark(self, fact: str, facts: dict[str, tuple[str, str]]) -> list[CaseArea]:
+        """Record ``fact`` (accepted, mediated, succeeded) once per case: (month, level)."""
+        if not facts:
+            return []
+        result = await self.conn.execute(
+            _MARKS[fact],
+            {
+                "ids": list(facts),
+                "months": [m for m, _ in facts.values()],
+                "levels": [lv for _, lv in facts.values()],
+            },
         )
         return [CaseArea(row.case_id, row.area_code, row.category) for row in result]
 

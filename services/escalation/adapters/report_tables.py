@@ -3,7 +3,10 @@
 Read model, rebuilt from the topics alone (truncate and replay gives the same numbers):
 
 - ``report_cases``: per dispute, what the counts need to know of it (area, category,
-  band, major) and the month each once-per-case fact was counted in;
+  band, major, the screening task that found it) and the month and level of each
+  once-per-case fact. Its area is the case's grid, else the grid of the screening return
+  that found it, else (not found in screening) the unit of its first assignment; facts
+  are counted once the area is known, whichever topic brings it first;
 - ``report_counts``: the counts per area (grid, else the handling unit) × month ×
   category × level, incremented as facts arrive (commutative: replay order across
   partitions does not matter);
@@ -40,9 +43,13 @@ report_cases = Table(
     Column("major", Boolean, nullable=False),
     Column("screened", Boolean, nullable=False),
     Column("found_month", Text, nullable=False),
+    Column("screening_task_id", Text),
     Column("accepted_month", Text),
+    Column("accepted_level", Text),
     Column("mediated_month", Text),
     Column("succeeded_month", Text),
+    Column("closed_level", Text),
+    Index("ix_report_cases_task", "screening_task_id"),
 )
 
 COUNT_NAMES = (

@@ -25,3 +25,12 @@ CALENDAR_INVALID = problem_type(
 VERSION_CHANGED = problem_type(
     "version-changed", 412, "Changed since it was read", "数据已被他人修改"
 )
+REPORT_INVALID = problem_type(
+    "monthly-report-invalid", 422, "The monthly report request is not valid", "月报告请求有误"
+)
+REPORT_STATE = problem_type(
+    "monthly-report-state",
+    409,
+    "The monthly report is not in a state that allows this",
+    "月报告当前状态不允许此操作",
+)

@@ -34,13 +34,6 @@ from shared.events.routing import CaseAssignedV1
 ReportEvent = CaseSubmittedV1 | CaseAssignedV1 | CaseWorkStepV1
 
 
-def _found_counts(row: Mapping[str, Any]) -> dict[str, int]:
-    counts = {"screened": int(bool(row["screened"])), "major": int(bool(row["major"]))}
-    if row["band"]:
-        counts[row["band"]] = 1
-    return counts
-
-
 def _level(area_code: str) -> str:
     return level_of(area_code) or "grid"
 
@@ -53,6 +46,28 @@ class _Counts:
         bucket = self.by_key[key]
         for name, n in counts.items():
             bucket[name] += n
+
+    def placed(self, row: Mapping[str, Any]) -> None:
+        """A case whose area became known: its found facts, and any fact recorded
+        while the area was not known yet."""
+        area, category = row["area_code"], row["category"]
+        found = {"screened": int(bool(row["screened"])), "major": int(bool(row["major"]))}
+        if row["band"]:
+            found[row["band"]] = 1
+        self.add((area, row["found_month"], category, _level(area)), found)
+        if row.get("accepted_month"):
+            self.add(
+                (area, row["accepted_month"], category, row["accepted_level"]), {"accepted": 1}
+            )
+        if row.get("mediated_month"):
+            self.add((area, row["mediated_month"], category, row["closed_level"]), {"mediated": 1})
+        if row.get("succeeded_month"):
+            self.add(
+                (area, row["succeeded_month"], category, row["closed_level"]), {"succeeded": 1}
+            )
+
+    async def write(self, repo: ReportRepository) -> None:
+        await repo.add_counts({k: dict(v) for k, v in self.by_key.items()})
 
 
 async def apply_case_events(
@@ -67,7 +82,8 @@ async def apply_case_events(
     new_cases: dict[str, dict[str, Any]] = {}
     first_unit: dict[str, str] = {}
     accepted: dict[str, tuple[str, str]] = {}
-    closed: dict[str, tuple[str, str, bool]] = {}
+    closed: dict[str, tuple[str, str]] = {}
+    succeeded: dict[str, tuple[str, str]] = {}
     for event in events:
         if isinstance(event, CaseSubmittedV1):
             if event.kind == "dispute" and event.case_id not in new_cases:
@@ -77,38 +93,21 @@ async def apply_case_events(
         elif isinstance(event, DisputeAcceptedV1):
             accepted.setdefault(event.case_id, _step_at(event, policies))
         elif isinstance(event, CaseWorkClosedV1) and event.kind == "dispute":
-            month, level = _step_at(event, policies)
-            closed.setdefault(event.case_id, (month, level, event.result == "success"))
-    inserted = await repo.add_cases(list(new_cases.values()))
-    for case_id in inserted:
-        row = new_cases[case_id]
+            at = _step_at(event, policies)
+            closed.setdefault(event.case_id, at)
+            if event.result == "success":
+                succeeded.setdefault(event.case_id, at)
+    for row in await repo.add_cases(list(new_cases.values())):
         if row["area_code"]:
-            key = (row["area_code"], row["found_month"], row["category"], _level(row["area_code"]))
-            counts.add(key, _found_counts(row))
-    for row in await repo.place_cases(first_unit):
-        key = (row["area_code"], row["found_month"], row["category"], _level(row["area_code"]))
-        counts.add(key, _found_counts(row))
-    for fact, months, levels in (
-        (
-            "accepted",
-            {c: m for c, (m, _) in accepted.items()},
-            {c: lv for c, (_, lv) in accepted.items()},
-        ),
-        (
-            "mediated",
-            {c: m for c, (m, _, _) in closed.items()},
-            {c: lv for c, (_, lv, _) in closed.items()},
-        ),
-        (
-            "succeeded",
-            {c: m for c, (m, _, ok) in closed.items() if ok},
-            {c: lv for c, (_, lv, _) in closed.items()},
-        ),
-    ):
-        for case in await repo.mark(fact, months):
-            key = (case.area_code, months[case.case_id], case.category, levels[case.case_id])
-            counts.add(key, {fact: 1})
-    await repo.add_counts({k: dict(v) for k, v in counts.by_key.items()})
+            counts.placed(row)
+    for row in await repo.place_by_unit(first_unit):
+        counts.placed(row)
+    for fact, facts in (("accepted", accepted), ("mediated", closed), ("succeeded", succeeded)):
+        for case in await repo.mark(fact, facts):
+            if case.area_code:
+                month, level = facts[case.case_id]
+                counts.add((case.area_code, month, case.category, level), {fact: 1})
+    await counts.write(repo)
 
 
 def _case_row(event: CaseSubmittedV1, policies: Mapping[str, ReportPolicy]) -> dict[str, Any]:
@@ -122,6 +121,7 @@ def _case_row(event: CaseSubmittedV1, policies: Mapping[str, ReportPolicy]) -> d
         "major": policy.is_major(event.people_involved, event.risk_signals),
         "screened": event.screening_task_id is not None,
         "found_month": month_of(event.submitted_at, policy.zone),
+        "screening_task_id": event.screening_task_id,
     }
 
 
@@ -137,12 +137,14 @@ async def apply_return_filed(
     filed: ScreeningReturnFiledV1,
     policies: Mapping[str, ReportPolicy] | None = None,
 ) -> None:
-    """A return counts in its period's month (else the month it was filed in)."""
+    """A return counts in its period's month (else the month it was filed in); it gives
+    its grid to the disputes it found (a case found in screening carries its task)."""
     policies = load_policies() if policies is None else policies
     month = month_of_period_key(filed.period_key) or month_of(
         filed.filed_at, policy_for(filed.grid_code, policies).zone
     )
-    await ReportRepository(uow.connection).add_return(
+    repo = ReportRepository(uow.connection)
+    await repo.add_return(
         {
             "task_id": filed.task_id,
             "grid_code": filed.grid_code,
@@ -150,6 +152,11 @@ async def apply_return_filed(
             "nil_report": filed.nil_report,
         }
     )
+    # The disputes it found that arrived before it take its grid now.
+    counts = _Counts()
+    for row in await repo.place_by_task(filed.task_id, filed.grid_code):
+        counts.placed(row)
+    await counts.write(repo)
 
 
 def report_events(events: Iterable[object]) -> list[ReportEvent]:

@@ -29,11 +29,15 @@ def upgrade() -> None:
         sa.Column("major", sa.Boolean, nullable=False),
         sa.Column("screened", sa.Boolean, nullable=False),
         sa.Column("found_month", sa.Text, nullable=False),
+        sa.Column("screening_task_id", sa.Text),
         sa.Column("accepted_month", sa.Text),
+        sa.Column("accepted_level", sa.Text),
         sa.Column("mediated_month", sa.Text),
         sa.Column("succeeded_month", sa.Text),
+        sa.Column("closed_level", sa.Text),
         schema=SCHEMA,
     )
+    op.create_index("ix_report_cases_task", "report_cases", ["screening_task_id"], schema=SCHEMA)
     op.create_table(
         "report_counts",
         sa.Column("area_code", sa.Text, nullable=False),
@@ -91,4 +95,5 @@ def downgrade() -> None:
     op.drop_table("report_returns", schema=SCHEMA)
     op.drop_index("ix_report_counts_month_area", "report_counts", schema=SCHEMA)
     op.drop_table("report_counts", schema=SCHEMA)
+    op.drop_index("ix_report_cases_task", "report_cases", schema=SCHEMA)
     op.drop_table("report_cases", schema=SCHEMA)
