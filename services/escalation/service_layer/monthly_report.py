@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from services.escalation.adapters.report_repository import CountKey, ReportRepository
 from services.escalation.domain.monthly_report import (
@@ -84,19 +84,28 @@ async def apply_case_events(
     accepted: dict[str, tuple[str, str]] = {}
     closed: dict[str, tuple[str, str]] = {}
     succeeded: dict[str, tuple[str, str]] = {}
+    # Dispatch on the type's name: isinstance on pydantic models (ABCMeta) is the
+    # slowest part of the fold at rebuild rates.
+    submitted_type, assigned_type = CaseSubmittedV1.event_type, CaseAssignedV1.event_type
+    accepted_type, closed_type = DisputeAcceptedV1.event_type, CaseWorkClosedV1.event_type
     for event in events:
-        if isinstance(event, CaseSubmittedV1):
-            if event.kind == "dispute" and event.case_id not in new_cases:
-                new_cases[event.case_id] = _case_row(event, policies)
-        elif isinstance(event, CaseAssignedV1):
-            first_unit.setdefault(event.case_id, event.unit_code)
-        elif isinstance(event, DisputeAcceptedV1):
-            accepted.setdefault(event.case_id, _step_at(event, policies))
-        elif isinstance(event, CaseWorkClosedV1) and event.kind == "dispute":
-            at = _step_at(event, policies)
-            closed.setdefault(event.case_id, at)
-            if event.result == "success":
-                succeeded.setdefault(event.case_id, at)
+        kind = event.event_type
+        if kind == submitted_type:
+            sub = cast(CaseSubmittedV1, event)
+            if sub.kind == "dispute" and sub.case_id not in new_cases:
+                new_cases[sub.case_id] = _case_row(sub, policies)
+        elif kind == assigned_type:
+            first_unit.setdefault(event.case_id, cast(CaseAssignedV1, event).unit_code)
+        elif kind == accepted_type:
+            accepted.setdefault(event.case_id, _step_at(cast(CaseWorkStepV1, event), policies))
+        elif kind == closed_type:
+            close = cast(CaseWorkClosedV1, event)
+            if close.kind != "dispute":
+                continue
+            at = _step_at(close, policies)
+            closed.setdefault(close.case_id, at)
+            if close.result == "success":
+                succeeded.setdefault(close.case_id, at)
     for row in await repo.add_cases(list(new_cases.values())):
         if row["area_code"]:
             counts.placed(row)

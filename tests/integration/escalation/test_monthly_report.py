@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import subprocess
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,6 +59,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONTH = "2026-12"
 REPORT = f"/monthly-reports/{COMMUNITY}/{MONTH}"
 STREET_REPORT = f"/monthly-reports/{STREET}/{MONTH}"
+SAMPLES = Path(__file__).parents[3] / "docs" / "samples"
 
 
 def _step(case_id: str, name: str, at: datetime, **facts: Any) -> CloudEvent:
@@ -304,6 +307,10 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
     assert "矛盾纠纷排查化解基本情况统计表（12月）" in read_back
     assert "城东街道（451102001）" in read_back
     assert "近几月趋势" in read_back
+    if os.environ.get("GRIDCASE_WRITE_SAMPLES"):  # the README's committed sample
+        SAMPLES.mkdir(parents=True, exist_ok=True)
+        for fmt, body in (("xlsx", xlsx.content), ("csv", text.encode()), ("pdf", pdf.content)):
+            (SAMPLES / f"monthly-report-{STREET}-{MONTH}.{fmt}").write_bytes(body)
     outsider = await stack.client("escalation").get(
         STREET_REPORT, headers=stack.headers("street_operator", "op-x", ("451102002",))
     )
