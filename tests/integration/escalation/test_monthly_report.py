@@ -31,6 +31,7 @@ from services.escalation.domain.monthly_report import load_policies
 from services.escalation.domain.screening import task_id
 from services.escalation.entrypoints.consumers import HANDLED, read_case_event
 from services.escalation.service_layer import monthly_report, report_submissions
+from shared.clock import ManualClock
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.escalation import (
@@ -94,10 +95,10 @@ def _pdftotext(pdf: bytes) -> str:
     ).stdout.decode()
 
 
-async def build_month(stack: Stack) -> list[str]:
+async def build_month(stack: Stack) -> tuple[ManualClock, list[str]]:
     """December: grid 1 finds two disputes (12 and 120 people), grid 2 files a nil
     report, grid 3 finds one, grid 4 files nothing. The committee accepts two and closes
-    them, one successfully. Answers the case ids found (grid 1's first)."""
+    them, one successfully. Answers the clock and the case ids found (grid 1's first)."""
     clock = await screening_stack(stack)
     clock.set(datetime(2026, 12, 1, 0, 0, 5, tzinfo=SHANGHAI))
     await sweeper(stack).run_due()
@@ -135,7 +136,7 @@ async def build_month(stack: Stack) -> list[str]:
             "SELECT 1 FROM escalation.report_counts HAVING sum(mediated) = 2 AND sum(accepted) = 2"
         )
     )
-    return found
+    return clock, found
 
 
 async def counts(stack: Stack) -> list[tuple[Any, ...]]:
@@ -178,7 +179,7 @@ async def replay_from_the_beginning(stack: Stack) -> None:
 async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_up_the_tree(
     stack: Stack,
 ) -> None:
-    found = await build_month(stack)
+    clock, found = await build_month(stack)
     community = stack.client("escalation", "community_operator")
     street = stack.client("escalation", "street_operator")
 
@@ -216,7 +217,7 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
     assert await counts(stack) == before
 
     # Up the tree: submit, returned with a reason, resubmitted, accepted.
-    stack.runtime("escalation").clock.set(datetime(2027, 1, 2, 10, 0, tzinfo=SHANGHAI))
+    clock.set(datetime(2027, 1, 2, 10, 0, tzinfo=SHANGHAI))
     key = {"Idempotency-Key": "submit-1"}
     submitted = await community.post(REPORT + "/submit", headers=key)
     assert submitted.status_code == 200, submitted.text
@@ -249,7 +250,7 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
         REPORT + "/submit", headers={"Idempotency-Key": "submit-2", "If-Match": '"1"'}
     )
     assert stale.status_code == 412, stale.text
-    stack.runtime("escalation").clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=SHANGHAI))
+    clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=SHANGHAI))
     resubmitted = await community.post(
         REPORT + "/submit", headers={"Idempotency-Key": "submit-3", "If-Match": '"2"'}
     )
