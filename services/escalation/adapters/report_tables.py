@@ -73,7 +73,6 @@ report_counts = Table(
     Column("level", Text, nullable=False),
     *(Column(name, Integer, nullable=False, server_default="0") for name in COUNT_NAMES),
     PrimaryKeyConstraint("area_code", "month", "category", "level"),
-    Index("ix_report_counts_month_area", "month", "area_code"),
 )
 
 report_returns = Table(

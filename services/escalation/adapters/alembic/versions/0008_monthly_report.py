@@ -51,9 +51,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("area_code", "month", "category", "level"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_report_counts_month_area", "report_counts", ["month", "area_code"], schema=SCHEMA
-    )
     op.create_table(
         "report_returns",
         sa.Column("task_id", sa.Text, primary_key=True),
@@ -93,7 +90,6 @@ def downgrade() -> None:
     op.drop_table("report_submissions", schema=SCHEMA)
     op.drop_index("ix_report_returns_month_grid", "report_returns", schema=SCHEMA)
     op.drop_table("report_returns", schema=SCHEMA)
-    op.drop_index("ix_report_counts_month_area", "report_counts", schema=SCHEMA)
     op.drop_table("report_counts", schema=SCHEMA)
     op.drop_index("ix_report_cases_task", "report_cases", schema=SCHEMA)
     op.drop_table("report_cases", schema=SCHEMA)
