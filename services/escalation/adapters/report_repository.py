@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -268,4 +268,4 @@ _UNITS_UNDER = (
     .order_by(registry_units.c.code)
 )
 
-__all__ = ["CaseArea", "CountKey", "ReportRepository", "Submission", "update"]
+__all__ = ["CaseArea", "CountKey", "ReportRepository", "Submission"]
