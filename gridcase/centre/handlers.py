@@ -58,6 +58,10 @@ NOT_NEEDED: dict[str, str] = {
         "a meeting's decision acts through case-escalated and case.assigned"
     ),
     "cn.gridcase.cycle.meeting-held.v1": "the monthly cycle's record, not the situation",
+    **{
+        f"cn.gridcase.cycle.monthly-report-{step}.v1": "the monthly report's, not the situation's"
+        for step in ("submitted", "returned", "accepted", "missing")
+    },
 }
 
 

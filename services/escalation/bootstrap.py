@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.escalation.adapters.documents.minutes import MinutesPrinter
 from services.escalation.adapters.tables import TABLES
 from services.escalation.domain.meetings import MeetingSchedule, load_schedules
+from services.escalation.domain.monthly_report import ReportPolicy, load_policies
 from services.escalation.domain.screening import DistrictCadence, load_cadences
 from services.escalation.entrypoints.calendar_http import router as calendar_router
 from services.escalation.entrypoints.consumers import clock_consumer
@@ -19,12 +20,13 @@ from services.escalation.entrypoints.http import router
 from services.escalation.entrypoints.limits_http import router as limits_router
 from services.escalation.entrypoints.meetings_http import meetings_router
 from services.escalation.entrypoints.rates_http import router as rates_router
+from services.escalation.entrypoints.report_http import router as report_router
 from services.escalation.entrypoints.screening_consumers import (
     registry_view_consumer,
     screening_returns_consumer,
 )
 from services.escalation.entrypoints.supervision_http import router as supervision_router
-from services.escalation.service_layer import meetings, screening
+from services.escalation.service_layer import meetings, report_submissions, screening
 from services.escalation.service_layer.cards import card_handlers
 from services.escalation.service_layer.figures import (
     FIGURES_INTERVAL_S,
@@ -66,7 +68,24 @@ def build_runtime(
     runtime.periodic.append(PeriodicTask("purge-idempotency-keys", 3600.0, _purge_keys))
     _screening(runtime, load_cadences() if cadences is None else cadences)
     _meetings(runtime, load_schedules())
+    _monthly_report(runtime, load_policies())
     return runtime
+
+
+def _monthly_report(runtime: ServiceRuntime[None], policies: Mapping[str, ReportPolicy]) -> None:
+    """The monthly report (月报告): its counts ride on the case and cycle consumers; here
+    the deadline jobs (one monthly series per district and level, made sure of at start)
+    that flag missing reports."""
+    runtime.job_handlers.update(
+        report_submissions.job_handlers(policies, lambda: runtime.clock.now())
+    )
+
+    async def ensure(rt: ServiceRuntime[None]) -> None:
+        async with rt.uow() as uow:
+            await report_submissions.ensure_deadlines(uow, policies, rt.clock.now())
+            await uow.commit()
+
+    runtime.on_start.append(ensure)
 
 
 async def _purge_keys(runtime: ServiceRuntime[None]) -> None:
@@ -112,6 +131,7 @@ def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -
             extensions_router,
             supervision_router,
             meetings_router(load_schedules(), MinutesPrinter()),
+            report_router,
         ],
         title="GridCase escalation",
         description="Time limits, supervision, escalation and the monthly cycle.",

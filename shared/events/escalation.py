@@ -2,15 +2,18 @@
 clock's warning, yellow card and red card, each fired once by its scheduler (DOMAIN.md
 "Time limits and supervision"), keyed by case id and carrying the clock's stage, case,
 unit, handler and times; extensions (延期), supervision (督办) and escalations up the
-tree, keyed by case id; and the screening cycle's tasks and missing returns, keyed by
-task id. Codes and ids only: reasons, instructions and answers in words stay in
-escalation's database.
+tree, keyed by case id; the screening cycle's tasks and missing returns, keyed by task
+id; meetings (例会), keyed by meeting id; and the monthly report's submissions up the
+tree (月报告), keyed by ``<unit code>:<month>``. Codes, ids and counts only: reasons,
+instructions and answers in words stay in escalation's database.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal
+
+from pydantic import Field
 
 from shared.events.payload import Payload
 
@@ -475,3 +478,115 @@ class MeetingHeldV1(Payload):
         "decisions": {"assign": 1, "escalate": 1, "plan": 1, "noted": 2},
         "closed_by": "op-451102001-1",
     }
+
+
+# --- Monthly report (月报告): submissions up the tree, keyed by "<unit>:<month>" -----
+
+ReportLevel = Literal["community", "street", "district"]
+
+
+class MonthlyReportSubmittedV1(Payload):
+    """A level submitted its month's report upward (seed 001 月报告): the totals as
+    submitted (counts only), and whether it came after the district's deadline."""
+
+    event_type: ClassVar[str] = "cn.gridcase.cycle.monthly-report-submitted.v1"
+    producer: ClassVar[str] = "escalation"
+
+    unit_code: str
+    level: ReportLevel
+    month: str  # YYYY-MM
+    version: int
+    submitted_by: str
+    submitted_at: datetime
+    deadline: datetime
+    late: bool
+    totals: dict[str, int]
+    children_accepted: list[str] = Field(default_factory=list)
+
+    example: ClassVar[dict[str, Any]] = {
+        "unit_code": "451102001001",
+        "level": "community",
+        "month": "2026-12",
+        "version": 1,
+        "submitted_by": "op-451102001001-1",
+        "submitted_at": "2027-01-02T10:00:00+08:00",
+        "deadline": "2027-01-03T18:00:00+08:00",
+        "late": False,
+        "totals": {"screened": 3, "accepted": 2, "mediated": 2, "succeeded": 1, "nil_reports": 1},
+        "children_accepted": [],
+    }
+
+
+class MonthlyReportReturnedV1(Payload):
+    """The level above sent the report back with a reason; it may be resubmitted."""
+
+    event_type: ClassVar[str] = "cn.gridcase.cycle.monthly-report-returned.v1"
+    producer: ClassVar[str] = "escalation"
+
+    unit_code: str
+    level: ReportLevel
+    month: str
+    version: int
+    returned_by: str
+    returned_at: datetime
+    reason: str
+
+    example: ClassVar[dict[str, Any]] = {
+        "unit_code": "451102001001",
+        "level": "community",
+        "month": "2026-12",
+        "version": 2,
+        "returned_by": "op-451102001-1",
+        "returned_at": "2027-01-04T09:00:00+08:00",
+        "reason": "成功数与台账不符，请核对后重报。",
+    }
+
+
+class MonthlyReportAcceptedV1(Payload):
+    """The level above accepted the report: it joins that level's own report."""
+
+    event_type: ClassVar[str] = "cn.gridcase.cycle.monthly-report-accepted.v1"
+    producer: ClassVar[str] = "escalation"
+
+    unit_code: str
+    level: ReportLevel
+    month: str
+    version: int
+    accepted_by: str
+    accepted_at: datetime
+
+    example: ClassVar[dict[str, Any]] = {
+        "unit_code": "451102001001",
+        "level": "community",
+        "month": "2026-12",
+        "version": 2,
+        "accepted_by": "op-451102001-1",
+        "accepted_at": "2027-01-04T09:00:00+08:00",
+    }
+
+
+class MonthlyReportMissingV1(Payload):
+    """No report submitted by the deadline: a late item, flagged once per unit and
+    month."""
+
+    event_type: ClassVar[str] = "cn.gridcase.cycle.monthly-report-missing.v1"
+    producer: ClassVar[str] = "escalation"
+
+    unit_code: str
+    level: ReportLevel
+    month: str
+    deadline: datetime
+    status: Literal["not_submitted", "returned"]
+    flagged_at: datetime
+
+    example: ClassVar[dict[str, Any]] = {
+        "unit_code": "451102001002",
+        "level": "community",
+        "month": "2026-12",
+        "deadline": "2027-01-03T18:00:00+08:00",
+        "status": "not_submitted",
+        "flagged_at": "2027-01-03T18:00:00+08:00",
+    }
+
+
+# --- end of monthly report -----------------------------------------------------------

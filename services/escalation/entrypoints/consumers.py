@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.escalation.entrypoints.rating_consumer import RATING_HANDLERS
-from services.escalation.service_layer import handlers, meeting_view
+from services.escalation.service_layer import handlers, meeting_view, monthly_report
 from services.escalation.service_layer.rates import apply_rate_facts
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
@@ -35,6 +35,8 @@ def clock_consumer() -> ConsumerSpec:
         # The rates' facts, after the clocks whose due times they copy (same transaction).
         await apply_rate_facts(uow, cases)
         await meeting_view.apply_case_events(uow, cases)  # the meetings' agenda facts
+        # The monthly report (月报告) counts from the same events (one consumer per topic).
+        await monthly_report.apply_case_events(uow, cases)
 
     return ConsumerSpec(
         name="case-clocks",

@@ -62,3 +62,12 @@ MEETING_INCOMPLETE = problem_type(
     "Attendance and a decision on every item come before the minutes",
     "须先登记参会人员并对每个议程事项作出决定",
 )
+REPORT_INVALID = problem_type(
+    "monthly-report-invalid", 422, "The monthly report request is not valid", "月报告请求有误"
+)
+REPORT_STATE = problem_type(
+    "monthly-report-state",
+    409,
+    "The monthly report is not in a state that allows this",
+    "月报告当前状态不允许此操作",
+)

@@ -3,7 +3,7 @@ every district's grids) and the returns intake announces."""
 
 from __future__ import annotations
 
-from services.escalation.service_layer import screening
+from services.escalation.service_layer import monthly_report, screening
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
@@ -34,7 +34,9 @@ def registry_view_consumer() -> ConsumerSpec:
 
 def screening_returns_consumer() -> ConsumerSpec:
     async def on_filed(uow: UnitOfWork, event: CloudEvent) -> None:
-        await screening.apply_return_filed(uow, read_payload(ScreeningReturnFiledV1, event))
+        filed = read_payload(ScreeningReturnFiledV1, event)
+        await screening.apply_return_filed(uow, filed)
+        await monthly_report.apply_return_filed(uow, filed)  # 零报告 in the monthly report
 
     return ConsumerSpec(
         name="screening-returns",

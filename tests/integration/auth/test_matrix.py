@@ -270,6 +270,21 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
             ("GET", "/meetings/{meeting_id}/minutes.pdf"),
         )
     },
+    # The monthly report (月报告): the centres of each level read, submit and decide
+    # (jurisdiction and "the level above" are checked inside).
+    **{
+        ("escalation", method, "/monthly-reports/{unit_code}/{month}" + tail): (
+            OPS_ADMIN,
+            frozenset(),
+        )
+        for method, tail in (
+            ("GET", ""),
+            ("GET", "/export.{fmt}"),
+            ("POST", "/submit"),
+            ("POST", "/accept"),
+            ("POST", "/return"),
+        )
+    },
 }
 # FastAPI's own documentation routes.
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "escalation_0009"
-down_revision = "escalation_0007"
+down_revision = "escalation_0008"
 branch_labels = None
 depends_on = None
 

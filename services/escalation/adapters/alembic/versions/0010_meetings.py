@@ -1,6 +1,6 @@
 """Meetings (例会): the case facts an agenda needs, meetings, agenda items, decisions.
 
-Revision ID: escalation_0011
+Revision ID: escalation_0010
 Revises: escalation_0006
 """
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-revision = "escalation_0011"
+revision = "escalation_0010"
 down_revision = "escalation_0009"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,358 @@
+"""The monthly report (月报告, seed 001) end to end on real PostgreSQL and Kafka.
+
+A month is built through the services' APIs and the stream: screening tasks opened by
+escalation's scheduler, returns filed from the phone through intake (disputes found,
+a nil report 零报告, one missing), the committee's steps published on the case topic as
+mediation publishes them. The report's arithmetic is checked against what was done
+(DOMAIN.md "Rates, written down"), rebuilt from the topics' beginning to the same
+numbers, submitted up the tree, returned with a reason, resubmitted and accepted
+(汇总再统一上报), exported (the PDF read back with pdftotext), and a report missing at
+the district's deadline is flagged exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import subprocess
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaProducer
+from openpyxl import load_workbook
+
+from services.escalation.domain.monthly_report import load_policies
+from services.escalation.domain.screening import task_id
+from services.escalation.entrypoints.consumers import HANDLED, read_case_event
+from services.escalation.service_layer import monthly_report, report_submissions
+from shared.clock import ManualClock
+from shared.events import topics
+from shared.events.envelope import CloudEvent
+from shared.events.escalation import (
+    MonthlyReportAcceptedV1,
+    MonthlyReportMissingV1,
+    MonthlyReportReturnedV1,
+    MonthlyReportSubmittedV1,
+)
+from shared.events.intake import ScreeningReturnFiledV1
+from shared.events.mediation import BY_STEP
+from shared.messaging.received import read_payload
+from tests.harness import Stack, eventually, read_topic
+from tests.integration.escalation.test_screening import (
+    GRIDS,
+    PERIOD,
+    officer,
+    outbox,
+    screening_stack,
+    sweeper,
+)
+from tests.integration.intake.helpers import COMMUNITY, STREET, dispute
+
+pytestmark = pytest.mark.integration
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONTH = "2026-12"
+REPORT = f"/monthly-reports/{COMMUNITY}/{MONTH}"
+STREET_REPORT = f"/monthly-reports/{STREET}/{MONTH}"
+SAMPLES = Path(__file__).parents[3] / "docs" / "samples"
+
+
+def _step(case_id: str, name: str, at: datetime, **facts: Any) -> CloudEvent:
+    model = BY_STEP[name]
+    data = model.example_data()
+    data.update(case_id=case_id, unit_code=COMMUNITY, handler_id="md-1", occurred_at=at, **facts)
+    payload = model.model_validate(data)
+    return CloudEvent(
+        source="/mediation",
+        type=payload.event_type,
+        partitionkey=case_id,
+        data=payload.model_dump(mode="json"),
+    )
+
+
+async def _publish(stack: Stack, events: list[CloudEvent]) -> None:
+    """As mediation's relay does: each event on the case topic, keyed by its case."""
+    producer = AIOKafkaProducer(bootstrap_servers=stack.settings.kafka_servers())
+    await producer.start()
+    try:
+        for e in events:
+            await producer.send_and_wait(
+                stack.topics(topics.CASE), e.to_json_bytes(), key=e.partitionkey.encode()
+            )
+    finally:
+        await producer.stop()
+
+
+def _pdftotext(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+async def build_month(stack: Stack) -> tuple[ManualClock, list[str]]:
+    """December: grid 1 finds two disputes (12 and 120 people), grid 2 files a nil
+    report, grid 3 finds one, grid 4 files nothing. The committee accepts two and closes
+    them, one successfully. Answers the clock and the case ids found (grid 1's first)."""
+    clock = await screening_stack(stack)
+    clock.set(datetime(2026, 12, 1, 0, 0, 5, tzinfo=SHANGHAI))
+    await sweeper(stack).run_due()
+    await eventually(lambda: stack.sql("SELECT 1 FROM intake.screening_tasks HAVING count(*) = 4"))
+    intake = stack.client("intake")
+    clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI))
+    returns = [
+        (1, {"disputes": [dispute(), dispute(people_involved=120, title="征地补偿群体纠纷")]}),
+        (2, {"nil_report": True, "note": "本月未发现矛盾纠纷"}),
+        (3, {"disputes": [dispute(category="婚姻家庭邻里", people_involved=2)]}),
+    ]
+    found: list[str] = []
+    for grid, body in returns:
+        answer = await intake.post(
+            f"/mobile/v1/screening/{task_id(PERIOD, GRIDS[grid - 1])}/return",
+            json=body,
+            headers=officer(stack, grid) | {"Idempotency-Key": f"ret-{grid}"},
+        )
+        assert answer.status_code == 201, answer.text
+        found += [c["case_id"] for c in answer.json()["cases"]]
+    assert len(found) == 3
+    await eventually(lambda: stack.sql("SELECT 1 FROM escalation.report_cases HAVING count(*) = 3"))
+    await eventually(
+        lambda: stack.sql("SELECT 1 FROM escalation.report_returns HAVING count(*) = 3")
+    )
+    day = datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI)
+    steps: list[CloudEvent] = []
+    for case_id in found[:2]:
+        steps.append(_step(case_id, "accepted", day, accepted_at=day))
+    steps.append(_step(found[0], "closed", day.replace(day=20), result="success"))
+    steps.append(_step(found[1], "closed", day.replace(day=21), result="failure"))
+    await _publish(stack, steps)
+    await eventually(
+        lambda: stack.sql(
+            "SELECT 1 FROM escalation.report_counts HAVING sum(mediated) = 2 AND sum(accepted) = 2"
+        )
+    )
+    return clock, found
+
+
+async def counts(stack: Stack) -> list[tuple[Any, ...]]:
+    rows = await stack.sql(
+        "SELECT * FROM escalation.report_counts ORDER BY area_code, month, category, level"
+    )
+    returns = await stack.sql("SELECT * FROM escalation.report_returns ORDER BY task_id")
+    cases = await stack.sql("SELECT * FROM escalation.report_cases ORDER BY case_id")
+    return [tuple(r) for r in rows] + [tuple(r) for r in returns] + [tuple(r) for r in cases]
+
+
+async def replay_from_the_beginning(stack: Stack) -> None:
+    """Every event of the case and cycle topics from offset 0, through the handlers the
+    consumers call, in batches as the consumers read them."""
+    case_records = await read_topic(
+        stack.settings.kafka_servers(), stack.topics(topics.CASE), at_least=1
+    )
+    cycle_records = await read_topic(
+        stack.settings.kafka_servers(), stack.topics(topics.CYCLE), at_least=1
+    )
+    runtime = stack.runtime("escalation")
+    events = [CloudEvent.read(orjson.loads(r.value)) for r in case_records]
+    events = [e for e in events if e.type in HANDLED]
+    for start in range(0, len(events), 2):  # small batches: the phases must hold across them
+        async with runtime.uow() as uow:
+            await monthly_report.apply_case_events(
+                uow, [read_case_event(e) for e in events[start : start + 2]]
+            )
+            await uow.commit()
+    for r in cycle_records:
+        event = CloudEvent.read(orjson.loads(r.value))
+        if event.type == ScreeningReturnFiledV1.event_type:
+            async with runtime.uow() as uow:
+                await monthly_report.apply_return_filed(
+                    uow, read_payload(ScreeningReturnFiledV1, event)
+                )
+                await uow.commit()
+
+
+async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_up_the_tree(
+    stack: Stack,
+) -> None:
+    clock, found = await build_month(stack)
+    community = stack.client("escalation", "community_operator")
+    street = stack.client("escalation", "street_operator")
+
+    # The arithmetic (DOMAIN.md "Rates, written down": 调处率 = mediated / screened,
+    # 成功率 = succeeded / accepted for mediation; bands <50, 50–100, 100–500, >500).
+    answer = await community.get(REPORT)
+    assert answer.status_code == 200, answer.text
+    month = answer.json()["totals"]["month"]
+    assert {k: month[k] for k in ("screened", "accepted", "mediated", "succeeded")} == {
+        "screened": 3,
+        "accepted": 2,
+        "mediated": 2,
+        "succeeded": 1,
+    }
+    assert month["mediation_rate"] == pytest.approx(2 / 3, abs=1e-4)
+    assert month["success_rate"] == 0.5
+    assert (month["lt50"], month["b50_100"], month["b100_500"], month["gt500"]) == (2, 0, 1, 0)
+    assert month["major"] == 1  # 120 people ≥ the district's 50 (monthly_report.json)
+    assert (month["returns"], month["nil_reports"]) == (3, 1)
+    assert answer.json()["totals"]["previous"]["screened"] == 0
+    by_category = {
+        r["category"]: r["month"]["screened"] for r in answer.json()["rows"] if r["category"]
+    }
+    assert by_category == {"劳资纠纷(欠薪)": 2, "婚姻家庭邻里": 1}
+    assert all(
+        set(r["time_limits"]) >= {"due", "responded", "satisfied"} for r in answer.json()["rows"]
+    )
+
+    # Rebuild: empty the read model, replay the topics from the beginning: same numbers.
+    before = await counts(stack)
+    await stack.sql(
+        "TRUNCATE escalation.report_cases, escalation.report_counts, escalation.report_returns"
+    )
+    await replay_from_the_beginning(stack)
+    assert await counts(stack) == before
+
+    # Up the tree: submit, returned with a reason, resubmitted, accepted.
+    clock.set(datetime(2027, 1, 2, 10, 0, tzinfo=SHANGHAI))
+    key = {"Idempotency-Key": "submit-1"}
+    submitted = await community.post(REPORT + "/submit", headers=key)
+    assert submitted.status_code == 200, submitted.text
+    assert (submitted.json()["status"], submitted.json()["version"]) == ("submitted", 1)
+    assert submitted.json()["late"] is False
+    again = await community.post(REPORT + "/submit", headers=key)
+    assert again.headers["Idempotency-Replayed"] == "true" and again.json() == submitted.json()
+    twice = await community.post(REPORT + "/submit", headers={"Idempotency-Key": "submit-x"})
+    assert twice.status_code == 428, twice.text  # it exists: If-Match required
+    own_accept = await community.post(
+        REPORT + "/accept", headers={"Idempotency-Key": "a-0", "If-Match": '"1"'}
+    )
+    assert own_accept.status_code == 403, own_accept.text  # only the level above
+
+    no_reason = await street.post(
+        REPORT + "/return", json={}, headers={"Idempotency-Key": "r-0", "If-Match": '"1"'}
+    )
+    assert no_reason.status_code == 422
+    assert [e["pointer"] for e in no_reason.json()["errors"]] == ["#/reason"]
+    assert "退回原因" in no_reason.text
+    reason = "成功数与台账不符，请核对后重报。"
+    returned = await street.post(
+        REPORT + "/return",
+        json={"reason": reason},
+        headers={"Idempotency-Key": "r-1", "If-Match": '"1"'},
+    )
+    assert returned.status_code == 200, returned.text
+    assert returned.json() | {} == returned.json() and returned.json()["status"] == "returned"
+    stale = await community.post(
+        REPORT + "/submit", headers={"Idempotency-Key": "submit-2", "If-Match": '"1"'}
+    )
+    assert stale.status_code == 412, stale.text
+    clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=SHANGHAI))
+    resubmitted = await community.post(
+        REPORT + "/submit", headers={"Idempotency-Key": "submit-3", "If-Match": '"2"'}
+    )
+    assert resubmitted.status_code == 200, resubmitted.text
+    assert resubmitted.json()["version"] == 3 and resubmitted.json()["late"] is True
+    accepted = await street.post(
+        REPORT + "/accept", headers={"Idempotency-Key": "a-1", "If-Match": '"3"'}
+    )
+    assert accepted.status_code == 200, accepted.text
+    not_again = await street.post(
+        REPORT + "/accept", headers={"Idempotency-Key": "a-2", "If-Match": '"4"'}
+    )
+    assert not_again.status_code == 409, not_again.text
+
+    # The street's report aggregates what it accepted (汇总再统一上报).
+    street_report = (await street.get(STREET_REPORT)).json()
+    assert [(r["area_code"], r["source"]) for r in street_report["rows"]] == [
+        (COMMUNITY, "accepted")
+    ] * len(street_report["rows"])
+    assert street_report["totals"]["month"]["screened"] == 3
+    assert street_report["children"] == [
+        {
+            "unit_code": COMMUNITY,
+            "name": "东融社区",
+            "status": "accepted",
+            "late": True,
+            "missing_flagged": False,
+        }
+    ]
+    published = {
+        t: await outbox(stack, "escalation", t.event_type)
+        for t in (MonthlyReportSubmittedV1, MonthlyReportReturnedV1, MonthlyReportAcceptedV1)
+    }
+    assert [len(v) for v in published.values()] == [2, 1, 1]
+    assert published[MonthlyReportReturnedV1][0]["reason"] == reason
+    assert published[MonthlyReportSubmittedV1][0]["totals"]["screened"] == 3
+    assert {e["key"] for v in published.values() for e in v} == {f"{COMMUNITY}:{MONTH}"}
+
+    # Exports: the official layout in xlsx, CSV, and a PDF pdftotext reads back.
+    xlsx = await street.get(STREET_REPORT + "/export.xlsx")
+    assert xlsx.status_code == 200, xlsx.text
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    assert sheet.cell(1, 1).value == "矛盾纠纷排查化解基本情况统计表（12月）"
+    assert sheet.cell(4, 4).value == "排查数"
+    total_row = [row for row in sheet.iter_rows(values_only=True) if row[0] == "合计"]
+    assert total_row and total_row[0][3:7] == (3, 2, 2, 1)
+    text = (await street.get(STREET_REPORT + "/export.csv")).content.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[2] == ["统计期间", "2026年12月"]
+    assert next(line for line in lines if line and line[0] == "合计")[3:7] == ["3", "2", "2", "1"]
+    pdf = await street.get(STREET_REPORT + "/export.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    read_back = "".join((await asyncio.to_thread(_pdftotext, pdf.content)).split())
+    assert "矛盾纠纷排查化解基本情况统计表（12月）" in read_back
+    assert "城东街道（451102001）" in read_back
+    assert "近几月趋势" in read_back
+    if os.environ.get("GRIDCASE_WRITE_SAMPLES"):  # the README's committed sample
+        SAMPLES.mkdir(parents=True, exist_ok=True)
+        for fmt, body in (("xlsx", xlsx.content), ("csv", text.encode()), ("pdf", pdf.content)):
+            (SAMPLES / f"monthly-report-{STREET}-{MONTH}.{fmt}").write_bytes(body)
+    outsider = await stack.client("escalation").get(
+        STREET_REPORT, headers=stack.headers("street_operator", "op-x", ("451102002",))
+    )
+    assert outsider.status_code == 403
+    bad = await street.get("/monthly-reports/4511/2026-13")
+    assert bad.status_code == 422
+    assert [e["pointer"] for e in bad.json()["errors"]] == ["#/path/unit_code", "#/path/month"]
+    assert found
+
+
+async def test_a_report_missing_at_the_deadline_is_flagged_exactly_once(stack: Stack) -> None:
+    """At the community deadline (the 3rd of the following month, 18:00, data) every
+    community without a submitted report is flagged once, across sweepers and restarts."""
+    clock = await screening_stack(stack)
+    runtime = stack.runtime("escalation")
+    clock.set(datetime(2027, 1, 3, 18, 0, 5, tzinfo=SHANGHAI))
+    first, second = sweeper(stack), sweeper(stack)
+    await asyncio.gather(first.run_due(), second.run_due())
+    async with runtime.uow() as uow:  # a restart makes sure of the series again
+        await report_submissions.ensure_deadlines(uow, load_policies(), clock.now())
+        await uow.commit()
+    await sweeper(stack).run_due()
+    flagged = await outbox(stack, "escalation", MonthlyReportMissingV1.event_type)
+    keys = [(m["unit_code"], m["month"]) for m in flagged]
+    assert len(keys) == len(set(keys))  # once each, across sweepers and restarts
+    # November's (due in December, while the service was "down") were flagged too.
+    assert ("451102001", "2026-11") in keys
+    missing = [m for m in flagged if m["month"] == MONTH]
+    assert [(m["unit_code"], m["month"], m["level"], m["status"]) for m in missing] == [
+        (COMMUNITY, MONTH, "community", "not_submitted")
+    ]
+    assert datetime.fromisoformat(missing[0]["deadline"]) == datetime(
+        2027, 1, 3, 18, 0, tzinfo=SHANGHAI
+    )
+    street = await stack.client("escalation", "street_operator").get(STREET_REPORT)
+    assert street.json()["children"][0]["missing_flagged"] is True
+    # The series moved on to next month's deadline.
+    pending = await stack.sql(
+        "SELECT scheduled_for FROM escalation.scheduled_jobs WHERE kind = $1 AND state = 'pending'"
+        " AND series_key = $2",
+        report_submissions.DEADLINE,
+        "report:451102:community",
+    )
+    assert [r["scheduled_for"] for r in pending] == [datetime(2027, 2, 3, 18, 0, tzinfo=SHANGHAI)]
