@@ -37,6 +37,8 @@ class WorkItem:
     action: str
     due_at: datetime | None
     risk_signals: tuple[str, ...]
+    # Escalation's card on the clock that times this action (``domain/clocks.py``).
+    card: str | None = None
 
 
 async def my_work(conn: AsyncConnection, principal: Principal) -> list[WorkItem]:

@@ -22,8 +22,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.mediation.adapters import dashboard_queries as queries
+from services.mediation.adapters.clock_queries import clocks_of
 from services.mediation.adapters.routing_client import RoutingUnavailable
 from services.mediation.domain import agenda
+from services.mediation.domain.clocks import case_card
 from services.mediation.domain.commands import Actor
 from services.mediation.domain.dispute import Dispute, StepRefused
 from services.mediation.domain.masking import mask_name, mask_people, masked_document
@@ -153,6 +155,7 @@ async def _context(
         else:
             row = await handlers.case_file(uow, keys, case_id, principal)
         entries = await handlers.timeline(uow, keys, case_id, principal) or []
+        clocks = (await clocks_of(uow.connection, [case_id])).get(case_id, [])
     if row is None:
         return None
     dispute, report = row.dispute, row.report
@@ -248,6 +251,8 @@ async def _context(
         "group": group,
         "due_at": due_at,
         "due_bucket": agenda.bucket(due_at, now) if due_at else None,
+        "clocks": clocks,
+        "case_card": case_card(clocks),
         "documents": documents,
         "decisions": decisions,
         "routing_unavailable": routing_unavailable,

@@ -25,6 +25,8 @@ ROLES = {
     "street_operator": N_("Street centre operator"),
     "district_operator": N_("District centre operator"),
     "admin": N_("Administrator"),
+    # The timeline's actor for what escalation's time-limit clocks did.
+    "system": N_("Time-limit clock"),
 }
 
 KINDS = {"report": N_("Situation report"), "dispute": N_("Dispute")}
@@ -92,6 +94,9 @@ STEPS = {
     "report-returned": N_("Sent back"),
     "report-handed-over": N_("Handed over"),
     "report-closed": N_("Closed"),
+    "clock-warned": N_("Time limit near"),
+    "yellow-card": N_("Yellow card"),
+    "red-card": N_("Red card"),
 }
 DECISIONS = frozenset(
     {
@@ -110,6 +115,9 @@ DECISIONS = frozenset(
         "report-returned",
         "report-handed-over",
         "report-closed",
+        # Cards stand out like decisions: someone is late.
+        "yellow-card",
+        "red-card",
     }
 )
 
@@ -132,4 +140,21 @@ BUCKETS = {
     "this-week": N_("Due this week"),
     "later": N_("Due later"),
     "no-deadline": N_("No deadline set"),
+}
+
+# Escalation's clocks (``domain/clocks.py``): the card a case carries, and each clock's
+# stage.
+CARDS = {"yellow": N_("Yellow card"), "red": N_("Red card")}
+CLOCK_STAGES = {
+    "accept": N_("Acceptance"),
+    "mediate": N_("Mediation"),
+    "confirm": N_("Judicial confirmation application"),
+    "follow_up": N_("Follow-up visit"),
+    "handle": N_("Handling"),
+    "verify": N_("Verification"),
+}
+NOTICES = {
+    "warned": N_("Warning: due soon"),
+    "yellow-card": N_("Yellow card issued"),
+    "red-card": N_("Red card issued"),
 }

@@ -1,0 +1,48 @@
+"""Escalation's time-limit clocks as mediation heard them (warnings, yellow and red
+cards from ``gridcase.cycle.v1``), for the case list, the case page and "my work".
+
+Revision ID: mediation_0009
+Revises: mediation_0008
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
+
+revision = "mediation_0009"
+down_revision = "mediation_0008"
+branch_labels = None
+depends_on = None
+
+SCHEMA = "mediation"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "case_clocks",
+        sa.Column("clock_id", sa.Text, primary_key=True),
+        sa.Column("case_id", sa.Text, nullable=False),
+        sa.Column("stage", sa.Text, nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("yellow_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("red_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("card", sa.Text),
+        sa.Column("card_at", sa.DateTime(timezone=True)),
+        sa.Column("notices", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        schema=SCHEMA,
+    )
+    op.create_index("ix_case_clocks_case", "case_clocks", ["case_id"], schema=SCHEMA)
+    op.create_index(
+        "ix_case_clocks_card",
+        "case_clocks",
+        ["card", "case_id"],
+        schema=SCHEMA,
+        postgresql_where=sa.text("card IS NOT NULL"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("case_clocks", schema=SCHEMA)
