@@ -41,6 +41,7 @@ from services.mediation.entrypoints.web.pages import (
     signed_in,
     signed_in_person,
     with_renewed_tokens,
+    working_calendar,
 )
 from services.mediation.entrypoints.web.rendering import gettext_for, render, request_language
 from services.mediation.entrypoints.web.session import Session, check_same_origin
@@ -250,7 +251,7 @@ async def _context(
         "flags": flags,
         "group": group,
         "due_at": due_at,
-        "due_bucket": agenda.bucket(due_at, now) if due_at else None,
+        "due_bucket": agenda.bucket(due_at, now, working_calendar()) if due_at else None,
         "clocks": clocks,
         "case_card": case_card(clocks),
         "documents": documents,

@@ -136,7 +136,7 @@ ACTIONS = {
 BUCKETS = {
     "overdue": N_("Overdue"),
     "today": N_("Due today"),
-    "tomorrow": N_("Due tomorrow"),
+    "tomorrow": N_("Due next working day"),
     "this-week": N_("Due this week"),
     "later": N_("Due later"),
     "no-deadline": N_("No deadline set"),

@@ -2,7 +2,8 @@
 (overdue, today, tomorrow, this week, later, none set), each item saying what it waits
 for. Handlers land here after signing in.
 
-Buckets are days of China's calendar (``domain/agenda.bucket``); the deadlines are the
+Buckets count China's working days (``domain/agenda.bucket``, holidays and make-up
+working days from ``shared/calendars/``); the deadlines are the
 files' own (the mediation time limit, the judicial-confirmation window, follow-up
 visits), or else escalation's clock for the stage when it has told of one (a report's
 handling, acceptance, verification). A yellow or red card on that clock puts the item
@@ -28,6 +29,7 @@ from services.mediation.entrypoints.web.pages import (
     signed_in,
     signed_in_person,
     with_renewed_tokens,
+    working_calendar,
 )
 from services.mediation.entrypoints.web.rendering import render
 from shared.auth.policy import PUBLIC
@@ -60,7 +62,7 @@ async def my_work_page(request: Request) -> Response:
         clock = card_for_action(clocks.get(item.case_id, []), item.action)
         if clock is not None:
             item = replace(item, due_at=item.due_at or clock.due_at, card=clock.card)
-        code = agenda.OVERDUE if item.card else agenda.bucket(item.due_at, now)
+        code = agenda.OVERDUE if item.card else agenda.bucket(item.due_at, now, working_calendar())
         grouped[code].append(item)
     buckets = [
         Bucket(code, grouped[code])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import mimetypes
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from services.mediation.entrypoints.web.session import (
 from services.mediation.state import MediationRuntime
 from shared.auth import roles
 from shared.auth.policy import PUBLIC
+from shared.working_calendar import WorkingCalendar
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(PUBLIC)])
 
@@ -442,6 +444,15 @@ def _csv_text(value: str) -> str:
     """A cell a spreadsheet would run as a formula is prefixed with a quote (CSV
     injection: titles are typed by the public)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@functools.cache
+def working_calendar() -> WorkingCalendar:
+    """China's working days as shipped (``shared/calendars/``), read once: "my work"'s
+    deadline buckets count in them. Escalation owns the calendar (a district's
+    corrections are imported there); a corrected year reaches these buckets with the
+    next release of the files."""
+    return WorkingCalendar.load()
 
 
 def local_time(moment: datetime | None) -> str:
