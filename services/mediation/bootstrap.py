@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.mediation.adapters import (
     case_work_tables,  # noqa: F401  (registers the tables)
     clock_tables,  # noqa: F401  (registers the table)
+    presence,  # noqa: F401  (registers the table)
     rating_tables,  # noqa: F401  (registers the table)
 )
 from services.mediation.adapters.assignment_notices import AssignmentListener

@@ -1,5 +1,6 @@
 """Escalation's time-limit clocks as mediation heard them (warnings, yellow and red
-cards from ``gridcase.cycle.v1``), for the case list, the case page and "my work".
+cards from ``gridcase.cycle.v1``), for the case list, the case page and "my work";
+and who is viewing a case page now (the live page's presence).
 
 Revision ID: mediation_0009
 Revises: mediation_0008
@@ -43,6 +44,20 @@ def upgrade() -> None:
         postgresql_where=sa.text("card IS NOT NULL"),
     )
 
+    op.create_table(
+        "case_viewers",
+        sa.Column("view_id", sa.Text, primary_key=True),
+        sa.Column("case_id", sa.Text, nullable=False),
+        sa.Column("staff_id", sa.Text, nullable=False),
+        sa.Column("role", sa.Text, nullable=False),
+        sa.Column(
+            "seen_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        schema=SCHEMA,
+    )
+    op.create_index("ix_case_viewers_case", "case_viewers", ["case_id"], schema=SCHEMA)
+
 
 def downgrade() -> None:
+    op.drop_table("case_viewers", schema=SCHEMA)
     op.drop_table("case_clocks", schema=SCHEMA)
