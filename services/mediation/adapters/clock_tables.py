@@ -3,7 +3,7 @@ row per clock, with the notices it fired and the card it got."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Table, Text, func, text
+from sqlalchemy import Boolean, Column, DateTime, Index, Table, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from services.mediation.adapters.tables import TABLES
@@ -25,4 +25,25 @@ case_clocks = Table(
     Index("ix_case_clocks_case", "case_id"),
     # The list's card filter reads the carded clocks only.
     Index("ix_case_clocks_card", "card", "case_id", postgresql_where=text("card IS NOT NULL")),
+)
+
+# Supervisions (督办) of cases as escalation told of them: an open one waits for the
+# handler's answer on "my work".
+case_supervisions = Table(
+    "case_supervisions",
+    TABLES.metadata,
+    Column("supervision_id", Text, primary_key=True),
+    Column("case_id", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("handler_id", Text),
+    Column("answer_due_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("status", Text, nullable=False),  # open, answered, cancelled
+    Column("overdue", Boolean, nullable=False, server_default=text("false")),
+    Index("ix_case_supervisions_case", "case_id"),
+    Index(
+        "ix_case_supervisions_open_handler",
+        "handler_id",
+        postgresql_where=text("status = 'open'"),
+    ),
 )

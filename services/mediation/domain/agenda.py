@@ -34,6 +34,8 @@ CLOSE = "close"
 ARCHIVE = "archive"
 HANDLE = "handle"
 VERIFY = "verify"
+# A supervision (督办) waiting for the handler's answer: escalation's, not the file's.
+ANSWER_SUPERVISION = "answer-supervision"
 
 ACTIONS = (
     ACCEPT,

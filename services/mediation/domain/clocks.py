@@ -33,6 +33,7 @@ STAGE_LABELS_ZH = {
     "follow_up": "回访",
     "handle": "办理",
     "verify": "验证",
+    "answer": "督办回复",
 }
 
 # Which of "my work"'s actions (``domain/agenda.py``) each clock's stage times.
@@ -43,6 +44,7 @@ STAGE_ACTIONS = {
     "follow_up": frozenset({"follow-up"}),
     "handle": frozenset({"handle"}),
     "verify": frozenset({"verify"}),
+    "answer": frozenset({"answer-supervision"}),
 }
 
 

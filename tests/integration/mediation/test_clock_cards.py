@@ -12,10 +12,20 @@ import pytest
 
 from services.mediation.adapters import dashboard_queries
 from services.mediation.adapters.clock_queries import clocks_of
+from services.mediation.adapters.my_work_queries import supervisions_to_answer
 from services.mediation.domain.clocks import case_card
 from shared.auth.tokens import Principal
 from shared.events import topics
-from shared.events.escalation import ClockWarnedV1, RedCardIssuedV1, YellowCardIssuedV1
+from shared.events.escalation import (
+    CaseEscalatedV1,
+    ClockWarnedV1,
+    ExtensionDecidedV1,
+    ExtensionRequestedV1,
+    RedCardIssuedV1,
+    SupervisionAnsweredV1,
+    SupervisionIssuedV1,
+    YellowCardIssuedV1,
+)
 from shared.events.payload import Payload
 from tests.harness import Stack, eventually
 from tests.integration.mediation.casework import COMMUNITY, Desk, submit_dispute
@@ -119,3 +129,111 @@ async def test_warning_yellow_and_red_cards_fold_into_the_case_once_each(system:
 async def _has_clock(stack: Stack, case_id: str) -> bool:
     rows = await stack.sql("SELECT 1 FROM mediation.case_clocks WHERE case_id = $1", case_id)
     return bool(rows)
+
+
+async def test_extension_supervision_and_escalation_reach_the_timeline_and_my_work(
+    system: Stack,
+) -> None:
+    case_id, mediator_id = await submit_dispute(system)
+    mediator = Desk(system, mediator_id, "mediator")
+    clock_id = f"clock-{case_id}"
+    now = datetime.now(UTC)
+    red = notice(RedCardIssuedV1, case_id, clock_id, now - timedelta(hours=3))
+    new_due = now + timedelta(days=2)
+    await publish_as_escalation(
+        system,
+        case_id,
+        red,
+        ExtensionRequestedV1(
+            extension_id="ext-1",
+            case_id=case_id,
+            clock_id=clock_id,
+            stage="accept",
+            unit_code=COMMUNITY,
+            handler_id=mediator_id,
+            requested_by=mediator_id,
+            requested_days=3,
+            reason="party_unavailable",
+            current_due_at=red.due_at,
+            requested_at=now - timedelta(hours=2),
+        ),
+        ExtensionDecidedV1(
+            extension_id="ext-1",
+            case_id=case_id,
+            clock_id=clock_id,
+            stage="accept",
+            decision="approved",
+            requested_days=3,
+            granted_days=2,
+            decided_by="op-451102001-1",
+            decided_at=now - timedelta(hours=1),
+            previous_due_at=red.due_at,
+            due_at=new_due,
+            yellow_at=new_due + timedelta(days=1),
+            red_at=new_due + timedelta(days=3),
+        ),
+        SupervisionIssuedV1(
+            supervision_id=f"sup-{case_id}",
+            case_id=case_id,
+            level="red_card",
+            origin="red_card",
+            issued_by=None,
+            issuing_unit_code="451102001",
+            unit_code=COMMUNITY,
+            handler_id=mediator_id,
+            answer_due_at=now + timedelta(days=1),
+            issued_at=now - timedelta(minutes=50),
+        ),
+        CaseEscalatedV1(
+            escalation_id="esc-1",
+            case_id=case_id,
+            reason="red_card",
+            from_unit_code=COMMUNITY,
+            from_level="community",
+            to_unit_code="451102001",
+            to_level="street",
+            first_receiver_id=mediator_id,
+            escalated_at=now - timedelta(minutes=40),
+        ),
+    )
+
+    async def heard() -> list[Any] | None:
+        lines = await clock_lines(mediator, case_id)
+        return lines if len(lines) == 5 else None
+
+    steps = [e["step"] for e in await eventually(heard)]
+    assert steps == [
+        "red-card",
+        "extension-requested",
+        "extension-decided",
+        "supervision-issued",
+        "case-escalated",
+    ]
+    principal = Principal(mediator_id, "mediator", (COMMUNITY,))
+    async with system.runtime("mediation").uow() as uow:
+        [clock] = (await clocks_of(uow.connection, [case_id]))[case_id]
+        assert clock.due_at == new_due and clock.card == "red"  # moved; the card stays
+        waiting = await supervisions_to_answer(uow.connection, principal)
+    [item] = [w for w in waiting if w.case_id == case_id]
+    assert (item.action, item.supervision_level) == ("answer-supervision", "red_card")
+
+    # Answered: no longer waiting.
+    await publish_as_escalation(
+        system,
+        case_id,
+        SupervisionAnsweredV1(
+            supervision_id=f"sup-{case_id}",
+            case_id=case_id,
+            answered_by=mediator_id,
+            answered_at=now,
+            on_time=True,
+        ),
+    )
+
+    async def answered() -> bool:
+        async with system.runtime("mediation").uow() as uow:
+            left = await supervisions_to_answer(uow.connection, principal)
+        return all(w.case_id != case_id for w in left)
+
+    await eventually(answered)
+    assert (await clock_lines(mediator, case_id))[-1]["what"] == "督办已回复（按时）"

@@ -91,4 +91,5 @@ def test_only_the_clock_of_what_the_case_waits_for_now_times_my_work() -> None:
         "follow-up",
         "handle",
         "verify",
+        "answer-supervision",
     }

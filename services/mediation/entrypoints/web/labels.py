@@ -97,6 +97,13 @@ STEPS = {
     "clock-warned": N_("Time limit near"),
     "yellow-card": N_("Yellow card"),
     "red-card": N_("Red card"),
+    "extension-requested": N_("Extension requested"),
+    "extension-decided": N_("Extension decided"),
+    "supervision-issued": N_("Supervision issued"),
+    "supervision-answered": N_("Supervision answered"),
+    "supervision-cancelled": N_("Supervision withdrawn"),
+    "supervision-answer-overdue": N_("Supervision answer overdue"),
+    "case-escalated": N_("Escalated up the tree"),
 }
 DECISIONS = frozenset(
     {
@@ -118,6 +125,10 @@ DECISIONS = frozenset(
         # Cards stand out like decisions: someone is late.
         "yellow-card",
         "red-card",
+        "extension-decided",
+        "supervision-issued",
+        "supervision-answer-overdue",
+        "case-escalated",
     }
 )
 
@@ -132,6 +143,7 @@ ACTIONS = {
     "archive": N_("To archive"),
     "handle": N_("To handle"),
     "verify": N_("To verify"),
+    "answer-supervision": N_("Supervision to answer"),
 }
 BUCKETS = {
     "overdue": N_("Overdue"),
@@ -152,9 +164,15 @@ CLOCK_STAGES = {
     "follow_up": N_("Follow-up visit"),
     "handle": N_("Handling"),
     "verify": N_("Verification"),
+    "answer": N_("Answer to supervision"),
 }
 NOTICES = {
     "warned": N_("Warning: due soon"),
     "yellow-card": N_("Yellow card issued"),
     "red-card": N_("Red card issued"),
+}
+SUPERVISION_LEVELS = {
+    "normal": N_("Supervision"),
+    "yellow_card": N_("Yellow-card supervision"),
+    "red_card": N_("Red-card supervision"),
 }

@@ -19,7 +19,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.mediation.adapters.clock_queries import clocks_of
-from services.mediation.adapters.my_work_queries import MAX_ITEMS, WorkItem, my_work
+from services.mediation.adapters.my_work_queries import (
+    MAX_ITEMS,
+    WorkItem,
+    my_work,
+    supervisions_to_answer,
+)
 from services.mediation.domain import agenda
 from services.mediation.domain.clocks import card_for_action
 from services.mediation.entrypoints.web import labels
@@ -53,6 +58,7 @@ async def my_work_page(request: Request) -> Response:
         return session
     async with runtime_of(request).uow() as uow:
         items = await my_work(uow.connection, session.principal)
+        items += await supervisions_to_answer(uow.connection, session.principal)
         clocks = await clocks_of(uow.connection, [item.case_id for item in items])
     now = datetime.now(UTC)
     grouped: dict[str, list[WorkItem]] = {code: [] for code in agenda.BUCKETS}
@@ -79,6 +85,7 @@ async def my_work_page(request: Request) -> Response:
             "total": len(items),
             "cut": len(items) >= MAX_ITEMS,
             "action_labels": labels.ACTIONS,
+            "supervision_labels": labels.SUPERVISION_LEVELS,
             "bucket_labels": labels.BUCKETS,
             "state_labels": {"report": labels.REPORT_STATES, "dispute": labels.DISPUTE_STATES},
             "local": local_time,

@@ -1,6 +1,7 @@
 """Escalation's time-limit clocks as mediation heard them (warnings, yellow and red
 cards from ``gridcase.cycle.v1``), for the case list, the case page and "my work";
-and who is viewing a case page now (the live page's presence).
+supervisions (督办) awaiting the handler's answer; and who is viewing a case page now
+(the live page's presence).
 
 Revision ID: mediation_0009
 Revises: mediation_0008
@@ -45,6 +46,26 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "case_supervisions",
+        sa.Column("supervision_id", sa.Text, primary_key=True),
+        sa.Column("case_id", sa.Text, nullable=False),
+        sa.Column("level", sa.Text, nullable=False),
+        sa.Column("handler_id", sa.Text),
+        sa.Column("answer_due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.Text, nullable=False),
+        sa.Column("overdue", sa.Boolean, nullable=False, server_default=sa.text("false")),
+        schema=SCHEMA,
+    )
+    op.create_index("ix_case_supervisions_case", "case_supervisions", ["case_id"], schema=SCHEMA)
+    op.create_index(
+        "ix_case_supervisions_open_handler",
+        "case_supervisions",
+        ["handler_id"],
+        schema=SCHEMA,
+        postgresql_where=sa.text("status = 'open'"),
+    )
+    op.create_table(
         "case_viewers",
         sa.Column("view_id", sa.Text, primary_key=True),
         sa.Column("case_id", sa.Text, nullable=False),
@@ -60,4 +81,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("case_viewers", schema=SCHEMA)
+    op.drop_table("case_supervisions", schema=SCHEMA)
     op.drop_table("case_clocks", schema=SCHEMA)
