@@ -13,6 +13,7 @@ import typer
 
 from gridcase.auth_cli import audit_app, auth_app
 from gridcase.calendar_cli import calendar_app
+from gridcase.centre_cli import centre as centre_command
 from gridcase.cli_output import configure_cli_logging, status, write_data
 from gridcase.devstack.stack import Infrastructure
 from gridcase.load_cli import load as load_command
@@ -214,6 +215,7 @@ def up(
 
 
 app.command(name="load")(load_command)
+app.command(name="centre")(centre_command)
 
 
 @app.command()

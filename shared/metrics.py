@@ -94,6 +94,30 @@ SCREENING_TASKS = Gauge(
     "(open, filed_on_time, filed_late, missing)",
     ["service", "street", "status"],
 )
+RATE_NUMERATOR = Gauge(
+    "gridcase_rate_numerator",
+    "Cases counted in a rate's numerator this month (Beijing time) by street and rate "
+    "(response, resolution, satisfaction, on_time_closure, mediation_success)",
+    ["service", "street", "rate"],
+)
+RATE_DENOMINATOR = Gauge(
+    "gridcase_rate_denominator",
+    "Cases counted in a rate's denominator this month by street and rate; the rate is "
+    "numerator / denominator, none when this is 0",
+    ["service", "street", "rate"],
+)
+CASE_RATINGS = Gauge(
+    "gridcase_case_ratings",
+    "Residents' ratings given this month (Beijing time) by street and rating "
+    "(satisfied, basically_satisfied, not_satisfied)",
+    ["service", "street", "rating"],
+)
+SUPERVISIONS_OPEN = Gauge(
+    "gridcase_supervisions_open",
+    "Open supervisions (督办, not answered or cancelled) by the supervised unit's street "
+    "and level (normal, yellow_card, red_card)",
+    ["service", "street", "level"],
+)
 FIGURES_REFRESHED = Gauge(
     "gridcase_figures_refreshed_timestamp_seconds",
     "When the business gauges were last refreshed (Unix time)",

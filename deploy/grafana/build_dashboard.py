@@ -9,7 +9,8 @@ every metric and label a panel queries is exposed by the running services.
 - ``gridcase-operations``: per service, requests, errors, latency, outbox backlog,
   consumer lag, dead letters, dependencies, scheduler, processes.
 - ``gridcase-governance``: cases by street and status, overdue clocks per street and
-  stage, the on-time share. Rates, cards and screening returns come with their metrics.
+  stage, the on-time share, cards, screening returns, and the rates per street with
+  their counts.
 """
 
 from __future__ import annotations
@@ -329,6 +330,18 @@ GOVERNANCE: list[tuple[str, list[Chart]]] = [
                 width=24,
             ),
             Chart(
+                "在办督办（按街道、级别）  Open supervisions by street and level",
+                "short",
+                [
+                    (
+                        f"sum by (street, level) (gridcase_supervisions_open{{{STREET}}})",
+                        "{{street}} {{level}}",
+                    )
+                ],
+                stacked=True,
+                width=24,
+            ),
+            Chart(
                 "排查缺报（按街道）  Missing screening returns per street",
                 "short",
                 [
@@ -365,9 +378,66 @@ GOVERNANCE: list[tuple[str, list[Chart]]] = [
     ),
 ]
 
+# The rates (GridCase issue 14 item 8): this month's counts per street, exported by
+# escalation; the rate is numerator / denominator, absent when nothing is counted.
+RATES = [
+    ("response", "响应率", "Response rate"),
+    ("resolution", "解决率", "Resolution rate"),
+    ("satisfaction", "满意率", "Satisfaction rate"),
+    ("on_time_closure", "按期结案率", "On-time closure rate"),
+    ("mediation_success", "成功率", "Mediation success rate"),
+]
+
+
+def _rate(rate: str) -> str:
+    return (
+        f'sum by (street) (gridcase_rate_numerator{{{STREET}, rate="{rate}"}})'
+        f' / sum by (street) (gridcase_rate_denominator{{{STREET}, rate="{rate}"}})'
+    )
+
+
+def _rate_charts() -> list[Chart]:
+    charts = [
+        Chart(
+            f"{zh}（按街道，本月）  {en} per street, this month",
+            "percentunit",
+            [(_rate(r), "{{street}}")],
+            width=8,
+        )
+        for r, zh, en in RATES
+    ]
+    charts.append(
+        Chart(
+            "三率计数（本月）  Counts behind the rates, this month",
+            "short",
+            [
+                (f"sum by (rate) (gridcase_rate_numerator{{{STREET}}})", "{{rate}} 分子 numerator"),
+                (
+                    f"sum by (rate) (gridcase_rate_denominator{{{STREET}}})",
+                    "{{rate}} 分母 denominator",
+                ),
+            ],
+            width=8,
+        )
+    )
+    charts.append(
+        Chart(
+            "满意度评价（本月，按评价）  Ratings this month",
+            "short",
+            [(f"sum by (rating) (gridcase_case_ratings{{{STREET}}})", "{{rating}}")],
+            stacked=True,
+            width=24,
+        )
+    )
+    return charts
+
+
+GOVERNANCE.append(("三率  Rates", _rate_charts()))
+
 GOVERNANCE_NOTE = (
-    "街道 = 单位编码前 9 位；`none` 为尚未分派。化解率、满意率、红黄牌、排查报送等指标"
-    "随时限与周期功能加入。Street = the unit code's first 9 digits; `none` before assignment."
+    "街道 = 单位编码前 9 位；`none` 为尚未分派。三率为本月（北京时间）数：分子 / 分母，"
+    "分母为 0 时无值（不是 100%）。Street = the unit code's first 9 digits; `none` before "
+    "assignment. Rates are month to date: numerator / denominator, none when nothing is counted."
 )
 
 

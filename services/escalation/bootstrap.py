@@ -12,12 +12,15 @@ from services.escalation.adapters.tables import TABLES
 from services.escalation.domain.screening import DistrictCadence, load_cadences
 from services.escalation.entrypoints.calendar_http import router as calendar_router
 from services.escalation.entrypoints.consumers import clock_consumer
+from services.escalation.entrypoints.extensions_http import router as extensions_router
 from services.escalation.entrypoints.http import router
 from services.escalation.entrypoints.limits_http import router as limits_router
+from services.escalation.entrypoints.rates_http import router as rates_router
 from services.escalation.entrypoints.screening_consumers import (
     registry_view_consumer,
     screening_returns_consumer,
 )
+from services.escalation.entrypoints.supervision_http import router as supervision_router
 from services.escalation.service_layer import screening
 from services.escalation.service_layer.cards import card_handlers
 from services.escalation.service_layer.figures import (
@@ -27,6 +30,7 @@ from services.escalation.service_layer.figures import (
 )
 from services.escalation.service_layer.idempotent import purge_keys
 from services.escalation.service_layer.screening_figures import refresh_screening_figures
+from services.escalation.service_layer.supervision import supervision_handlers
 from services.escalation.service_layer.unit_of_work import EscalationUnitOfWork
 from shared.periodic import PeriodicTask
 from shared.runtime import ServiceRuntime, create_app
@@ -50,6 +54,8 @@ def build_runtime(
     runtime.consumer_specs.append(clock_consumer())
     # Warnings and cards: fired by the durable scheduler on the runtime's clock.
     runtime.job_handlers.update(card_handlers(lambda: runtime.clock.now()))
+    # Supervision (督办): a missing answer flagged once at its due time.
+    runtime.job_handlers.update(supervision_handlers(lambda: runtime.clock.now()))
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_clock_figures)
@@ -83,7 +89,14 @@ def _screening(runtime: ServiceRuntime[None], cadences: Mapping[str, DistrictCad
 def build_app(runtime: ServiceRuntime[None], *, manage_lifecycle: bool = True) -> FastAPI:
     return create_app(
         runtime,
-        [router, limits_router, calendar_router],
+        [
+            router,
+            limits_router,
+            calendar_router,
+            rates_router,
+            extensions_router,
+            supervision_router,
+        ],
         title="GridCase escalation",
         description="Time limits, supervision, escalation and the monthly cycle.",
         manage_lifecycle=manage_lifecycle,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -82,6 +83,27 @@ def _message_name(payload: type[Payload]) -> str:
     return payload.__name__
 
 
+# The field an example's key comes from, by what the stream is keyed on (topics.py).
+_KEY_FIELDS = ("case_id", "task_id", "code", "staff_id")
+
+
+def example_event(payload: type[Payload]) -> CloudEvent:
+    """The payload's ``example`` in the envelope it travels in, as a consumer receives it."""
+    data = payload.example_data()
+    key = next((str(data[f]) for f in _KEY_FIELDS if data.get(f)), payload.event_type)
+    return CloudEvent(
+        id="00000000-0000-4000-8000-000000000000",
+        source=f"/gridcase/{payload.producer}",
+        type=payload.event_type,
+        subject=key,
+        time=datetime(2026, 12, 2, 10, 0, tzinfo=UTC),
+        dataschema=f"urn:gridcase:schema:{payload.event_type}",
+        partitionkey=key,
+        correlationid="11111111-1111-4111-8111-111111111111",
+        data=data,
+    )
+
+
 def asyncapi_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
 
@@ -105,6 +127,20 @@ def asyncapi_document() -> dict[str, Any]:
     messages: dict[str, Any] = {}
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
+    for topic in topics.ALL:  # every topic is a channel, even before its first message
+        channel_id = topic.replace(".", "_")
+        channels[channel_id] = {
+            "address": topic,
+            "description": _TOPIC_DESCRIPTIONS[topic],
+            "tags": [_TOPIC_TAGS[topic]],
+            "messages": {},
+            "bindings": {"kafka": {"topic": topic, "bindingVersion": "0.5.0"}},
+        }
+        operations[f"receive_{channel_id}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "messages": [],
+        }
     for payload in all_payloads():
         name = _message_name(payload)
         add_schema(payload, name)
@@ -130,24 +166,21 @@ def asyncapi_document() -> dict[str, Any]:
                 ]
             },
             "bindings": {"kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}},
+            "examples": [
+                {
+                    "name": f"{name}Example",
+                    "summary": f"{payload.event_type} as a consumer receives it",
+                    "headers": {"content-type": STRUCTURED_CONTENT_TYPE},
+                    "payload": example_event(payload).model_dump(mode="json", exclude_none=True),
+                }
+            ],
             "x-producer": payload.producer,
         }
-        topic = topic_of(payload)
-        channel_id = topic.replace(".", "_")
-        channel = channels.setdefault(
-            channel_id,
-            {
-                "address": topic,
-                "description": _TOPIC_DESCRIPTIONS[topic],
-                "messages": {},
-                "bindings": {"kafka": {"topic": topic, "bindingVersion": "0.5.0"}},
-            },
+        channel_id = topic_of(payload).replace(".", "_")
+        channels[channel_id]["messages"][name] = {"$ref": f"#/components/messages/{name}"}
+        operations[f"receive_{channel_id}"]["messages"].append(
+            {"$ref": f"#/channels/{channel_id}/messages/{name}"}
         )
-        channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
-        operations.setdefault(
-            f"receive_{channel_id}",
-            {"action": "receive", "channel": {"$ref": f"#/channels/{channel_id}"}, "messages": []},
-        )["messages"].append({"$ref": f"#/channels/{channel_id}/messages/{name}"})
 
     return {
         "asyncapi": "3.0.0",
@@ -179,10 +212,29 @@ def asyncapi_document() -> dict[str, Any]:
     }
 
 
+_TOPIC_TAGS = {
+    topics.CASE: {
+        "name": "masked",
+        "description": "For the governance centre: personal data masked.",
+    },
+    topics.REGISTRY: {"name": "masked", "description": "For the governance centre."},
+    topics.CYCLE: {"name": "masked", "description": "For the governance centre."},
+    topics.CASE_RESTRICTED: {
+        "name": "restricted",
+        "description": "Personal data in full: not for the governance centre's feed.",
+    },
+}
+
 _TOPIC_DESCRIPTIONS = {
-    topics.CASE: "Everything that happens to one case, keyed by case id, in order.",
+    topics.CASE: (
+        "Everything that happens to one case, keyed by case id, in order: submitted, "
+        "assigned, each case-work step, rated. Parties and free text masked."
+    ),
     topics.REGISTRY: "Organisation tree and staff changes, keyed by unit code or staff id.",
-    topics.CYCLE: "Time limits, supervision and the monthly cycle.",
+    topics.CYCLE: (
+        "Time limits, supervision and the monthly cycle: clock warnings and cards keyed by "
+        "case id, screening tasks, returns and missing returns keyed by task id."
+    ),
     topics.CASE_RESTRICTED: (
         "RESTRICTED. Dispute parties' full ID numbers, phones and addresses, and free text "
         "that holds phone or ID numbers, keyed by case id, in order with the case. "

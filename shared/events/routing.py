@@ -135,6 +135,8 @@ class UnitUpsertedV1(Payload):
 
 
 class UnitRemovedV1(Payload):
+    """A unit was removed from the organisation tree (keyed by its code)."""
+
     event_type: ClassVar[str] = "cn.gridcase.registry.unit-removed.v1"
     producer: ClassVar[str] = "routing"
 
@@ -189,6 +191,8 @@ class StaffUpsertedV1(Payload):
 
 
 class StaffRemovedV1(Payload):
+    """A person left the staff registry (keyed by staff id)."""
+
     event_type: ClassVar[str] = "cn.gridcase.registry.staff-removed.v1"
     producer: ClassVar[str] = "routing"
 

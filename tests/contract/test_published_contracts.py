@@ -3,6 +3,7 @@ and Prometheus in test_oversight_contracts.py)."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import re
@@ -15,6 +16,8 @@ import yaml
 from pydantic import ValidationError
 
 from shared.events.catalog import all_payloads, asyncapi_document, discover_payloads, topic_of
+from shared.events.envelope import CloudEvent
+from shared.events.escalation import ScreeningReturnMissingV1
 from shared.events.payload import Payload
 from shared.events.topics import ALL
 
@@ -41,6 +44,85 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
 def test_committed_asyncapi_document_is_the_generated_one() -> None:
     committed = json.loads((ROOT / "deploy" / "asyncapi.json").read_text(encoding="utf-8"))
     assert committed == asyncapi_document(), "run `gridcase asyncapi` and commit the result"
+
+
+def _payload_classes_under_shared_events() -> set[type[Payload]]:
+    """Every published payload class, found without the catalogue: each module file under
+    ``shared/events`` imported, then every ``Payload`` subclass there with its own
+    ``event_type`` (so a payload the catalogue's discovery missed is still found)."""
+    package = ROOT / "shared" / "events"
+    for path in sorted(package.rglob("*.py")):
+        dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        importlib.import_module(dotted.removesuffix(".__init__"))
+
+    def walk(cls: type[Payload]) -> list[type[Payload]]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *walk(sub))]
+
+    return {
+        c
+        for c in walk(Payload)
+        if "event_type" in vars(c) and c.__module__.startswith("shared.events")
+    }
+
+
+def missing_from_document(document: dict[str, Any], payloads: set[type[Payload]]) -> list[str]:
+    """What the AsyncAPI document lacks for ``payloads``: a message named by the event
+    type, on its topic's channel, with its schema and an example that a consumer reads
+    as a CloudEvent of that type whose data the payload model accepts."""
+    problems: list[str] = []
+    messages = {m["name"]: (key, m) for key, m in document["components"]["messages"].items()}
+    channels = {c["address"]: c for c in document["channels"].values()}
+    for payload in sorted(payloads, key=lambda p: p.event_type):
+        name = payload.__name__
+        if payload.event_type not in messages:
+            problems.append(f"{name}: no message for {payload.event_type}")
+            continue
+        key, message = messages[payload.event_type]
+        channel = channels.get(topic_of(payload))
+        if channel is None or key not in channel["messages"]:
+            problems.append(f"{name}: not on the channel {topic_of(payload)}")
+        if key not in document["components"]["schemas"]:
+            problems.append(f"{name}: no schema")
+        examples = message.get("examples") or []
+        if not examples:
+            problems.append(f"{name}: no example")
+        for example in examples:
+            event = CloudEvent.read(example["payload"])
+            if event.type != payload.event_type:
+                problems.append(f"{name}: an example of another type ({event.type})")
+            try:
+                payload.model_validate(event.data)
+            except ValidationError as exc:
+                problems.append(f"{name}: an example its model refuses: {exc}")
+    return problems
+
+
+def test_every_payload_class_and_topic_is_in_the_committed_document() -> None:
+    """The governance centre's contract (issue 15 item 5): every channel and every
+    message, each with an example."""
+    committed = json.loads((ROOT / "deploy" / "asyncapi.json").read_text(encoding="utf-8"))
+    classes = _payload_classes_under_shared_events()
+    assert len(classes) >= 40
+    assert classes == set(all_payloads()), "a payload the catalogue does not find"
+    assert missing_from_document(committed, classes) == []
+    assert {c["address"] for c in committed["channels"].values()} == set(ALL)
+    tags = {c["address"]: [t["name"] for t in c["tags"]] for c in committed["channels"].values()}
+    assert tags.pop("gridcase.case.restricted.v1") == ["restricted"]
+    assert set(map(tuple, tags.values())) == {("masked",)}
+
+
+def test_a_payload_left_out_of_the_document_fails_the_check() -> None:
+    document = asyncapi_document()
+    assert missing_from_document(document, {ScreeningReturnMissingV1}) == []
+    without_example = copy.deepcopy(document)
+    del without_example["components"]["messages"]["ScreeningReturnMissingV1"]["examples"]
+    assert missing_from_document(without_example, {ScreeningReturnMissingV1}) == [
+        "ScreeningReturnMissingV1: no example"
+    ]
+    del document["components"]["messages"]["ScreeningReturnMissingV1"]
+    assert missing_from_document(document, {ScreeningReturnMissingV1}) == [
+        "ScreeningReturnMissingV1: no message for cn.gridcase.cycle.screening-return-missing.v1"
+    ]
 
 
 def test_every_reference_in_the_asyncapi_document_resolves() -> None:

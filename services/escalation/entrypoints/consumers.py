@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.escalation.entrypoints.rating_consumer import RATING_HANDLERS
 from services.escalation.service_layer import handlers
+from services.escalation.service_layer.rates import apply_rate_facts
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
@@ -29,7 +30,10 @@ def read_case_event(event: CloudEvent) -> handlers.CaseEvent:
 
 def clock_consumer() -> ConsumerSpec:
     async def apply_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-        await handlers.apply_case_events(uow, [read_case_event(e) for e in events])
+        cases = [read_case_event(e) for e in events]
+        await handlers.apply_case_events(uow, cases)
+        # The rates' facts, after the clocks whose due times they copy (same transaction).
+        await apply_rate_facts(uow, cases)
 
     return ConsumerSpec(
         name="case-clocks",

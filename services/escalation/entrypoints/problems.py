@@ -25,3 +25,18 @@ CALENDAR_INVALID = problem_type(
 VERSION_CHANGED = problem_type(
     "version-changed", 412, "Changed since it was read", "数据已被他人修改"
 )
+EXTENSION_INVALID = problem_type(
+    "extension-invalid", 422, "The extension request is not valid", "延期申请内容有误"
+)
+CLOCK_PAUSE_INVALID = problem_type(
+    "clock-pause-invalid", 422, "This clock cannot be paused so", "该时限不能这样暂停"
+)
+SUPERVISION_INVALID = problem_type(
+    "supervision-invalid", 422, "The supervision is not valid", "督办内容有误"
+)
+OVERSIGHT_STATE_CONFLICT = problem_type(
+    "oversight-state-conflict",
+    409,
+    "Not in a state that allows this",
+    "当前状态不允许此操作",
+)

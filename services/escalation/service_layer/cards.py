@@ -16,6 +16,7 @@ from typing import get_args
 
 from services.escalation.adapters.repository import ClockRepository, ClockRow
 from services.escalation.domain.clocks import CARDS, Deadlines
+from services.escalation.service_layer.supervision import supervise_red_card
 from services.escalation.service_layer.unit_of_work import after_commit
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
@@ -121,6 +122,8 @@ async def fire(uow: UnitOfWork, job: ScheduledJob, card: str, now: datetime) -> 
         raise NotDueYet(f"{clock_id} {card} due {at.isoformat()}")
     await repo.update(clock_id, {MARKERS[card]: now})
     uow.publish(topics.CYCLE, clock.case_id, _notice(card, clock, now))
+    if card == "red":  # the district's red-card supervision, in the same transaction
+        await supervise_red_card(uow, clock, now)
     stage = clock.stage
     after_commit(uow, lambda: ESCALATION_CARDS.labels("escalation", stage, card).inc())
     log.info("clock_card_fired", clock_id=clock_id, stage=stage, card=card)

@@ -224,12 +224,36 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
         frozenset({roles.DISTRICT_OPERATOR, roles.ADMIN}),
         frozenset(),
     ),
+    # The rates of a unit and the units below it, within the caller's jurisdiction.
+    ("escalation", "GET", "/rates"): (STAFF, frozenset({CLIENT_READ})),
     ("escalation", "GET", "/calendar"): (STAFF, frozenset()),
     ("escalation", "GET", "/calendar/{year}"): (STAFF, frozenset()),
     ("escalation", "PUT", "/calendar/{year}"): (
         frozenset({roles.DISTRICT_OPERATOR, roles.ADMIN}),
         frozenset(),
     ),
+    # Extensions and pauses: the handler asks (checked against the clock, 403 otherwise),
+    # an operator above the clock's unit decides; supervision by operators above the
+    # case's unit, answered by its handler.
+    ("escalation", "POST", "/cases/{case_id}/extensions"): (STAFF, frozenset()),
+    ("escalation", "GET", "/cases/{case_id}/extensions"): (STAFF, frozenset()),
+    ("escalation", "POST", "/cases/{case_id}/extensions/{extension_id}/decision"): (
+        roles.OPERATORS,
+        frozenset(),
+    ),
+    ("escalation", "POST", "/cases/{case_id}/clocks/{stage}/pause"): (STAFF, frozenset()),
+    ("escalation", "POST", "/cases/{case_id}/clocks/{stage}/resume"): (STAFF, frozenset()),
+    ("escalation", "POST", "/cases/{case_id}/supervisions"): (roles.OPERATORS, frozenset()),
+    ("escalation", "GET", "/cases/{case_id}/supervisions"): (STAFF, frozenset()),
+    ("escalation", "POST", "/cases/{case_id}/supervisions/{supervision_id}/answer"): (
+        STAFF,
+        frozenset(),
+    ),
+    ("escalation", "POST", "/cases/{case_id}/supervisions/{supervision_id}/cancellation"): (
+        roles.OPERATORS,
+        frozenset(),
+    ),
+    ("escalation", "GET", "/supervision/deductions"): (OPS_ADMIN, frozenset()),
 }
 # FastAPI's own documentation routes.
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

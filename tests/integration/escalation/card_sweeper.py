@@ -2,8 +2,9 @@
 tests: ``python -m tests.integration.escalation.card_sweeper URL NOW --delay 0.05``.
 
 It sweeps escalation's scheduled jobs with the service's own handlers on a clock
-fixed at ``NOW``, each handler slowed by ``--delay`` seconds so a batch is caught
-mid-way, and prints ``sweeping`` once it is running.
+fixed at ``NOW`` (the cards, and a red card's supervision answer due), each card handler
+slowed by ``--delay`` seconds so a batch is caught mid-way, and prints ``sweeping`` once
+it is running.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from services.escalation.bootstrap import build_runtime
 from services.escalation.service_layer.cards import card_handlers
+from services.escalation.service_layer.supervision import supervision_handlers
 from shared.clock import ManualClock
 from shared.db.unit_of_work import UnitOfWork
 from shared.logging import configure_logging
@@ -46,6 +48,7 @@ async def main(url: str, now: datetime, delay: float, batch: int) -> None:
     handlers = {
         **service_handlers,
         **{k: _slowed(h, delay) for k, h in card_handlers(clock.now).items()},
+        **supervision_handlers(clock.now),  # a red card's supervision falls due too
     }
     scheduler: Scheduler[UnitOfWork] = Scheduler(
         service="escalation",

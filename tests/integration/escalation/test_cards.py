@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,13 @@ import pytest
 from services.escalation.domain.clocks import BEIJING
 from services.escalation.service_layer import pausing
 from shared.events import topics
-from shared.events.escalation import ClockWarnedV1, RedCardIssuedV1, YellowCardIssuedV1
+from shared.events.escalation import (
+    ClockWarnedV1,
+    RedCardIssuedV1,
+    SupervisionAnswerOverdueV1,
+    SupervisionIssuedV1,
+    YellowCardIssuedV1,
+)
 from shared.metrics import ESCALATION_CARDS
 from tests.harness import Stack, eventually, read_topic
 from tests.integration.escalation.case_steps import (
@@ -159,6 +166,8 @@ async def test_a_paused_clock_fires_nothing_and_resumes_with_the_time_left(stack
 
 N_CASES = 20
 NOW_AFTER_ALL = datetime(2026, 12, 10, 9, 0, tzinfo=BEIJING)  # every card of every clock due
+# Past the answer due of every red card's supervision issued at NOW_AFTER_ALL (Mon 18:00).
+ANSWERS_OVERDUE = datetime(2026, 12, 15, 9, 0, tzinfo=BEIJING)
 
 
 async def _open_clocks(stack: Stack) -> None:
@@ -168,14 +177,16 @@ async def _open_clocks(stack: Stack) -> None:
     await apply(stack, *events)
 
 
-def _sweeper(stack: Stack, delay: float, batch: int) -> subprocess.Popen[str]:
+def _sweeper(
+    stack: Stack, delay: float, batch: int, now: datetime = NOW_AFTER_ALL
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "tests.integration.escalation.card_sweeper",
             stack.database_url,
-            NOW_AFTER_ALL.isoformat(),
+            now.isoformat(),
             "--delay",
             str(delay),
             "--batch",
@@ -203,12 +214,26 @@ def _kill(proc: subprocess.Popen[str]) -> None:
 
 
 async def _assert_each_card_fired_once(stack: Stack) -> None:
+    """Each card once per clock; each red card's supervision (督办, the district's policy
+    lists the accept stage) issued once and, unanswered by its due, flagged once."""
     per = await stack.sql(
         "SELECT envelope->'data'->>'clock_id' AS clock_id, type, count(*) AS n "
-        "FROM escalation.outbox WHERE type LIKE 'cn.gridcase.cycle.%' GROUP BY 1, 2"
+        "FROM escalation.outbox WHERE type = ANY($1::text[]) GROUP BY 1, 2",
+        sorted(CARD_TYPES | {SupervisionIssuedV1.event_type}),
     )
-    assert len(per) == 3 * N_CASES
+    assert len(per) == 4 * N_CASES
     assert {r["n"] for r in per} == {1}
+    supervised = await stack.sql(
+        "SELECT count(*) AS n, count(overdue_flagged_at) AS flagged, "
+        "count(DISTINCT red_card_clock_id) AS clocks FROM escalation.supervisions"
+    )
+    assert dict(supervised[0]) == {"n": N_CASES, "flagged": N_CASES, "clocks": N_CASES}
+    overdue = await stack.sql(
+        "SELECT envelope->'data'->>'supervision_id' AS id, count(*) AS n "
+        "FROM escalation.outbox WHERE type = $1 GROUP BY 1",
+        SupervisionAnswerOverdueV1.event_type,
+    )
+    assert len(overdue) == N_CASES and {r["n"] for r in overdue} == {1}
     rows = await stack.sql(
         "SELECT count(*) AS n FROM escalation.clocks WHERE warned_at IS NOT NULL "
         "AND yellow_fired_at IS NOT NULL AND red_fired_at IS NOT NULL"
@@ -244,15 +269,22 @@ async def test_kill_9_mid_sweep_fires_every_card_exactly_once(stack: Stack) -> N
     assert 0 < left[0]["n"] < 3 * N_CASES
     runtime.clock.set(NOW_AFTER_ALL)  # type: ignore[attr-defined]
 
-    async def finished() -> bool:
-        await runtime.scheduler.run_due()  # type: ignore[union-attr]
-        pending = await stack.sql(
-            "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending' "
-            "AND kind LIKE 'escalation.clock.%'"
-        )
-        return bool(pending[0]["n"] == 0)
+    def finished(kinds: str) -> Callable[[], Awaitable[bool]]:
+        async def probe() -> bool:
+            await runtime.scheduler.run_due()  # type: ignore[union-attr]
+            pending = await stack.sql(
+                "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'pending' "
+                "AND kind LIKE $1",
+                kinds,
+            )
+            return bool(pending[0]["n"] == 0)
 
-    await eventually(finished, timeout=30)
+        return probe
+
+    await eventually(finished("escalation.clock.%"), timeout=30)
+    # The red cards' supervisions fall due two working days after they fired.
+    runtime.clock.set(ANSWERS_OVERDUE)  # type: ignore[attr-defined]
+    await eventually(finished("escalation.supervision.%"), timeout=30)
     await _assert_each_card_fired_once(stack)
 
 
@@ -276,6 +308,24 @@ async def test_two_sweepers_at_once_fire_every_card_exactly_once(stack: Stack) -
 
         await eventually(drained, timeout=60, interval=0.2)
         await asyncio.sleep(0.5)  # a double firing would have time to commit
+    finally:
+        for proc in replicas:
+            _kill(proc)
+    # Two more, later: each red card's supervision is flagged overdue once.
+    replicas = [_sweeper(stack, 0.01, 5, ANSWERS_OVERDUE) for _ in range(2)]
+    try:
+        for proc in replicas:
+            await _wait_sweeping(proc)
+
+        async def flagged() -> bool:
+            done = await stack.sql(
+                "SELECT count(*) AS n FROM escalation.scheduled_jobs WHERE state = 'fired' "
+                "AND kind LIKE 'escalation.supervision.%'"
+            )
+            return bool(done[0]["n"] == N_CASES)
+
+        await eventually(flagged, timeout=60, interval=0.2)
+        await asyncio.sleep(0.5)
     finally:
         for proc in replicas:
             _kill(proc)

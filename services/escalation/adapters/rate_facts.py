@@ -1,0 +1,140 @@
+"""Escalation's projection of what the rates need per case (``domain/rates.py``): the
+case's unit, category and kind, when it was answered and closed with which result, and
+the due times its clocks hold. Written by the case-stream consumer's handler, in the
+same transaction as the clocks.
+
+Every column but the unit keeps its first value, and the unit follows the latest
+event by its time, so a replayed or duplicated event changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.escalation.adapters.tables import TABLES, clocks
+
+rate_facts = Table(
+    "rate_facts",
+    TABLES.metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("category", Text),
+    Column("kind", Text),
+    Column("unit_code", Text),
+    # The time of the event that named the unit (the latest wins).
+    Column("unit_at", DateTime(timezone=True)),
+    Column("accept_due_at", DateTime(timezone=True)),
+    Column("responded_at", DateTime(timezone=True)),
+    Column("close_due_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("close_result", Text),
+    Column("mediation_accepted_at", DateTime(timezone=True)),
+    Index("ix_rate_facts_accept_due_at", "accept_due_at"),
+    Index("ix_rate_facts_close_due_at", "close_due_at"),
+    Index("ix_rate_facts_mediation_accepted_at", "mediation_accepted_at"),
+)
+
+FIRST_WINS = ("category", "kind", "responded_at", "closed_at", "mediation_accepted_at")
+_FIELDS = ("case_id", *FIRST_WINS, "close_result", "unit_code", "unit_at")
+
+
+def _merge() -> Any:
+    statement = insert(rate_facts).values({name: bindparam(name) for name in _FIELDS})
+    new = statement.excluded
+    unit_moves = and_(
+        new.unit_code.is_not(None),
+        or_(rate_facts.c.unit_at.is_(None), rate_facts.c.unit_at <= new.unit_at),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[rate_facts.c.case_id],
+        set_={
+            **{name: func.coalesce(rate_facts.c[name], new[name]) for name in FIRST_WINS},
+            "close_result": case(
+                (rate_facts.c.closed_at.is_(None), new.close_result),
+                else_=rate_facts.c.close_result,
+            ),
+            "unit_code": case((unit_moves, new.unit_code), else_=rate_facts.c.unit_code),
+            "unit_at": case((unit_moves, new.unit_at), else_=rate_facts.c.unit_at),
+        },
+    )
+
+
+_MERGE = _merge()
+
+
+def _first_due(stages: tuple[str, ...]) -> Any:
+    """The due time of each case's first clock of these stages (its current due time,
+    moved by an approved extension)."""
+    return (
+        select(clocks.c.case_id, clocks.c.due_at)
+        .where(clocks.c.stage.in_(stages), clocks.c.case_id.in_(bindparam("ids", expanding=True)))
+        .ext(distinct_on(clocks.c.case_id))
+        .order_by(clocks.c.case_id, clocks.c.started_at, clocks.c.occurrence)
+        .subquery()
+    )
+
+
+# The accept limit: the case's first 受理 clock (a report handed over opens another for
+# the next unit; the rate judges the first answer). The closing limit: a dispute's
+# mediation month (MoJ 2002 art. 33), a report's first 办理 clock.
+_ACCEPT = _first_due(("accept",))
+_CLOSE = _first_due(("mediate", "handle"))
+_ACCEPT_DUE = (
+    update(rate_facts)
+    .where(rate_facts.c.case_id == _ACCEPT.c.case_id)
+    .values(accept_due_at=_ACCEPT.c.due_at)
+)
+_CLOSE_DUE = (
+    update(rate_facts)
+    .where(rate_facts.c.case_id == _CLOSE.c.case_id)
+    .values(close_due_at=_CLOSE.c.due_at)
+)
+
+
+def empty_facts(case_id: str) -> dict[str, Any]:
+    return dict.fromkeys(_FIELDS) | {"case_id": case_id}
+
+
+class RateFactsRepository:
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def merge(self, rows: list[dict[str, Any]]) -> None:
+        """One row per case (folded by the caller), merged by the rules above."""
+        if rows:
+            await self.conn.execute(_MERGE, rows)
+
+    async def refresh_due_times(self, case_ids: list[str]) -> None:
+        """Copy the clocks' due times: the rates judge by the clocks' own deadlines."""
+        if case_ids:
+            await self.conn.execute(_ACCEPT_DUE, {"ids": case_ids})
+            await self.conn.execute(_CLOSE_DUE, {"ids": case_ids})
+
+
+def fold(row: dict[str, Any], update_: dict[str, Any]) -> None:
+    """Fold one event's facts into the batch's row for its case, as ``_MERGE`` does."""
+    closed_before = row["closed_at"] is not None
+    for name in FIRST_WINS:
+        if row[name] is None:
+            row[name] = update_.get(name)
+    if not closed_before and update_.get("close_result") is not None:
+        row["close_result"] = update_["close_result"]
+    unit, at = update_.get("unit_code"), update_.get("unit_at")
+    if unit is not None and (row["unit_at"] is None or (at is not None and row["unit_at"] <= at)):
+        row["unit_code"], row["unit_at"] = unit, at

@@ -1,0 +1,50 @@
+"""The rates' projection fed from the case stream (``adapters/rate_facts.py``): part
+of escalation's one consumer of the case topic, applied after the clocks in the same
+transaction so the due times it copies are the clocks' own.
+
+Consumer handler: never commits. A replay or duplicate changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.escalation.adapters.rate_facts import RateFactsRepository, empty_facts, fold
+from services.escalation.domain.rates import RESPONDING_STEPS
+from shared.db.unit_of_work import UnitOfWork
+from shared.events.intake import CaseSubmittedV1
+from shared.events.mediation import CaseWorkStepV1
+from shared.events.routing import CaseAssignedV1
+
+CaseEvent = CaseSubmittedV1 | CaseAssignedV1 | CaseWorkStepV1
+CLOSING_STEPS = frozenset({"closed", "report-closed"})
+
+
+def facts_of(event: CaseEvent) -> dict[str, Any]:
+    """What one event tells the rates (names of ``rate_facts`` columns)."""
+    if isinstance(event, CaseSubmittedV1):
+        return {"category": event.category, "kind": event.kind}
+    if isinstance(event, CaseAssignedV1):
+        return {"unit_code": event.unit_code, "unit_at": event.assigned_at}
+    facts: dict[str, Any] = {
+        "kind": event.kind,
+        "unit_code": event.unit_code,
+        "unit_at": event.occurred_at,
+    }
+    if event.step in RESPONDING_STEPS:
+        facts["responded_at"] = getattr(event, "accepted_at", None) or event.occurred_at
+    if event.kind == "dispute" and event.step == "accepted":
+        facts["mediation_accepted_at"] = getattr(event, "accepted_at", None) or event.occurred_at
+    if event.step in CLOSING_STEPS:
+        facts["closed_at"] = event.occurred_at
+        facts["close_result"] = getattr(event, "result", None)
+    return facts
+
+
+async def apply_rate_facts(uow: UnitOfWork, events: list[CaseEvent]) -> None:
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        fold(rows.setdefault(event.case_id, empty_facts(event.case_id)), facts_of(event))
+    repo = RateFactsRepository(uow.connection)
+    await repo.merge(list(rows.values()))
+    await repo.refresh_due_times(sorted(rows))
