@@ -14,7 +14,12 @@ import pytest
 from playwright.async_api import Page, expect
 
 from shared.events import topics
-from shared.events.escalation import ClockWarnedV1, RedCardIssuedV1, YellowCardIssuedV1
+from shared.events.escalation import (
+    ClockWarnedV1,
+    RedCardIssuedV1,
+    SupervisionIssuedV1,
+    YellowCardIssuedV1,
+)
 from tests.e2e.dashboard.conftest import (
     LAPTOP,
     PHONE,
@@ -135,3 +140,49 @@ async def test_cards_show_on_the_list_the_case_page_and_my_work(web: WebStack, p
         assert await serious_accessibility_violations(page) == [], path
         await page.set_viewport_size(LAPTOP)
         assert await serious_accessibility_violations(page) == [], path
+
+
+async def test_a_supervision_waits_for_the_handlers_answer_on_my_work(
+    web: WebStack, page: Page
+) -> None:
+    """督办: the handler owes an answer by its due time (DOMAIN.md "Time limits and
+    supervision"); it is on their "my work", marked with its level in words, and on
+    the case's timeline."""
+    case_id = await _dispute(web, 42)
+    now = datetime.now(UTC)
+    async with web.stack.runtime("escalation").uow() as uow:
+        uow.publish(
+            topics.CYCLE,
+            case_id,
+            SupervisionIssuedV1(
+                supervision_id=f"sup-{case_id}",
+                case_id=case_id,
+                level="yellow_card",
+                origin="operator",
+                issued_by="op-street",
+                issuing_unit_code="451102001",
+                unit_code="451102001001",
+                handler_id="med-1",
+                answer_due_at=now + timedelta(hours=2),
+                issued_at=now,
+            ),
+        )
+        await uow.commit()
+
+    async def heard() -> bool:
+        rows = await web.stack.sql(
+            "SELECT 1 FROM mediation.case_supervisions WHERE case_id = $1", case_id
+        )
+        return bool(rows)
+
+    await eventually(heard, timeout=30)
+    await sign_in(page, "mediator", next_path="/my-work")
+    # Its own item, beside the case's acceptance.
+    await expect(page.locator(f"#work-{case_id}")).to_contain_text("待受理")
+    item = page.locator(f"#work-{case_id}-supervision")
+    await expect(item).to_contain_text("待回复督办")
+    await expect(item.locator(".supervision-yellow_card")).to_have_text("黄牌督办")
+    await item.get_by_role("link").click()
+    await expect(page.locator("#timeline [data-step=supervision-issued]")).to_contain_text(
+        "黄牌督办：请承办人于"
+    )
