@@ -21,10 +21,10 @@ from gridcase.cli_output import status, write_data
 from gridcase.devstack.stack import Infrastructure
 from services.escalation.adapters import queries
 from services.escalation.bootstrap import build_runtime
-from services.escalation.domain.calendar import CalendarInvalid, read_year
 from services.escalation.service_layer import calendar as handlers
 from shared.runtime import ServiceRuntime
 from shared.settings import GridcaseSettings
+from shared.working_calendar import CalendarInvalid, read_year
 
 calendar_app = typer.Typer(
     help="The working calendar (holidays and 调休 make-up days) per year.", no_args_is_help=True

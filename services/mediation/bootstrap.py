@@ -1,4 +1,4 @@
-"""Wires the mediation service: its case view consumer, case work and routes."""
+"""Wires the mediation service: its case and cycle view consumers, case work and routes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from services.mediation.adapters import (
     case_work_tables,  # noqa: F401  (registers the tables)
+    clock_tables,  # noqa: F401  (registers the table)
+    presence,  # noqa: F401  (registers the table)
     rating_tables,  # noqa: F401  (registers the table)
 )
 from services.mediation.adapters.assignment_notices import AssignmentListener
@@ -16,6 +18,7 @@ from services.mediation.adapters.tables import TABLES
 from services.mediation.entrypoints import web
 from services.mediation.entrypoints.case_work import router as case_work_router
 from services.mediation.entrypoints.consumers import case_view_consumer
+from services.mediation.entrypoints.cycle_consumer import cycle_view_consumer
 from services.mediation.entrypoints.documents import router as documents_router
 from services.mediation.entrypoints.http import router
 from services.mediation.entrypoints.report_work import router as report_work_router
@@ -48,6 +51,7 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
     )
     runtime.on_stop.append(_close_clients)
     runtime.consumer_specs.append(case_view_consumer())
+    runtime.consumer_specs.append(cycle_view_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_case_figures)

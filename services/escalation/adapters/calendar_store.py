@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.escalation.adapters.tables import calendar_years
-from services.escalation.domain.calendar import WorkingCalendar, YearCalendar
+from shared.working_calendar import WorkingCalendar, YearCalendar
 
 
 def year_of(row: Any) -> YearCalendar:

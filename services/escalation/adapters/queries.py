@@ -19,11 +19,11 @@ from services.escalation.adapters.tables import (
     time_limit_changes,
     time_limits,
 )
-from services.escalation.domain.calendar import YearCalendar
 from services.escalation.domain.limits import LimitKey, LimitRow
 from services.escalation.domain.satisfaction import RatedCounts
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
+from shared.working_calendar import YearCalendar
 
 
 @dataclass(frozen=True)

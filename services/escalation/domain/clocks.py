@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 
-from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.domain.limits import Counting, StageLimit
+from shared.working_calendar import WorkingCalendar
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 END_OF_WORKDAY = time(18, 0)

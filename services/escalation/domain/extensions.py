@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, get_args
 
-from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.domain.clocks import BEIJING, Basis, Deadlines, local_day
 from shared.events.escalation import ExtensionReason
+from shared.working_calendar import WorkingCalendar
 
 MAX_DAYS = 99
 MAX_WORDS = 1000

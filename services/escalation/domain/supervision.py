@@ -15,10 +15,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
-from services.escalation.domain.calendar import CalendarGap, WorkingCalendar
 from services.escalation.domain.clocks import BEIJING, END_OF_WORKDAY, local_day
 from services.escalation.domain.extensions import ExtensionInvalid, Problem
 from shared.events.escalation import SupervisionLevel
+from shared.working_calendar import CalendarGap, WorkingCalendar
 
 POLICY_FILE = Path(__file__).parent / "supervision_policy.json"
 LEVELS: tuple[str, ...] = get_args(SupervisionLevel)

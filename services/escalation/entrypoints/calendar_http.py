@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.escalation.adapters import queries
-from services.escalation.domain.calendar import CalendarInvalid, read_year
 from services.escalation.entrypoints.problems import CALENDAR_INVALID
 from services.escalation.entrypoints.writes import (
     WRITE_RESPONSES,
@@ -27,6 +26,7 @@ from shared.auth.policy import Access
 from shared.auth.tokens import Principal
 from shared.http.problems import FieldError, not_found
 from shared.runtime import ServiceRuntime
+from shared.working_calendar import CalendarInvalid, read_year
 
 router = APIRouter(tags=["working calendar"])
 READERS = Access(*roles.STAFF)

@@ -15,7 +15,6 @@ from services.escalation.adapters.calendar_store import CalendarRepository
 from services.escalation.adapters.repository import ClockRepository, deadline_columns
 from services.escalation.adapters.tables import TABLES
 from services.escalation.domain import clocks as clock_rules
-from services.escalation.domain.calendar import CalendarGap, WorkingCalendar, YearCalendar
 from services.escalation.service_layer.cards import fired_cards, schedule_cards
 from services.escalation.service_layer.idempotent import (
     Answer,
@@ -28,6 +27,7 @@ from shared import audit
 from shared.audit import AuditEntry
 from shared.db.unit_of_work import UnitOfWork
 from shared.logging import get_logger
+from shared.working_calendar import CalendarGap, WorkingCalendar, YearCalendar
 
 log = get_logger(__name__)
 

@@ -28,7 +28,6 @@ from services.escalation.adapters.repository import (
 )
 from services.escalation.domain import extensions as rules
 from services.escalation.domain.authority import is_above
-from services.escalation.domain.calendar import CalendarGap
 from services.escalation.domain.limits import STAGES
 from services.escalation.service_layer.cards import fired_cards, schedule_cards
 from services.escalation.service_layer.command_audit import audit_command
@@ -45,6 +44,7 @@ from shared.auth.tokens import Principal
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.escalation import ExtensionDecidedV1, ExtensionRequestedV1
+from shared.working_calendar import CalendarGap
 
 REQUEST_ACTION = "extension.request"
 DECIDE_ACTION = "extension.decide"

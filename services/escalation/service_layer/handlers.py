@@ -25,7 +25,6 @@ from services.escalation.adapters.repository import (
     deadline_columns,
 )
 from services.escalation.domain import clocks as clock_rules
-from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.domain.clocks import BEIJING, END_OF_WORKDAY
 from services.escalation.domain.limits import (
     CRIMINAL_RISK,
@@ -55,6 +54,7 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events.intake import CaseSubmittedV1
 from shared.events.mediation import CaseWorkStepV1
 from shared.events.routing import CaseAssignedV1
+from shared.working_calendar import WorkingCalendar
 
 CaseEvent = CaseSubmittedV1 | CaseAssignedV1 | CaseWorkStepV1
 

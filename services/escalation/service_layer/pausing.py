@@ -21,9 +21,9 @@ from services.escalation.adapters.repository import (
     deadline_columns,
 )
 from services.escalation.domain import clocks as clock_rules
-from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.service_layer.cards import cancel_cards, fired_cards, schedule_cards
 from shared.db.unit_of_work import UnitOfWork
+from shared.working_calendar import WorkingCalendar
 
 
 @dataclass(frozen=True)

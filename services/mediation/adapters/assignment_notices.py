@@ -4,7 +4,8 @@ The case-view handler NOTIFYs ``mediation_case_assigned`` inside its transaction
 PostgreSQL delivers the notice only at commit (a page never shows a case the view does
 not have yet) and to every mediation process listening, whichever consumed the event.
 Each process holds one LISTEN connection while at least one browser is subscribed and
-fans the notices out to them.
+fans the notices out to them. The same connection listens for presence on case pages
+(``adapters/presence.py``): a ``PresenceNotice`` says a case's viewers changed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import Text, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mediation.adapters.presence import PRESENCE_CHANNEL
 from shared.db.engine import plain_url
 from shared.logging import get_logger
 from shared.messaging.errors import describe_error
@@ -35,6 +37,13 @@ class AssignmentNotice:
     assignee_id: str | None
     unit_code: str | None
 
+
+@dataclass(frozen=True)
+class PresenceNotice:
+    case_id: str
+
+
+Notice = AssignmentNotice | PresenceNotice
 
 _NOTIFY = text("SELECT pg_notify(:channel, notice) FROM unnest(:notices) AS notice").bindparams(
     bindparam("notices", type_=ARRAY(Text))
@@ -57,13 +66,13 @@ class AssignmentListener:
         # Resolved when the first browser subscribes: building a runtime connects to
         # nothing and needs no database configured yet.
         self._database_url = database_url
-        self._queues: set[asyncio.Queue[AssignmentNotice]] = set()
+        self._queues: set[asyncio.Queue[Notice]] = set()
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
 
     @contextlib.asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[asyncio.Queue[AssignmentNotice]]:
-        queue: asyncio.Queue[AssignmentNotice] = asyncio.Queue(maxsize=100)
+    async def subscribe(self) -> AsyncIterator[asyncio.Queue[Notice]]:
+        queue: asyncio.Queue[Notice] = asyncio.Queue(maxsize=100)
         self._queues.add(queue)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._listen(), name="mediation-assignment-listen")
@@ -85,11 +94,15 @@ class AssignmentListener:
                 await self._task
             self._task = None
 
-    def _deliver(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        try:
-            notice = AssignmentNotice(**json.loads(payload))
-        except (ValueError, TypeError):
-            return
+    def _deliver(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        notice: Notice
+        if channel == PRESENCE_CHANNEL:
+            notice = PresenceNotice(payload)
+        else:
+            try:
+                notice = AssignmentNotice(**json.loads(payload))
+            except (ValueError, TypeError):
+                return
         for queue in list(self._queues):
             with contextlib.suppress(asyncio.QueueFull):  # a stalled browser drops notices
                 queue.put_nowait(notice)
@@ -102,6 +115,7 @@ class AssignmentListener:
                 conn = await asyncpg.connect(plain_url(self._database_url()))
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, self._deliver)
+                await conn.add_listener(PRESENCE_CHANNEL, self._deliver)
                 self.listening.set()
                 await lost.wait()
                 log.warning("assignment_listen_lost")

@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mediation.adapters.case_work_access import may_read
 from services.mediation.adapters.case_work_tables import case_files
+from services.mediation.adapters.clock_queries import card_condition
 from services.mediation.adapters.queries import CaseView, visible_to
 from services.mediation.adapters.tables import case_counts, cases
+from services.mediation.domain.clocks import CARDS
 from shared.auth.scoping import jurisdiction
 from shared.auth.tokens import Principal
 
@@ -55,6 +57,7 @@ class CaseFilters:
     submitted_from: date | None = None
     submitted_to: date | None = None  # inclusive
     text: str = ""  # case number or title contains
+    card: str = ""  # "yellow" or "red": the worst card of the case's clocks
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ def _conditions(principal: Principal, filters: CaseFilters) -> list[ColumnElemen
     if filters.submitted_to is not None:
         end = datetime.combine(filters.submitted_to + timedelta(days=1), time.min, LOCAL_TIME)
         terms.append(cases.c.submitted_at < end)
+    if filters.card in CARDS:
+        terms.append(card_condition(filters.card))
     if filters.text and CASE_NUMBER.fullmatch(filters.text):
         # A case number is searched from its start (``ix_cases_number``).
         terms.append(cases.c.case_number.startswith(filters.text.upper(), autoescape=True))

@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mediation.adapters.case_work_access import may_work
 from services.mediation.adapters.case_work_tables import case_files
+from services.mediation.adapters.clock_tables import case_supervisions
 from services.mediation.adapters.tables import cases
-from services.mediation.domain.agenda import ACCEPT, VERIFY
+from services.mediation.domain.agenda import ACCEPT, ANSWER_SUPERVISION, VERIFY
+from services.mediation.domain.cycle_notices import OPEN
 from shared.auth.roles import OPERATORS
 from shared.auth.tokens import Principal
 
@@ -37,6 +39,10 @@ class WorkItem:
     action: str
     due_at: datetime | None
     risk_signals: tuple[str, ...]
+    # Escalation's card on the clock that times this action (``domain/clocks.py``).
+    card: str | None = None
+    # A supervision (督办) the item answers: its level.
+    supervision_level: str | None = None
 
 
 async def my_work(conn: AsyncConnection, principal: Principal) -> list[WorkItem]:
@@ -89,6 +95,51 @@ async def my_work(conn: AsyncConnection, principal: Principal) -> list[WorkItem]
             r.action,
             r.due_at,
             tuple(r.risk_signals or ()),
+        )
+        for r in await conn.execute(query)
+    ]
+
+
+async def supervisions_to_answer(conn: AsyncConnection, principal: Principal) -> list[WorkItem]:
+    """Open supervisions (督办) of cases ``principal`` handles (named by escalation, or
+    the case's handler now), within their jurisdiction, earliest answer due first."""
+    mine = or_(
+        case_supervisions.c.handler_id == principal.staff_id,
+        cases.c.assignee_id == principal.staff_id,
+    )
+    query = (
+        select(
+            cases.c.case_id,
+            cases.c.case_number,
+            cases.c.kind,
+            cases.c.title,
+            cases.c.unit_name,
+            func.coalesce(case_files.c.state, "new").label("state"),
+            case_supervisions.c.answer_due_at,
+            case_supervisions.c.level,
+            cases.c.risk_signals,
+        )
+        .select_from(
+            case_supervisions.join(cases, cases.c.case_id == case_supervisions.c.case_id).outerjoin(
+                case_files, case_files.c.case_id == cases.c.case_id
+            )
+        )
+        .where(case_supervisions.c.status == OPEN, mine, may_work(principal))
+        .order_by(case_supervisions.c.answer_due_at, case_supervisions.c.supervision_id)
+        .limit(MAX_ITEMS)
+    )
+    return [
+        WorkItem(
+            r.case_id,
+            r.case_number,
+            r.kind,
+            r.title,
+            r.unit_name,
+            r.state,
+            ANSWER_SUPERVISION,
+            r.answer_due_at,
+            tuple(r.risk_signals or ()),
+            supervision_level=r.level,
         )
         for r in await conn.execute(query)
     ]

@@ -16,11 +16,12 @@ Reports' time limits are escalation's clocks, not the file's: their steps carry 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.mediation.domain.dispute import CONFIRMATION_WINDOW, Dispute, State
 from services.mediation.domain.situation_report import ReportState, SituationReport
+from shared.working_calendar import CalendarGap, WorkingCalendar
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
@@ -33,6 +34,8 @@ CLOSE = "close"
 ARCHIVE = "archive"
 HANDLE = "handle"
 VERIFY = "verify"
+# A supervision (督办) waiting for the handler's answer: escalation's, not the file's.
+ANSWER_SUPERVISION = "answer-supervision"
 
 ACTIONS = (
     ACCEPT,
@@ -110,21 +113,47 @@ NO_DEADLINE = "no-deadline"
 BUCKETS = (OVERDUE, TODAY, TOMORROW, THIS_WEEK, LATER, NO_DEADLINE)
 
 
-def bucket(due_at: datetime | None, now: datetime) -> str:
-    """The deadline bucket of ``due_at`` seen at ``now``, in days of China's calendar:
-    overdue, today, tomorrow, this week (to Sunday), later, or none set."""
+def bucket(due_at: datetime | None, now: datetime, calendar: WorkingCalendar | None = None) -> str:
+    """The deadline bucket of ``due_at`` seen at ``now``: overdue, today, tomorrow, this
+    week, later, or none set.
+
+    With a working calendar (China's holidays and make-up working days, the State
+    Council's yearly notice; ``shared/calendars/``), the days are working days: a
+    deadline counts on the last working day on or before its date (one falling on a
+    Saturday must be met by Friday), "tomorrow" is the next working day (on a Friday,
+    Monday; before 国庆, the day after the holiday), and "this week" runs to Sunday.
+    Without one, or for a year it has no data for, the days are calendar days.
+    """
     if due_at is None:
         return NO_DEADLINE
     if due_at < now:
         return OVERDUE
     today = now.astimezone(LOCAL_TIME).date()
     day = due_at.astimezone(LOCAL_TIME).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    if calendar is not None:
+        try:
+            return _working_bucket(calendar, today, day, sunday)
+        except CalendarGap:
+            pass  # a year without data: calendar days rather than a guessed schedule
     days = (day - today).days
     if days <= 0:
         return TODAY
     if days == 1:
         return TOMORROW
-    if days <= 6 - today.weekday():
+    if day <= sunday:
+        return THIS_WEEK
+    return LATER
+
+
+def _working_bucket(calendar: WorkingCalendar, today: date, day: date, sunday: date) -> str:
+    # The working day by which it must be done: the deadline's own, or the one before.
+    act_by = day if calendar.is_working_day(day) else calendar.working_day_before(day, 1)
+    if act_by <= today:
+        return TODAY
+    if act_by == calendar.add_working_days(today, 1):
+        return TOMORROW
+    if act_by <= sunday:
         return THIS_WEEK
     return LATER
 

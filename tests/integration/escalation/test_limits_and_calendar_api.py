@@ -9,8 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.domain.clocks import BEIJING
+from shared.working_calendar import WorkingCalendar
 from tests.harness import Stack
 from tests.integration.escalation.case_steps import (
     apply,

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.escalation.domain.calendar import WorkingCalendar
 from shared.clock import ManualClock
 from shared.db.engine import create_engine
 from shared.scheduling import (
@@ -28,6 +27,7 @@ from shared.scheduling import (
     schedule_recurring,
 )
 from shared.scheduling import metrics as scheduler_metrics
+from shared.working_calendar import WorkingCalendar
 from tests.harness import eventually
 from tests.integration.scheduling import jobs_app
 from tests.integration.scheduling.conftest import JobsDb

@@ -9,12 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.escalation.domain import clocks
-from services.escalation.domain.calendar import (
-    CalendarGap,
-    CalendarInvalid,
-    WorkingCalendar,
-    read_year,
-)
 from services.escalation.domain.clocks import BEIJING
 from services.escalation.domain.limits import (
     CRIMINAL_RISK,
@@ -22,6 +16,12 @@ from services.escalation.domain.limits import (
     LimitTable,
     StageLimit,
     seed_rows,
+)
+from shared.working_calendar import (
+    CalendarGap,
+    CalendarInvalid,
+    WorkingCalendar,
+    read_year,
 )
 
 CAL = WorkingCalendar.load()

@@ -11,10 +11,10 @@ import pytest
 
 from services.escalation.domain import extensions, supervision
 from services.escalation.domain.authority import is_above, parent_of
-from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.domain.clocks import BEIJING, Basis, Deadlines
 from services.escalation.domain.limits import STAGES
 from services.escalation.domain.pauses import validate_pause
+from shared.working_calendar import WorkingCalendar
 
 CAL = WorkingCalendar.load()
 

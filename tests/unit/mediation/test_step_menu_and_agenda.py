@@ -5,7 +5,7 @@ grid practice 受理 → 办理 → 反馈 → 验证/回退 → 结案), and th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from services.mediation.domain import agenda
 from services.mediation.domain import commands as c
@@ -16,6 +16,7 @@ from services.mediation.domain.dispute import Dispute, State
 from services.mediation.domain.report_file import ReportResult
 from services.mediation.domain.situation_report import SituationReport
 from services.mediation.domain.step_menu import dispute_steps, report_steps
+from shared.working_calendar import WorkingCalendar
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # 10:00 in China, a Thursday
 MEDIATOR = Actor("med-1", "mediator")
@@ -115,7 +116,7 @@ def test_the_agenda_takes_the_files_own_deadlines() -> None:
     assert visit.due_at == datetime(2026, 12, 10, tzinfo=agenda.LOCAL_TIME)
 
 
-def test_buckets_are_days_of_chinas_calendar() -> None:
+def test_without_a_working_calendar_buckets_are_days_of_chinas_calendar() -> None:
     china = agenda.LOCAL_TIME
     assert agenda.bucket(None, NOW) == agenda.NO_DEADLINE
     assert agenda.bucket(NOW - timedelta(minutes=1), NOW) == agenda.OVERDUE
@@ -123,3 +124,39 @@ def test_buckets_are_days_of_chinas_calendar() -> None:
     assert agenda.bucket(datetime(2026, 12, 4, 0, 0, tzinfo=china), NOW) == agenda.TOMORROW
     assert agenda.bucket(datetime(2026, 12, 6, 23, 0, tzinfo=china), NOW) == agenda.THIS_WEEK
     assert agenda.bucket(datetime(2026, 12, 7, 0, 0, tzinfo=china), NOW) == agenda.LATER
+
+
+WORKING_DAYS = WorkingCalendar.load()
+
+
+def _at(day: date, hour: int = 12) -> datetime:
+    return datetime.combine(day, time(hour), agenda.LOCAL_TIME)
+
+
+def _bucket(due: date, now: date) -> str:
+    return agenda.bucket(_at(due, 17), _at(now, 9), WORKING_DAYS)
+
+
+def test_buckets_count_working_days_of_the_state_councils_holiday_notice() -> None:
+    """国务院办公厅关于2026年部分节假日安排的通知 (``shared/calendars/2026.json``)."""
+    thursday, friday = date(2026, 12, 3), date(2026, 12, 4)
+    assert _bucket(thursday, thursday) == agenda.TODAY
+    assert _bucket(friday, thursday) == agenda.TOMORROW
+    # Due on Sunday: to be met by Friday, the next working day.
+    assert _bucket(date(2026, 12, 6), thursday) == agenda.TOMORROW
+    # On a Friday, Monday is the next working day; a Saturday deadline is today's.
+    assert _bucket(date(2026, 12, 7), friday) == agenda.TOMORROW
+    assert _bucket(date(2026, 12, 5), friday) == agenda.TODAY
+    assert _bucket(date(2026, 12, 8), friday) == agenda.LATER
+    # Monday: Wednesday is this week, next Monday later.
+    monday = date(2026, 11, 30)
+    assert _bucket(date(2026, 12, 2), monday) == agenda.THIS_WEEK
+    assert _bucket(date(2026, 12, 7), monday) == agenda.LATER
+    # 国庆 2026: 1–7 October off, Saturday 10 October a make-up working day.
+    assert _bucket(date(2026, 10, 8), date(2026, 9, 30)) == agenda.TOMORROW
+    assert _bucket(date(2026, 10, 5), date(2026, 9, 30)) == agenda.TODAY
+    assert _bucket(date(2026, 10, 10), date(2026, 10, 9)) == agenda.TOMORROW
+
+
+def test_a_year_the_calendar_has_no_data_for_counts_calendar_days() -> None:
+    assert _bucket(date(2031, 1, 4), date(2031, 1, 2)) == agenda.THIS_WEEK

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.escalation.domain.calendar import WorkingCalendar
 from shared.clock import ManualClock, SystemClock
 from shared.scheduling import Recurrence, RecurrenceError, WorkingDayShift
+from shared.working_calendar import WorkingCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CALENDAR = WorkingCalendar.load()  # the State Council's schedules, 2025–2027

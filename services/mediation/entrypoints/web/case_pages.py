@@ -22,8 +22,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.mediation.adapters import dashboard_queries as queries
+from services.mediation.adapters.clock_queries import clocks_of
 from services.mediation.adapters.routing_client import RoutingUnavailable
 from services.mediation.domain import agenda
+from services.mediation.domain.clocks import case_card
 from services.mediation.domain.commands import Actor
 from services.mediation.domain.dispute import Dispute, StepRefused
 from services.mediation.domain.masking import mask_name, mask_people, masked_document
@@ -39,6 +41,7 @@ from services.mediation.entrypoints.web.pages import (
     signed_in,
     signed_in_person,
     with_renewed_tokens,
+    working_calendar,
 )
 from services.mediation.entrypoints.web.rendering import gettext_for, render, request_language
 from services.mediation.entrypoints.web.session import Session, check_same_origin
@@ -153,6 +156,7 @@ async def _context(
         else:
             row = await handlers.case_file(uow, keys, case_id, principal)
         entries = await handlers.timeline(uow, keys, case_id, principal) or []
+        clocks = (await clocks_of(uow.connection, [case_id])).get(case_id, [])
     if row is None:
         return None
     dispute, report = row.dispute, row.report
@@ -247,7 +251,9 @@ async def _context(
         "flags": flags,
         "group": group,
         "due_at": due_at,
-        "due_bucket": agenda.bucket(due_at, now) if due_at else None,
+        "due_bucket": agenda.bucket(due_at, now, working_calendar()) if due_at else None,
+        "clocks": clocks,
+        "case_card": case_card(clocks),
         "documents": documents,
         "decisions": decisions,
         "routing_unavailable": routing_unavailable,

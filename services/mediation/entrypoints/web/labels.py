@@ -25,6 +25,8 @@ ROLES = {
     "street_operator": N_("Street centre operator"),
     "district_operator": N_("District centre operator"),
     "admin": N_("Administrator"),
+    # The timeline's actor for what escalation's time-limit clocks did.
+    "system": N_("Time-limit clock"),
 }
 
 KINDS = {"report": N_("Situation report"), "dispute": N_("Dispute")}
@@ -92,6 +94,16 @@ STEPS = {
     "report-returned": N_("Sent back"),
     "report-handed-over": N_("Handed over"),
     "report-closed": N_("Closed"),
+    "clock-warned": N_("Time limit near"),
+    "yellow-card": N_("Yellow card"),
+    "red-card": N_("Red card"),
+    "extension-requested": N_("Extension requested"),
+    "extension-decided": N_("Extension decided"),
+    "supervision-issued": N_("Supervision issued"),
+    "supervision-answered": N_("Supervision answered"),
+    "supervision-cancelled": N_("Supervision withdrawn"),
+    "supervision-answer-overdue": N_("Supervision answer overdue"),
+    "case-escalated": N_("Escalated up the tree"),
 }
 DECISIONS = frozenset(
     {
@@ -110,6 +122,13 @@ DECISIONS = frozenset(
         "report-returned",
         "report-handed-over",
         "report-closed",
+        # Cards stand out like decisions: someone is late.
+        "yellow-card",
+        "red-card",
+        "extension-decided",
+        "supervision-issued",
+        "supervision-answer-overdue",
+        "case-escalated",
     }
 )
 
@@ -124,12 +143,36 @@ ACTIONS = {
     "archive": N_("To archive"),
     "handle": N_("To handle"),
     "verify": N_("To verify"),
+    "answer-supervision": N_("Supervision to answer"),
 }
 BUCKETS = {
     "overdue": N_("Overdue"),
     "today": N_("Due today"),
-    "tomorrow": N_("Due tomorrow"),
+    "tomorrow": N_("Due next working day"),
     "this-week": N_("Due this week"),
     "later": N_("Due later"),
     "no-deadline": N_("No deadline set"),
+}
+
+# Escalation's clocks (``domain/clocks.py``): the card a case carries, and each clock's
+# stage.
+CARDS = {"yellow": N_("Yellow card"), "red": N_("Red card")}
+CLOCK_STAGES = {
+    "accept": N_("Acceptance"),
+    "mediate": N_("Mediation"),
+    "confirm": N_("Judicial confirmation application"),
+    "follow_up": N_("Follow-up visit"),
+    "handle": N_("Handling"),
+    "verify": N_("Verification"),
+    "answer": N_("Answer to supervision"),
+}
+NOTICES = {
+    "warned": N_("Warning: due soon"),
+    "yellow-card": N_("Yellow card issued"),
+    "red-card": N_("Red card issued"),
+}
+SUPERVISION_LEVELS = {
+    "normal": N_("Supervision"),
+    "yellow_card": N_("Yellow-card supervision"),
+    "red_card": N_("Red-card supervision"),
 }

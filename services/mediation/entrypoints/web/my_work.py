@@ -2,21 +2,31 @@
 (overdue, today, tomorrow, this week, later, none set), each item saying what it waits
 for. Handlers land here after signing in.
 
-Buckets are days of China's calendar (``domain/agenda.bucket``); the deadlines are the
+Buckets count China's working days (``domain/agenda.bucket``, holidays and make-up
+working days from ``shared/calendars/``); the deadlines are the
 files' own (the mediation time limit, the judicial-confirmation window, follow-up
-visits). Reports' limits are escalation's clocks and show there.
+visits), or else escalation's clock for the stage when it has told of one (a report's
+handling, acceptance, verification). A yellow or red card on that clock puts the item
+among the overdue, marked with the card.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.mediation.adapters.my_work_queries import MAX_ITEMS, WorkItem, my_work
+from services.mediation.adapters.clock_queries import clocks_of
+from services.mediation.adapters.my_work_queries import (
+    MAX_ITEMS,
+    WorkItem,
+    my_work,
+    supervisions_to_answer,
+)
 from services.mediation.domain import agenda
+from services.mediation.domain.clocks import card_for_action
 from services.mediation.entrypoints.web import labels
 from services.mediation.entrypoints.web.pages import (
     local_time,
@@ -24,6 +34,7 @@ from services.mediation.entrypoints.web.pages import (
     signed_in,
     signed_in_person,
     with_renewed_tokens,
+    working_calendar,
 )
 from services.mediation.entrypoints.web.rendering import render
 from shared.auth.policy import PUBLIC
@@ -47,10 +58,18 @@ async def my_work_page(request: Request) -> Response:
         return session
     async with runtime_of(request).uow() as uow:
         items = await my_work(uow.connection, session.principal)
+        items += await supervisions_to_answer(uow.connection, session.principal)
+        clocks = await clocks_of(uow.connection, [item.case_id for item in items])
     now = datetime.now(UTC)
     grouped: dict[str, list[WorkItem]] = {code: [] for code in agenda.BUCKETS}
     for item in items:
-        grouped[agenda.bucket(item.due_at, now)].append(item)
+        # Escalation's clock for what the item waits for gives reports their deadline,
+        # and its yellow or red card makes the item overdue.
+        clock = card_for_action(clocks.get(item.case_id, []), item.action)
+        if clock is not None:
+            item = replace(item, due_at=item.due_at or clock.due_at, card=clock.card)
+        code = agenda.OVERDUE if item.card else agenda.bucket(item.due_at, now, working_calendar())
+        grouped[code].append(item)
     buckets = [
         Bucket(code, grouped[code])
         for code in agenda.BUCKETS
@@ -66,6 +85,7 @@ async def my_work_page(request: Request) -> Response:
             "total": len(items),
             "cut": len(items) >= MAX_ITEMS,
             "action_labels": labels.ACTIONS,
+            "supervision_labels": labels.SUPERVISION_LEVELS,
             "bucket_labels": labels.BUCKETS,
             "state_labels": {"report": labels.REPORT_STATES, "dispute": labels.DISPUTE_STATES},
             "local": local_time,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import mimetypes
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.mediation.adapters import dashboard_queries as queries
+from services.mediation.adapters.clock_queries import clocks_of
 from services.mediation.adapters.routing_client import (
     RefreshExchanges,
     RoutingClient,
@@ -30,6 +32,7 @@ from services.mediation.adapters.routing_client import (
     SignInRefused,
     Unit,
 )
+from services.mediation.domain.clocks import CARDS, case_card
 from services.mediation.entrypoints.web import grid_map, labels
 from services.mediation.entrypoints.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from services.mediation.entrypoints.web.rendering import STATIC, gettext_for, render
@@ -47,6 +50,7 @@ from services.mediation.entrypoints.web.session import (
 from services.mediation.state import MediationRuntime
 from shared.auth import roles
 from shared.auth.policy import PUBLIC
+from shared.working_calendar import WorkingCalendar
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(PUBLIC)])
 
@@ -273,6 +277,7 @@ class ListView:
             "from": f.submitted_from.isoformat() if f.submitted_from else "",
             "to": f.submitted_to.isoformat() if f.submitted_to else "",
             "q": f.text,
+            "card": f.card,
             "sort": "" if self.sort == queries.DEFAULT_SORT else self.sort,
             "size": "" if self.page_size == queries.PAGE_SIZES[0] else str(self.page_size),
             "page": "" if self.page == 1 else str(self.page),
@@ -293,6 +298,14 @@ def _date(value: str | None, problems: list[str], message: str) -> date | None:
     except ValueError:
         problems.append(message)
         return None
+
+
+def _card(value: str | None, problems: list[str], message: str) -> str:
+    value = (value or "").strip()
+    if value and value not in CARDS:
+        problems.append(message)
+        return ""
+    return value
 
 
 def list_view(request: Request) -> ListView:
@@ -316,6 +329,7 @@ def list_view(request: Request) -> ListView:
         ),
         submitted_to=_date(q.get("to"), problems, _("The end date is not a date; it was ignored.")),
         text=(q.get("q") or "").strip()[:100],
+        card=_card(q.get("card"), problems, _("The card must be yellow or red; it was ignored.")),
     )
     sort = q.get("sort") or queries.DEFAULT_SORT
     if sort not in queries.SORTS:
@@ -349,7 +363,14 @@ async def case_list(request: Request) -> Response:
             page_size=view.page_size,
         )
         facets = await queries.facets(uow.connection, session.principal)
-    context = {"view": view, "page": page, "facets": facets, "page_sizes": queries.PAGE_SIZES}
+        clocks = await clocks_of(uow.connection, [row.case_id for row in page.rows])
+    context = {
+        "view": view,
+        "page": page,
+        "facets": facets,
+        "page_sizes": queries.PAGE_SIZES,
+        "cards": {case_id: case_card(held) for case_id, held in clocks.items()},
+    }
     partial = (
         request.headers.get("hx-request")
         and request.headers.get("hx-target") == "results"
@@ -423,6 +444,15 @@ def _csv_text(value: str) -> str:
     """A cell a spreadsheet would run as a formula is prefixed with a quote (CSV
     injection: titles are typed by the public)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@functools.cache
+def working_calendar() -> WorkingCalendar:
+    """China's working days as shipped (``shared/calendars/``), read once: "my work"'s
+    deadline buckets count in them. Escalation owns the calendar (a district's
+    corrections are imported there); a corrected year reaches these buckets with the
+    next release of the files."""
+    return WorkingCalendar.load()
 
 
 def local_time(moment: datetime | None) -> str:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from services.escalation.domain.calendar import WorkingCalendar
+from shared.working_calendar import WorkingCalendar
 
 revision = "escalation_0004"
 down_revision = "escalation_0003"

@@ -4,6 +4,10 @@ Each year's schedule is data: the JSON files in ``calendars/`` seed escalation's
 ``calendar_years`` table, and a district imports a new or corrected year through the
 CLI or the API (the State Council publishes the next year's schedule each autumn). A
 date in a year with no data is refused rather than guessed with weekday arithmetic.
+
+Shared because two services count working days: escalation owns the calendar (its
+clocks' deadlines) and mediation's "my work" counts its deadline buckets in the files
+as shipped.
 """
 
 from __future__ import annotations
