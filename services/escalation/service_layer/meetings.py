@@ -26,7 +26,6 @@ from services.escalation.adapters.meeting_repository import (
     Unit,
 )
 from services.escalation.domain import meetings as rules
-from services.escalation.domain.calendar import CalendarGap, WorkingCalendar
 from services.escalation.domain.meetings import (
     CLOSED,
     IN_PROGRESS,
@@ -51,6 +50,7 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.escalation import CaseEscalatedV1, MeetingDecisionRecordedV1, MeetingHeldV1
 from shared.scheduling import JobHandler, Recurrence, ScheduledJob, schedule_recurring
+from shared.working_calendar import CalendarGap, WorkingCalendar
 
 MEETING_DAY = "escalation.meeting.day"
 SCHEDULER = "scheduler"

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.escalation.domain.calendar import WorkingCalendar
 from services.escalation.domain.meetings import (
     Action,
     CaseFacts,
@@ -26,6 +25,7 @@ from services.escalation.domain.meetings import (
     validate_attendance,
     validate_decision,
 )
+from shared.working_calendar import WorkingCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCHEDULE = load_schedules()["451102"]

@@ -3,16 +3,16 @@ cards from ``gridcase.cycle.v1``), for the case list, the case page and "my work
 supervisions (督办) awaiting the handler's answer; and who is viewing a case page now
 (the live page's presence).
 
-Revision ID: mediation_0009
-Revises: mediation_0008
+Revision ID: mediation_0010
+Revises: mediation_0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "mediation_0009"
-down_revision = "mediation_0008"
+revision = "mediation_0010"
+down_revision = "mediation_0009"
 branch_labels = None
 depends_on = None
 
