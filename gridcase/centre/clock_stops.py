@@ -43,5 +43,11 @@ STOPS: dict[str, dict[str, tuple[Stops, ...]]] = {
 }
 
 
+# ``case.assigned`` triggers that move a case to another level of the tree, and the
+# stages whose clocks then start again at the new unit (escalation's ``stages.py``).
+MOVES_LEVEL = frozenset({"escalation", "handed_down"})
+RESTART_ON_MOVE = ("accept", "handle", "verify")
+
+
 def stops_of(kind: str, step: str) -> tuple[Stops, ...]:
     return STOPS.get(kind, {}).get(step, ())

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from gridcase.centre.clock_stops import stops_of
+from gridcase.centre.clock_stops import MOVES_LEVEL, RESTART_ON_MOVE, stops_of
 from gridcase.centre.situation import Clock, ClockStop, Situation, Supervision, Unit
 from shared.events.envelope import CloudEvent
 from shared.events.escalation import (
@@ -123,6 +123,10 @@ def _assigned(s: Situation, p: CaseAssignedV1) -> None:
         escalation.to_level = escalation.to_level or p.unit_level
         escalation.reason = escalation.reason or p.trigger_reason
         escalation.at = escalation.at or p.assigned_at
+    if p.trigger in MOVES_LEVEL:
+        # Escalation restarts these stages at the new unit (its ``RESTART_ON_MOVE``).
+        for stage in RESTART_ON_MOVE:
+            s.stops.append(ClockStop(p.case_id, stage, p.assigned_at, False, True))
     case.unit_code, case.unit_name, case.assigned = p.unit_code, p.unit_name, True
 
 

@@ -62,6 +62,9 @@ class ClockStop:
     stage: str
     at: datetime
     earliest_only: bool
+    # A move up or down the tree stops only the clocks that started before it: the new
+    # level's clock starts at the move itself.
+    started_before_only: bool = False
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gridcase.centre.situation import Case, Clock, Situation
+from gridcase.centre.situation import Case, Clock, ClockStop, Situation
 
 # Statuses, in the order a case moves: routing's, then the case file's (mediation's).
 STATUS_LABELS: dict[str, str] = {
@@ -169,6 +169,13 @@ class _Tree:
         return unit.level if unit is not None else LEVEL_DIGITS.get(len(code), "")
 
 
+def _started_by(clock: Clock, stop: ClockStop) -> bool:
+    """A step stops clocks started at or before it; a move, those started before it."""
+    if stop.started_before_only:
+        return clock.started_at < stop.at
+    return clock.started_at <= stop.at
+
+
 def running_cards(situation: Situation) -> dict[str, str]:
     """The highest card (red, yellow, warning) of every clock not stopped since it started.
 
@@ -185,7 +192,10 @@ def running_cards(situation: Situation) -> dict[str, str]:
             (
                 c
                 for c in by_case_stage.get((stop.case_id, stop.stage), [])
-                if c.clock_id not in stopped and c.started_at <= stop.at
+                if c.clock_id not in stopped
+                and (
+                    c.started_at < stop.at if stop.started_before_only else c.started_at <= stop.at
+                )
             ),
             key=lambda c: (c.due_at, c.clock_id),
         )

@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 
 from services.escalation.adapters.figures import running_clocks_by_street
+from services.escalation.adapters.rate_queries import known_streets
 from services.escalation.adapters.supervision_queries import open_supervisions_by_street
 from services.escalation.domain.supervision import LEVELS
 from services.escalation.service_layer.rate_figures import refresh_rate_figures
@@ -28,6 +29,8 @@ async def refresh_clock_figures(runtime: ServiceRuntime[None]) -> None:
     async with runtime.uow() as uow:
         counts = await running_clocks_by_street(uow.connection, datetime.now(UTC))
         streets, supervised = await open_supervisions_by_street(uow.connection)
+        # Streets known from the cases too, as the rates' gauges count them.
+        streets = sorted(set(streets) | set(await known_streets(uow.connection)))
     # Cleared and set with no await between: a scrape never sees half a refresh.
     RUNNING_CLOCKS.clear()
     for count in counts:

@@ -16,7 +16,7 @@ from gridcase.centre.reader import CENTRE_TOPICS, CentreReader, RestrictedTopicR
 from gridcase.centre.render import render
 from gridcase.centre.situation import Situation
 from gridcase.centre.view import build_view
-from services.escalation.domain.stages import STEPS, Stop
+from services.escalation.domain.stages import MOVES_LEVEL, RESTART_ON_MOVE, STEPS, Stop
 from shared.events import topics
 from shared.events.catalog import all_payloads, example_event, topic_of
 from shared.events.envelope import CloudEvent
@@ -252,6 +252,9 @@ def test_the_centres_clock_stops_are_escalations_own() -> None:
     for kind, ours_by_step in clock_stops.STOPS.items():
         for name in ours_by_step:
             assert name in STEPS[kind], (kind, name)
+    # A move up or down the tree restarts the same stages (escalation up the tree).
+    assert clock_stops.MOVES_LEVEL == MOVES_LEVEL
+    assert set(clock_stops.RESTART_ON_MOVE) == RESTART_ON_MOVE
 
 
 def test_every_published_type_on_the_masked_topics_is_handled_or_listed_as_ignored() -> None:
