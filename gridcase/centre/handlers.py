@@ -189,6 +189,7 @@ def _task_opened(s: Situation, p: ScreeningTaskOpenedV1) -> None:
 def _return_missing(s: Situation, p: ScreeningReturnMissingV1) -> None:
     task = s.task(p.task_id, p.grid_code)
     task.missing_flagged_at = p.flagged_at
+    task.escalated_to = p.escalated_to_unit_code
     task.period_key, task.due_at = task.period_key or p.period_key, task.due_at or p.due_at
 
 

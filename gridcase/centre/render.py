@@ -141,7 +141,13 @@ def _escalations(view: SituationView) -> Table:
 
 def _missing(view: SituationView) -> Table:
     table = Table(title="排查漏报（逾期未交） Missing screening returns", title_justify="left")
-    for heading in ("网格\ngrid", "期次\nperiod", "应交时间\ndue", "标记时间\nflagged"):
+    for heading in (
+        "网格\ngrid",
+        "期次\nperiod",
+        "应交时间\ndue",
+        "标记时间\nflagged",
+        "上报至\nescalated to",
+    ):
         table.add_column(heading)
     for item in view.missing_returns:
         table.add_row(
@@ -149,6 +155,7 @@ def _missing(view: SituationView) -> Table:
             item.period_key or "—",
             _at(item.due_at),
             _at(item.flagged_at),
+            item.escalated_to or "—",
         )
     return table
 

@@ -76,6 +76,7 @@ class Task:
     due_at: datetime | None = None
     opened: bool = False
     missing_flagged_at: datetime | None = None
+    escalated_to: str | None = None  # 上报: the unit the missing return went up to
     filed_at: datetime | None = None
     nil_report: bool | None = None
 

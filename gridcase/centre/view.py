@@ -102,6 +102,7 @@ class MissingReturn:
     period_key: str | None
     due_at: datetime | None
     flagged_at: datetime
+    escalated_to: str | None = None  # 上报: the unit chasing the return
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,7 @@ def build_view(situation: Situation, scope: str | None = None) -> SituationView:
                     task.period_key,
                     task.due_at,
                     task.missing_flagged_at,
+                    task.escalated_to,
                 )
             )
         else:

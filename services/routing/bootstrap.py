@@ -35,6 +35,7 @@ def build_runtime(settings: GridcaseSettings) -> RoutingRuntime:
         ),
     )
     runtime = RoutingRuntime(name=NAME, settings=settings, tables=TABLES, state=state)
+    state.routing_cache.now = lambda: runtime.clock.now()  # read when a case is routed
     runtime.consumer_specs.append(case_consumer(state.routing_cache))
     runtime.consumer_specs.append(cycle_consumer(state.routing_cache))
     return runtime

@@ -124,9 +124,15 @@ class ScreeningTaskOpenedV1(Payload):
     }
 
 
+ReceivingLevel = Literal["community", "street", "district"]
+"""The level above a grid that a missing screening return is escalated to."""
+
+
 class ScreeningReturnMissingV1(Payload):
     """No return (neither disputes nor a nil report) by the due time: a late item,
-    flagged once (keyed by task id)."""
+    flagged once (keyed by task id) and, in the same event, escalated (上报) to the unit
+    above the grid that the district's cadence data names (``escalated_to_*``; absent
+    where the district escalates nothing, and in events from before escalation)."""
 
     event_type: ClassVar[str] = "cn.gridcase.cycle.screening-return-missing.v1"
     producer: ClassVar[str] = "escalation"
@@ -138,6 +144,8 @@ class ScreeningReturnMissingV1(Payload):
     period_start: date
     due_at: datetime
     flagged_at: datetime
+    escalated_to_unit_code: str | None = None
+    escalated_to_level: ReceivingLevel | None = None
 
     example: ClassVar[dict[str, Any]] = {
         "task_id": "3f0a6c8e-1b2d-5e4f-8a9b-0c1d2e3f4a5b",
@@ -147,6 +155,8 @@ class ScreeningReturnMissingV1(Payload):
         "period_start": "2026-12-01",
         "due_at": "2026-12-25T18:00:00+08:00",
         "flagged_at": "2026-12-25T18:00:00+08:00",
+        "escalated_to_unit_code": "451102001001",
+        "escalated_to_level": "community",
     }
 
 

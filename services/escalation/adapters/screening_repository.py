@@ -112,6 +112,12 @@ class ScreeningRepository:
             row.due_at,
         )
 
+    async def mark_escalated(self, task_id: str, unit_code: str, at: datetime) -> None:
+        """Where the missing return was escalated (上报), beside its missing flag."""
+        await self.conn.execute(
+            _MARK_ESCALATED, {"b_task_id": task_id, "b_unit": unit_code, "b_at": at}
+        )
+
     async def record_return(self, row: dict[str, Any]) -> bool:
         """Keep the return (the first one per task) and mark its task filed, late when
         filed after the due time; False if the return was known already."""
@@ -154,6 +160,11 @@ _FLAG_MISSING = (
         screening_tasks.c.period_start,
         screening_tasks.c.due_at,
     )
+)
+_MARK_ESCALATED = (
+    update(screening_tasks)
+    .where(screening_tasks.c.task_id == bindparam("b_task_id"))
+    .values(escalated_to_unit_code=bindparam("b_unit"), escalated_at=bindparam("b_at"))
 )
 _INSERT_RETURN = (
     insert(screening_returns).on_conflict_do_nothing().returning(screening_returns.c.task_id)

@@ -5,7 +5,8 @@
   are the units of level ``grid`` under its code.
 - ``screening_periods``: each period opened, once per district and start day.
 - ``screening_tasks``: one task per grid and period; ``status`` open → filed, or
-  missing at the due time (and filed late after that).
+  missing at the due time (and filed late after that); a missing one records the
+  unit it was escalated to (上报) and when.
 - ``screening_returns``: every return as filed (nil or the cases found), whether or not
   the task is known here yet, so the monthly report counts returns, nil reports and
   lateness from this table and the tasks.
@@ -65,6 +66,9 @@ screening_tasks = Table(
     Column("missing_flagged_at", DateTime(timezone=True)),
     Column("filed_at", DateTime(timezone=True)),
     Column("late", Boolean),
+    # 上报: the unit the missing return was escalated to, in the flag's transaction.
+    Column("escalated_to_unit_code", Text),
+    Column("escalated_at", DateTime(timezone=True)),
     UniqueConstraint("period_key", "grid_code", name="uq_screening_tasks_period_grid"),
     Index("ix_screening_tasks_status", "status", "street_code"),
 )

@@ -29,6 +29,9 @@ CADENCE_FILE = Path(__file__).parent / "screening_cadence.json"
 # Longest period we look ahead for the next start (a month is at most 31 days).
 _MAX_PERIOD_DAYS = 62
 _TASK_NAMESPACE = uuid.UUID("6f1c2b0e-8d4a-4c55-9a55-2f1f5c3e7a10")
+# A unit code's length at each level above a grid (GB/T 2260 district, then street,
+# community; a grid has 15 digits).
+RECEIVING_LEVELS = {"community": 12, "street": 9, "district": 6}
 
 
 class Cadence(StrEnum):
@@ -63,6 +66,8 @@ class DistrictCadence:
     opens_at: time
     due_time: time
     schedules: tuple[Schedule, ...]
+    # The level above the grid that a missing return is escalated to (上报), or None.
+    missing_escalates_to: str | None = "community"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -102,6 +107,19 @@ class Period:
 def task_id(period_key: str, grid_code: str) -> str:
     """The same period and grid always name the same task (replays open nothing new)."""
     return str(uuid.uuid5(_TASK_NAMESPACE, f"screening:{period_key}:{grid_code}"))
+
+
+def receiving_unit(district: DistrictCadence, grid_code: str) -> tuple[str, str] | None:
+    """Where a grid's missing return is escalated: the unit of the district's receiving
+    level above the grid (a prefix of its code) and that level; None if the district
+    escalates nothing or the code is too short to have that level above it."""
+    level = district.missing_escalates_to
+    if level is None:
+        return None
+    digits = RECEIVING_LEVELS[level]
+    if len(grid_code) <= digits:
+        return None
+    return grid_code[:digits], level
 
 
 def is_boundary(cadence: Cadence, day: date) -> bool:
@@ -231,12 +249,19 @@ def district_cadence(code: str, raw: dict[str, Any], default: dict[str, Any]) ->
     )
     if not schedules:
         raise CadenceError(f"district {code}: no schedules")
+    escalates_to = merged.get("missing_return_escalates_to", "community")
+    if escalates_to is not None and escalates_to not in RECEIVING_LEVELS:
+        raise CadenceError(
+            f"district {code}: missing_return_escalates_to must be one of "
+            f"{sorted(RECEIVING_LEVELS)} or null"
+        )
     return DistrictCadence(
         district_code=code,
         timezone=zone,
         opens_at=time.fromisoformat(str(merged.get("opens_at", "00:00"))),
         due_time=time.fromisoformat(str(merged.get("due_time", "18:00"))),
         schedules=schedules,
+        missing_escalates_to=escalates_to,
     )
 
 

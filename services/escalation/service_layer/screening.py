@@ -28,6 +28,7 @@ from services.escalation.domain.screening import (
     DistrictCadence,
     Period,
     period_opening_on,
+    receiving_unit,
     series_after,
     task_id,
 )
@@ -37,6 +38,7 @@ from shared.events import topics
 from shared.events.escalation import ScreeningReturnMissingV1, ScreeningTaskOpenedV1
 from shared.events.intake import ScreeningReturnFiledV1
 from shared.events.routing import UnitRemovedV1, UnitUpsertedV1
+from shared.logging import get_logger
 from shared.scheduling import (
     JobHandler,
     Recurrence,
@@ -44,6 +46,8 @@ from shared.scheduling import (
     schedule,
     schedule_recurring,
 )
+
+log = get_logger(__name__)
 
 PERIOD_DAY = "escalation.screening.period_day"
 RETURN_DUE = "escalation.screening.return_due"
@@ -165,12 +169,26 @@ async def _open_tasks(
         )
 
 
-async def flag_missing_return(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> bool:
-    """At the due time: a task still open is missing its return (a late item, flagged
-    once); a filed one is left alone."""
-    flagged = await ScreeningRepository(uow.connection).flag_missing(job.payload["task_id"], now)
+async def flag_missing_return(
+    uow: UnitOfWork,
+    job: ScheduledJob,
+    cadences: Mapping[str, DistrictCadence],
+    now: datetime,
+) -> bool:
+    """At the due time: a task still open is missing its return, a late item (issue 15:
+    "flagged, counted and escalated like any late item"). It is flagged once and, in the
+    same statement and event, escalated (上报) to the grid's unit at the level the
+    district's cadence data names (``missing_return_escalates_to``), whose centre chases
+    it and whose meeting lists it. A filed task is left alone."""
+    task = str(job.payload["task_id"])
+    repo = ScreeningRepository(uow.connection)
+    flagged = await repo.flag_missing(task, now)
     if flagged is None:
         return False
+    district = cadences.get(flagged.district_code)
+    target = receiving_unit(district, flagged.grid_code) if district is not None else None
+    if target is not None:
+        await repo.mark_escalated(task, target[0], now)
     uow.publish(
         topics.CYCLE,
         flagged.task_id,
@@ -182,8 +200,12 @@ async def flag_missing_return(uow: UnitOfWork, job: ScheduledJob, now: datetime)
             period_start=flagged.period_start,
             due_at=flagged.due_at,
             flagged_at=now,
+            escalated_to_unit_code=target[0] if target else None,
+            escalated_to_level=target[1] if target else None,  # type: ignore[arg-type]
         ),
     )
+    if target is not None:
+        log.info("screening_return_escalated", task_id=task, to_level=target[1])
     return True
 
 
@@ -244,7 +266,7 @@ def job_handlers(
         await open_period_of_day(uow, job, cadences, now())
 
     async def return_due(uow: UnitOfWork, job: ScheduledJob) -> None:
-        await flag_missing_return(uow, job, now())
+        await flag_missing_return(uow, job, cadences, now())
 
     return {PERIOD_DAY: period_day, RETURN_DUE: return_due}
 

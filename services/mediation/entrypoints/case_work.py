@@ -464,6 +464,7 @@ async def take(
                 if_match=_if_match(request),
                 idempotency=idempotency,
                 status=status,
+                now=runtime.clock.now(),
             )
     except handlers.CaseNotWorkable as exc:
         raise not_found("case you may work on", "您可办理的案件") from exc

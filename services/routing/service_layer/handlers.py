@@ -10,6 +10,7 @@ every process from its next decision on.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -60,6 +61,9 @@ class RoutingCache:
         self.policy: Policy | None = None
         self.rebuilds = 0
         self._checked_in: object | None = None  # the transaction that last read versions
+        # The time routing stamps on assignments; bootstrap points it at the runtime's
+        # clock, so a test's controllable clock moves routing with the other services.
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     async def current(self, repo: RoutingRepository) -> tuple[RegistrySnapshot, Policy]:
         transaction = repo.conn.get_transaction()
@@ -269,7 +273,7 @@ async def _route(
         if start is not None and start in snapshot.units:
             chain.update(chain_of(start, snapshot.units))
     staff = await repo.staff_serving(sorted(chain), lock=True)
-    now = datetime.now(UTC)
+    now = cache.now()
     decision = decide(
         placed.facts,
         placed.location,
@@ -336,7 +340,7 @@ async def assign_submitted_cases(
     staff = StaffLoads(
         await repo.staff_serving(sorted({c for _, p in placed for c in p.chain}), lock=True)
     )
-    now = datetime.now(UTC)
+    now = cache.now()
     assignments: list[Assignment] = []
     for case, placement in placed:
         decision = decide(
@@ -464,7 +468,7 @@ async def _reassign(
     if asker is not None and trigger == "escalation":
         excluded.setdefault(asker, "提出上报者，不自接 — asked for the escalation")
     responsible = await repo.first_receiver(case_id) if trigger in MOVES_IN_TREE else None
-    now = datetime.now(UTC)
+    now = cache.now()
     await repo.end_assignment(active.assignment_id, f"{trigger}: {reason}", now)
     await repo.change_load([p for p in participants if p], -1)
     return await _route(

@@ -12,7 +12,6 @@ record keeps it; the operator sees the case unchanged). The consumer commits.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from services.routing.adapters.repository import RoutingRepository
 from services.routing.service_layer.handlers import RoutingCache
@@ -53,7 +52,7 @@ async def assign_by_meeting(
     ):
         log.info("meeting_assignment_not_applied", case_id=decided.case_id, why="not_staff_here")
         return None
-    now = datetime.now(UTC)
+    now = cache.now()
     participants = [p for p in [active.assignee_id, *active.co_handler_ids] if p]
     await repo.end_assignment(active.assignment_id, f"meeting_decision: {TRIGGER_REASON}", now)
     await repo.change_load(participants, -1)

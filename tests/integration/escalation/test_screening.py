@@ -249,6 +249,22 @@ async def test_returns_are_filed_once_per_grid_and_a_missing_one_is_flagged_once
         (GRIDS[2], DUE),
         (GRIDS[3], DUE),
     ]
+    # Escalated (上报) in the same event and transaction as the flag, to the grid's
+    # community: the level screening_cadence.json names for district 451102.
+    assert {
+        (m["grid_code"], m["escalated_to_unit_code"], m["escalated_to_level"]) for m in missing
+    } == {
+        (GRIDS[2], COMMUNITY, "community"),
+        (GRIDS[3], COMMUNITY, "community"),
+    }
+    escalated = await stack.sql(
+        "SELECT escalated_to_unit_code, escalated_at, missing_flagged_at"
+        " FROM escalation.screening_tasks WHERE status = 'missing'"
+    )
+    assert [(r["escalated_to_unit_code"], r["escalated_at"]) for r in escalated] == [
+        (COMMUNITY, DUE),
+        (COMMUNITY, DUE),
+    ]
     on_kafka = await cycle_events(stack, ScreeningReturnMissingV1.event_type, at_least=10)
     assert len(on_kafka) == 2
     statuses = await stack.sql(

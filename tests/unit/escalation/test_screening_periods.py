@@ -17,6 +17,7 @@ from services.escalation.domain.screening import (
     parse_cadences,
     period_opening_on,
     periods_between,
+    receiving_unit,
     series_after,
     task_id,
 )
@@ -145,6 +146,19 @@ def test_the_shipped_data_screens_the_demo_district_monthly_and_weekly_at_spring
     assert december is not None and december.cadence is Cadence.MONTHLY
     february = periods_between(cadence, date(2027, 2, 1), date(2027, 3, 1))
     assert [p.cadence for p in february] == [Cadence.WEEKLY] * 4 + [Cadence.MONTHLY]
+
+
+def test_issue_15_a_missing_return_escalates_to_the_level_the_district_names() -> None:
+    """Issue 15.1: "flagged, counted and escalated like any late item"; which level
+    above the grid receives it is the district's data (screening_cadence.json)."""
+    grid = "451102001001003"
+    assert receiving_unit(load_cadences()["451102"], grid) == ("451102001001", "community")
+    assert receiving_unit(district(MONTHLY), grid) == ("451102001001", "community")  # default
+    street = district(MONTHLY, missing_return_escalates_to="street")
+    assert receiving_unit(street, grid) == ("451102001", "street")
+    assert receiving_unit(district(MONTHLY, missing_return_escalates_to=None), grid) is None
+    with pytest.raises(CadenceError):
+        district(MONTHLY, missing_return_escalates_to="grid")
 
 
 def test_a_task_id_names_its_period_and_grid() -> None:
