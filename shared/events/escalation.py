@@ -487,7 +487,13 @@ ReportLevel = Literal["community", "street", "district"]
 
 class MonthlyReportSubmittedV1(Payload):
     """A level submitted its month's report upward (seed 001 月报告): the totals as
-    submitted (counts only), and whether it came after the district's deadline."""
+    submitted (counts only), and whether it came after the district's deadline.
+
+    ``time_limit_rates``: the month's rates of the time-limit issue (响应率, 解决率,
+    满意率, 按期结案率, 成功率) for the unit and everything below it, as counted when it
+    was submitted, each as ``<rate>_numerator`` and ``<rate>_denominator`` (rate one of
+    response, resolution, satisfaction, on_time_closure, mediation_success). Optional:
+    empty from producers before it was added."""
 
     event_type: ClassVar[str] = "cn.gridcase.cycle.monthly-report-submitted.v1"
     producer: ClassVar[str] = "escalation"
@@ -502,6 +508,7 @@ class MonthlyReportSubmittedV1(Payload):
     late: bool
     totals: dict[str, int]
     children_accepted: list[str] = Field(default_factory=list)
+    time_limit_rates: dict[str, int] = Field(default_factory=dict)
 
     example: ClassVar[dict[str, Any]] = {
         "unit_code": "451102001001",
@@ -514,6 +521,18 @@ class MonthlyReportSubmittedV1(Payload):
         "late": False,
         "totals": {"screened": 3, "accepted": 2, "mediated": 2, "succeeded": 1, "nil_reports": 1},
         "children_accepted": [],
+        "time_limit_rates": {
+            "response_numerator": 4,
+            "response_denominator": 5,
+            "resolution_numerator": 2,
+            "resolution_denominator": 3,
+            "satisfaction_numerator": 2,
+            "satisfaction_denominator": 2,
+            "on_time_closure_numerator": 3,
+            "on_time_closure_denominator": 3,
+            "mediation_success_numerator": 1,
+            "mediation_success_denominator": 2,
+        },
     }
 
 

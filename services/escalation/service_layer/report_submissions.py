@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from services.escalation.adapters import report_queries
+from services.escalation.adapters.rate_queries import facts_under, ratings_under
 from services.escalation.adapters.report_repository import ReportRepository, Submission
 from services.escalation.domain.monthly_report import (
     ACCEPTED,
@@ -40,6 +41,8 @@ from services.escalation.domain.monthly_report import (
     row_to_dict,
     total,
 )
+from services.escalation.domain.rates import SATISFACTION, parse_period, tally
+from services.escalation.domain.satisfaction import satisfaction_rate
 from services.escalation.service_layer.idempotent import (
     Answer,
     Idempotency,
@@ -128,6 +131,23 @@ async def report_of(
     )
 
 
+async def time_limit_rates(
+    uow: UnitOfWork, principal: Principal, unit_code: str, month: str, now: datetime
+) -> dict[str, int]:
+    """The month's time-limit rates of the unit and below (``domain/rates.py``, GridCase
+    issue 14 item 8: "for the dashboard, the monthly report"), as counts, so that the
+    submitted report carries them and the level above sees them beside its figures."""
+    period = parse_period(month)
+    facts = await facts_under(uow.connection, principal, unit_code, period)
+    rated = await ratings_under(uow.connection, principal, unit_code, period)
+    found = {**tally(facts, period, now).rates(), SATISFACTION: satisfaction_rate(rated)}
+    out: dict[str, int] = {}
+    for name, rate in sorted(found.items()):
+        out[f"{name}_numerator"] = rate.numerator
+        out[f"{name}_denominator"] = rate.denominator
+    return out
+
+
 def _current(sub: Submission | None) -> int | None:
     return sub.version if sub is not None and sub.status is not None else None
 
@@ -204,6 +224,7 @@ async def submit(
             late=late,
             totals=month_total.as_dict(),
             children_accepted=[c.unit_code for c in report.children if c.status == ACCEPTED],
+            time_limit_rates=await time_limit_rates(uow, principal, unit_code, month, now),
         ),
     )
     answer = Answer(200, state_body(values), {"ETag": f'"{version}"'})
