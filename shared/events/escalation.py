@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shared.events.payload import Payload
+from shared.events.payload import Contract, Payload
 
 Stage = Literal["accept", "mediate", "confirm", "follow_up", "handle", "verify", "answer"]
 """A clock's stage; ``answer`` is the handler's answer owed to a supervision (督办回复)."""
@@ -485,15 +485,49 @@ class MeetingHeldV1(Payload):
 ReportLevel = Literal["community", "street", "district"]
 
 
+class ReportTotals(Contract):
+    """A report's counts (escalation's ``domain/monthly_report.py`` Figures): a model,
+    not a free map, so that a reader ignores a count a newer producer adds."""
+
+    screened: int = 0
+    accepted: int = 0
+    mediated: int = 0
+    succeeded: int = 0
+    major: int = 0
+    lt50: int = 0
+    b50_100: int = 0
+    b100_500: int = 0
+    gt500: int = 0
+    returns: int = 0
+    nil_reports: int = 0
+
+
+class RateCount(Contract):
+    """A rate as its counts; no rate when the denominator is 0 (never 100 %)."""
+
+    numerator: int = Field(ge=0)
+    denominator: int = Field(ge=0)
+
+
+class TimeLimitRates(Contract):
+    """The time-limit issue's rates of a unit and everything below it in a month
+    (escalation's ``domain/rates.py``; DOMAIN.md "Rates, written down")."""
+
+    response: RateCount
+    resolution: RateCount
+    satisfaction: RateCount
+    on_time_closure: RateCount
+    mediation_success: RateCount
+
+
 class MonthlyReportSubmittedV1(Payload):
     """A level submitted its month's report upward (seed 001 月报告): the totals as
     submitted (counts only), and whether it came after the district's deadline.
 
     ``time_limit_rates``: the month's rates of the time-limit issue (响应率, 解决率,
-    满意率, 按期结案率, 成功率) for the unit and everything below it, as counted when it
-    was submitted, each as ``<rate>_numerator`` and ``<rate>_denominator`` (rate one of
-    response, resolution, satisfaction, on_time_closure, mediation_success). Optional:
-    empty from producers before it was added."""
+    满意率, 按期结案率, 成功率) for the unit and everything below it, each with its
+    numerator and denominator, as counted when it was submitted. Optional: absent from
+    producers before it was added."""
 
     event_type: ClassVar[str] = "cn.gridcase.cycle.monthly-report-submitted.v1"
     producer: ClassVar[str] = "escalation"
@@ -506,9 +540,9 @@ class MonthlyReportSubmittedV1(Payload):
     submitted_at: datetime
     deadline: datetime
     late: bool
-    totals: dict[str, int]
+    totals: ReportTotals
     children_accepted: list[str] = Field(default_factory=list)
-    time_limit_rates: dict[str, int] = Field(default_factory=dict)
+    time_limit_rates: TimeLimitRates | None = None
 
     example: ClassVar[dict[str, Any]] = {
         "unit_code": "451102001001",
@@ -522,16 +556,11 @@ class MonthlyReportSubmittedV1(Payload):
         "totals": {"screened": 3, "accepted": 2, "mediated": 2, "succeeded": 1, "nil_reports": 1},
         "children_accepted": [],
         "time_limit_rates": {
-            "response_numerator": 4,
-            "response_denominator": 5,
-            "resolution_numerator": 2,
-            "resolution_denominator": 3,
-            "satisfaction_numerator": 2,
-            "satisfaction_denominator": 2,
-            "on_time_closure_numerator": 3,
-            "on_time_closure_denominator": 3,
-            "mediation_success_numerator": 1,
-            "mediation_success_denominator": 2,
+            "response": {"numerator": 4, "denominator": 5},
+            "resolution": {"numerator": 2, "denominator": 3},
+            "satisfaction": {"numerator": 2, "denominator": 2},
+            "on_time_closure": {"numerator": 3, "denominator": 3},
+            "mediation_success": {"numerator": 1, "denominator": 2},
         },
     }
 

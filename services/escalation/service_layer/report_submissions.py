@@ -59,6 +59,9 @@ from shared.events.escalation import (
     MonthlyReportMissingV1,
     MonthlyReportReturnedV1,
     MonthlyReportSubmittedV1,
+    RateCount,
+    ReportTotals,
+    TimeLimitRates,
 )
 from shared.scheduling import JobHandler, Recurrence, ScheduledJob, schedule_recurring
 
@@ -133,7 +136,7 @@ async def report_of(
 
 async def time_limit_rates(
     uow: UnitOfWork, principal: Principal, unit_code: str, month: str, now: datetime
-) -> dict[str, int]:
+) -> TimeLimitRates:
     """The month's time-limit rates of the unit and below (``domain/rates.py``, GridCase
     issue 14 item 8: "for the dashboard, the monthly report"), as counts, so that the
     submitted report carries them and the level above sees them beside its figures."""
@@ -141,11 +144,12 @@ async def time_limit_rates(
     facts = await facts_under(uow.connection, principal, unit_code, period)
     rated = await ratings_under(uow.connection, principal, unit_code, period)
     found = {**tally(facts, period, now).rates(), SATISFACTION: satisfaction_rate(rated)}
-    out: dict[str, int] = {}
-    for name, rate in sorted(found.items()):
-        out[f"{name}_numerator"] = rate.numerator
-        out[f"{name}_denominator"] = rate.denominator
-    return out
+    return TimeLimitRates(
+        **{
+            name: RateCount(numerator=rate.numerator, denominator=rate.denominator)
+            for name, rate in found.items()
+        }
+    )
 
 
 def _current(sub: Submission | None) -> int | None:
@@ -222,7 +226,7 @@ async def submit(
             submitted_at=now,
             deadline=deadline,
             late=late,
-            totals=month_total.as_dict(),
+            totals=ReportTotals(**month_total.as_dict()),
             children_accepted=[c.unit_code for c in report.children if c.status == ACCEPTED],
             time_limit_rates=await time_limit_rates(uow, principal, unit_code, month, now),
         ),

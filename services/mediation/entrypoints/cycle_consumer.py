@@ -118,6 +118,17 @@ def _case_escalated(event: CloudEvent) -> Notice:
     )
 
 
+def _rate_counts(p: MonthlyReportSubmittedV1) -> dict[str, int]:
+    """Flat counts (``<rate>_numerator``/``_denominator``) as the view keeps them."""
+    if p.time_limit_rates is None:
+        return {}
+    out: dict[str, int] = {}
+    for name, rate in p.time_limit_rates:
+        out[f"{name}_numerator"] = rate.numerator
+        out[f"{name}_denominator"] = rate.denominator
+    return out
+
+
 def _report_submitted(event: CloudEvent) -> Notice:
     p = read_payload(MonthlyReportSubmittedV1, event)
     return rs.ReportNotice(
@@ -129,8 +140,8 @@ def _report_submitted(event: CloudEvent) -> Notice:
         version=p.version,
         late=p.late,
         deadline=p.deadline,
-        totals=dict(p.totals),
-        rates=dict(p.time_limit_rates),
+        totals=p.totals.model_dump(),
+        rates=_rate_counts(p),
     )
 
 

@@ -15,10 +15,10 @@ from services.mediation.adapters.report_queries import latest_month, reports_of_
 from services.mediation.domain.report_states import (
     ACCEPTED,
     MISSING,
-    RateCount,
     rate_counts,
     shown_status,
 )
+from services.mediation.domain.report_states import RateCount as Count
 from shared.auth.tokens import Principal
 from shared.events import topics
 from shared.events.escalation import (
@@ -26,6 +26,9 @@ from shared.events.escalation import (
     MonthlyReportMissingV1,
     MonthlyReportReturnedV1,
     MonthlyReportSubmittedV1,
+    RateCount,
+    ReportTotals,
+    TimeLimitRates,
 )
 from shared.events.payload import Payload
 from tests.harness import Stack, eventually
@@ -39,18 +42,13 @@ SILENT = "451102001002"  # one that never submits: flagged missing at the deadli
 DEADLINE = datetime(2026, 12, 3, 18, 0, tzinfo=SHANGHAI)
 STREET_OPERATOR = Principal("op-451102001-1", "street_operator", ("451102001",))
 OTHER_STREET = Principal("op-451102002-1", "street_operator", ("451102002",))
-RATES = {
-    "response_numerator": 4,
-    "response_denominator": 5,
-    "resolution_numerator": 2,
-    "resolution_denominator": 3,
-    "satisfaction_numerator": 0,
-    "satisfaction_denominator": 0,
-    "on_time_closure_numerator": 3,
-    "on_time_closure_denominator": 3,
-    "mediation_success_numerator": 1,
-    "mediation_success_denominator": 2,
-}
+RATES = TimeLimitRates(
+    response=RateCount(numerator=4, denominator=5),
+    resolution=RateCount(numerator=2, denominator=3),
+    satisfaction=RateCount(numerator=0, denominator=0),
+    on_time_closure=RateCount(numerator=3, denominator=3),
+    mediation_success=RateCount(numerator=1, denominator=2),
+)
 
 
 async def publish_as_escalation(stack: Stack, *keyed: tuple[str, Payload]) -> None:
@@ -70,7 +68,7 @@ def submitted(version: int, at: datetime, screened: int) -> MonthlyReportSubmitt
         submitted_at=at,
         deadline=DEADLINE,
         late=at > DEADLINE,
-        totals={"screened": screened, "accepted": 2, "mediated": 2, "succeeded": 1},
+        totals=ReportTotals(screened=screened, accepted=2, mediated=2, succeeded=1),
         time_limit_rates=RATES,
     )
 
@@ -145,7 +143,7 @@ async def test_submissions_returns_acceptance_and_missing_fold_into_the_dashboar
     assert done.late is True  # resubmitted after the deadline: 迟报, not 逾期
     assert done.missing is False
     assert done.totals["screened"] == 3  # the resubmission's figures, not the first
-    assert rate_counts(done.rates)["response"] == RateCount(4, 5)
+    assert rate_counts(done.rates)["response"] == Count(4, 5)
     assert rate_counts(done.rates)["satisfaction"].percent is None  # 0/0: no rate
     assert shown_status(silent) == MISSING and silent.deadline == DEADLINE
     assert other == {}  # another street's operator sees neither
