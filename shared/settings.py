@@ -92,6 +92,9 @@ class GridcaseSettings(BaseSettings):
     # Where the mediation web app reaches routing server side (sign-in, explanations,
     # the unit tree); empty: http://<host>:<routing_port>.
     routing_url: str = ""
+    # Where the mediation web app fetches escalation's monthly-report exports server
+    # side, with the user's own token; empty: http://<host>:<escalation_port>.
+    escalation_url: str = ""
 
     state_dir: str = Field(default=".gridcase", description="local infrastructure state")
 
@@ -151,6 +154,9 @@ class GridcaseSettings(BaseSettings):
 
     def routing_base_url(self) -> str:
         return (self.routing_url or f"http://{self.host}:{self.routing_port}").rstrip("/")
+
+    def escalation_base_url(self) -> str:
+        return (self.escalation_url or f"http://{self.host}:{self.escalation_port}").rstrip("/")
 
     def port_for(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))

@@ -11,8 +11,10 @@ from services.mediation.adapters import (
     clock_tables,  # noqa: F401  (registers the table)
     presence,  # noqa: F401  (registers the table)
     rating_tables,  # noqa: F401  (registers the table)
+    report_tables,  # noqa: F401  (registers the table)
 )
 from services.mediation.adapters.assignment_notices import AssignmentListener
+from services.mediation.adapters.escalation_client import EscalationClient
 from services.mediation.adapters.routing_client import RoutingClient
 from services.mediation.adapters.tables import TABLES
 from services.mediation.entrypoints import web
@@ -46,6 +48,7 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
         state=MediationState(
             pii_keys=KeyRing.parse(settings.pii_keys),
             routing_client=RoutingClient(settings.routing_base_url()),
+            escalation_client=EscalationClient(settings.escalation_base_url()),
             assignment_listener=AssignmentListener(lambda: settings.database_url_for(NAME)),
         ),
     )
@@ -63,6 +66,7 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
 async def _close_clients(runtime: MediationRuntime) -> None:
     await runtime.state.assignment_listener.close()
     await runtime.state.routing_client.aclose()
+    await runtime.state.escalation_client.aclose()
 
 
 async def _purge_keys(runtime: MediationRuntime) -> None:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shared.events.payload import Payload
+from shared.events.payload import Contract, Payload
 
 Stage = Literal["accept", "mediate", "confirm", "follow_up", "handle", "verify", "answer"]
 """A clock's stage; ``answer`` is the handler's answer owed to a supervision (督办回复)."""
@@ -495,9 +495,49 @@ class MeetingHeldV1(Payload):
 ReportLevel = Literal["community", "street", "district"]
 
 
+class ReportTotals(Contract):
+    """A report's counts (escalation's ``domain/monthly_report.py`` Figures): a model,
+    not a free map, so that a reader ignores a count a newer producer adds."""
+
+    screened: int = 0
+    accepted: int = 0
+    mediated: int = 0
+    succeeded: int = 0
+    major: int = 0
+    lt50: int = 0
+    b50_100: int = 0
+    b100_500: int = 0
+    gt500: int = 0
+    returns: int = 0
+    nil_reports: int = 0
+
+
+class RateCount(Contract):
+    """A rate as its counts; no rate when the denominator is 0 (never 100 %)."""
+
+    numerator: int = Field(ge=0)
+    denominator: int = Field(ge=0)
+
+
+class TimeLimitRates(Contract):
+    """The time-limit issue's rates of a unit and everything below it in a month
+    (escalation's ``domain/rates.py``; DOMAIN.md "Rates, written down")."""
+
+    response: RateCount
+    resolution: RateCount
+    satisfaction: RateCount
+    on_time_closure: RateCount
+    mediation_success: RateCount
+
+
 class MonthlyReportSubmittedV1(Payload):
     """A level submitted its month's report upward (seed 001 月报告): the totals as
-    submitted (counts only), and whether it came after the district's deadline."""
+    submitted (counts only), and whether it came after the district's deadline.
+
+    ``time_limit_rates``: the month's rates of the time-limit issue (响应率, 解决率,
+    满意率, 按期结案率, 成功率) for the unit and everything below it, each with its
+    numerator and denominator, as counted when it was submitted. Optional: absent from
+    producers before it was added."""
 
     event_type: ClassVar[str] = "cn.gridcase.cycle.monthly-report-submitted.v1"
     producer: ClassVar[str] = "escalation"
@@ -510,8 +550,9 @@ class MonthlyReportSubmittedV1(Payload):
     submitted_at: datetime
     deadline: datetime
     late: bool
-    totals: dict[str, int]
+    totals: ReportTotals
     children_accepted: list[str] = Field(default_factory=list)
+    time_limit_rates: TimeLimitRates | None = None
 
     example: ClassVar[dict[str, Any]] = {
         "unit_code": "451102001001",
@@ -524,6 +565,13 @@ class MonthlyReportSubmittedV1(Payload):
         "late": False,
         "totals": {"screened": 3, "accepted": 2, "mediated": 2, "succeeded": 1, "nil_reports": 1},
         "children_accepted": [],
+        "time_limit_rates": {
+            "response": {"numerator": 4, "denominator": 5},
+            "resolution": {"numerator": 2, "denominator": 3},
+            "satisfaction": {"numerator": 2, "denominator": 2},
+            "on_time_closure": {"numerator": 3, "denominator": 3},
+            "mediation_success": {"numerator": 1, "denominator": 2},
+        },
     }
 
 

@@ -155,6 +155,9 @@ def fresh(payload: type[Payload]) -> dict[str, Any]:
         data["staff_id"] = f"go-{uuid.uuid4().hex[:8]}"
     if "location" in data:
         data["location"] = data["original_location"] = demo_point(uuid.uuid4().int)
+    if payload.event_type.startswith("cn.gridcase.cycle.monthly-report-"):
+        # A report is keyed by its unit and month: a new community's, heard first.
+        data["unit_code"] = f"451102{uuid.uuid4().int % 10**6:06d}"
     return data
 
 
@@ -346,6 +349,7 @@ async def check_applied(
         or prepared.data.get("task_id")
         or prepared.data.get("code")
         or prepared.data.get("staff_id")
+        or prepared.data.get("unit_code")
     )
     assert isinstance(key, str)
     before = await rows_about(stack, runtime, key)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from services.escalation.adapters import report_queries
+from services.escalation.adapters.rate_queries import facts_under, ratings_under
 from services.escalation.adapters.report_repository import ReportRepository, Submission
 from services.escalation.domain.monthly_report import (
     ACCEPTED,
@@ -40,6 +41,8 @@ from services.escalation.domain.monthly_report import (
     row_to_dict,
     total,
 )
+from services.escalation.domain.rates import SATISFACTION, parse_period, tally
+from services.escalation.domain.satisfaction import satisfaction_rate
 from services.escalation.service_layer.idempotent import (
     Answer,
     Idempotency,
@@ -56,6 +59,9 @@ from shared.events.escalation import (
     MonthlyReportMissingV1,
     MonthlyReportReturnedV1,
     MonthlyReportSubmittedV1,
+    RateCount,
+    ReportTotals,
+    TimeLimitRates,
 )
 from shared.scheduling import JobHandler, Recurrence, ScheduledJob, schedule_recurring
 
@@ -125,6 +131,24 @@ async def report_of(
         return_reason=own.return_reason if own else None,
         children=children,
         trend=trend,
+    )
+
+
+async def time_limit_rates(
+    uow: UnitOfWork, principal: Principal, unit_code: str, month: str, now: datetime
+) -> TimeLimitRates:
+    """The month's time-limit rates of the unit and below (``domain/rates.py``, GridCase
+    issue 14 item 8: "for the dashboard, the monthly report"), as counts, so that the
+    submitted report carries them and the level above sees them beside its figures."""
+    period = parse_period(month)
+    facts = await facts_under(uow.connection, principal, unit_code, period)
+    rated = await ratings_under(uow.connection, principal, unit_code, period)
+    found = {**tally(facts, period, now).rates(), SATISFACTION: satisfaction_rate(rated)}
+    return TimeLimitRates(
+        **{
+            name: RateCount(numerator=rate.numerator, denominator=rate.denominator)
+            for name, rate in found.items()
+        }
     )
 
 
@@ -202,8 +226,9 @@ async def submit(
             submitted_at=now,
             deadline=deadline,
             late=late,
-            totals=month_total.as_dict(),
+            totals=ReportTotals(**month_total.as_dict()),
             children_accepted=[c.unit_code for c in report.children if c.status == ACCEPTED],
+            time_limit_rates=await time_limit_rates(uow, principal, unit_code, month, now),
         ),
     )
     answer = Answer(200, state_body(values), {"ETag": f'"{version}"'})

@@ -1,6 +1,7 @@
 """Mediation's one consumer of the cycle topic (``gridcase.cycle.v1``): escalation's
 notices about cases (clock warnings and cards, extensions, supervision, escalations up
-the tree), for the dashboard's cards, timeline and "my work".
+the tree), for the dashboard's cards, timeline and "my work"; and the monthly reports'
+submissions up the tree (月报告), for the reports page.
 
 Table-driven: each event type that concerns a case is one row of ``CYCLE_EVENTS``, a
 reader from its payload to the domain's notice (``domain/clocks.py`` for a clock's
@@ -13,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from services.mediation.domain import cycle_notices as cn
+from services.mediation.domain import report_states as rs
 from services.mediation.domain.clocks import RED_CARD, WARNED, YELLOW_CARD, ClockNotice
 from services.mediation.service_layer.clocks import apply_cycle_notices
+from services.mediation.service_layer.report_view import apply_report_notices
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
@@ -24,6 +27,10 @@ from shared.events.escalation import (
     ClockWarnedV1,
     ExtensionDecidedV1,
     ExtensionRequestedV1,
+    MonthlyReportAcceptedV1,
+    MonthlyReportMissingV1,
+    MonthlyReportReturnedV1,
+    MonthlyReportSubmittedV1,
     RedCardIssuedV1,
     SupervisionAnsweredV1,
     SupervisionAnswerOverdueV1,
@@ -34,7 +41,7 @@ from shared.events.escalation import (
 from shared.messaging.received import read_payload
 from shared.messaging.specs import VIEW_GATHER_MS, ConsumerSpec
 
-Notice = ClockNotice | cn.CycleNotice
+Notice = ClockNotice | cn.CycleNotice | rs.ReportNotice
 
 
 def _clock(model: type[ClockNoticeV1], notice: str) -> Callable[[CloudEvent], Notice]:
@@ -111,6 +118,50 @@ def _case_escalated(event: CloudEvent) -> Notice:
     )
 
 
+def _rate_counts(p: MonthlyReportSubmittedV1) -> dict[str, int]:
+    """Flat counts (``<rate>_numerator``/``_denominator``) as the view keeps them."""
+    if p.time_limit_rates is None:
+        return {}
+    out: dict[str, int] = {}
+    for name, rate in p.time_limit_rates:
+        out[f"{name}_numerator"] = rate.numerator
+        out[f"{name}_denominator"] = rate.denominator
+    return out
+
+
+def _report_submitted(event: CloudEvent) -> Notice:
+    p = read_payload(MonthlyReportSubmittedV1, event)
+    return rs.ReportNotice(
+        rs.SUBMITTED,
+        p.unit_code,
+        p.level,
+        p.month,
+        p.submitted_at,
+        version=p.version,
+        late=p.late,
+        deadline=p.deadline,
+        totals=p.totals.model_dump(),
+        rates=_rate_counts(p),
+    )
+
+
+def _report_returned(event: CloudEvent) -> Notice:
+    p = read_payload(MonthlyReportReturnedV1, event)
+    return rs.ReportNotice(rs.RETURNED, p.unit_code, p.level, p.month, p.returned_at, p.version)
+
+
+def _report_accepted(event: CloudEvent) -> Notice:
+    p = read_payload(MonthlyReportAcceptedV1, event)
+    return rs.ReportNotice(rs.ACCEPTED, p.unit_code, p.level, p.month, p.accepted_at, p.version)
+
+
+def _report_missing(event: CloudEvent) -> Notice:
+    p = read_payload(MonthlyReportMissingV1, event)
+    return rs.ReportNotice(
+        rs.MISSING, p.unit_code, p.level, p.month, p.flagged_at, deadline=p.deadline
+    )
+
+
 CYCLE_EVENTS: dict[str, Callable[[CloudEvent], Notice]] = {
     ClockWarnedV1.event_type: _clock(ClockWarnedV1, WARNED),
     YellowCardIssuedV1.event_type: _clock(YellowCardIssuedV1, YELLOW_CARD),
@@ -122,11 +173,17 @@ CYCLE_EVENTS: dict[str, Callable[[CloudEvent], Notice]] = {
     SupervisionCancelledV1.event_type: _supervision_cancelled,
     SupervisionAnswerOverdueV1.event_type: _supervision_answer_overdue,
     CaseEscalatedV1.event_type: _case_escalated,
+    MonthlyReportSubmittedV1.event_type: _report_submitted,
+    MonthlyReportReturnedV1.event_type: _report_returned,
+    MonthlyReportAcceptedV1.event_type: _report_accepted,
+    MonthlyReportMissingV1.event_type: _report_missing,
 }
 
 
 async def _on_cycle_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-    await apply_cycle_notices(uow, [CYCLE_EVENTS[e.type](e) for e in events])
+    notices = [CYCLE_EVENTS[e.type](e) for e in events]
+    await apply_cycle_notices(uow, [n for n in notices if not isinstance(n, rs.ReportNotice)])
+    await apply_report_notices(uow, [n for n in notices if isinstance(n, rs.ReportNotice)])
 
 
 def cycle_view_consumer() -> ConsumerSpec:

@@ -120,9 +120,15 @@ async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None
 
 @pytest_asyncio.fixture(scope="package")
 async def web(infra: TestInfra) -> AsyncIterator[WebStack]:
-    routing_port, mediation_port = _free_port(), _free_port()
+    routing_port, mediation_port, escalation_port = _free_port(), _free_port(), _free_port()
     routing_url = f"http://127.0.0.1:{routing_port}"
-    stack = await Stack.create(infra, routing_url=routing_url, login_rate_per_minute=10_000)
+    # Escalation is served too: the reports page fetches its exports server side.
+    stack = await Stack.create(
+        infra,
+        routing_url=routing_url,
+        escalation_url=f"http://127.0.0.1:{escalation_port}",
+        login_rate_per_minute=10_000,
+    )
     engine = create_engine(stack.settings.database_url_for("routing"), pool_size=1)
     async with engine.begin() as conn:
         await seed_demo(conn)
@@ -140,7 +146,8 @@ async def web(infra: TestInfra) -> AsyncIterator[WebStack]:
         await create_demo_accounts(uow, DEMO_PASSWORD)
     await stack.wait_until_consuming()
     web = WebStack(stack, f"http://127.0.0.1:{mediation_port}", routing_url)
-    for name, port in (("routing", routing_port), ("mediation", mediation_port)):
+    served = (("routing", routing_port), ("mediation", mediation_port))
+    for name, port in (*served, ("escalation", escalation_port)):
         app = BY_NAME[name].build_app(stack.runtime(name), manage_lifecycle=False)
         web._servers.append(await _serve(app, port))
     web.case_ids = [await web.report(n) for n in range(8)]

@@ -135,6 +135,8 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
             ("GET", "/case/{case_id}/file.pdf"),
             ("GET", "/my-work"),
             ("GET", "/overview"),
+            ("GET", "/reports"),
+            ("GET", "/reports/{unit_code}/{month}/export.{fmt}"),
             ("GET", "/live"),
             ("GET", "/static/{name}"),
             ("GET", "/static/vendor/{name}"),

@@ -287,6 +287,12 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
     assert [len(v) for v in published.values()] == [2, 1, 1]
     assert published[MonthlyReportReturnedV1][0]["reason"] == reason
     assert published[MonthlyReportSubmittedV1][0]["totals"]["screened"] == 3
+    # The time-limit rates ride along (GridCase issue 14 item 8, issue 15 item 3), as
+    # counts: 成功率 = 1 mediated successfully / 2 accepted for mediation.
+    carried = published[MonthlyReportSubmittedV1][0]["time_limit_rates"]
+    rates = ("response", "resolution", "satisfaction", "on_time_closure", "mediation_success")
+    assert set(carried) == set(rates)
+    assert carried["mediation_success"] == {"numerator": 1, "denominator": 2}
     assert {e["key"] for v in published.values() for e in v} == {f"{COMMUNITY}:{MONTH}"}
 
     # Exports: the official layout in xlsx, CSV, and a PDF pdftotext reads back.

@@ -176,3 +176,27 @@ SUPERVISION_LEVELS = {
     "yellow_card": N_("Yellow-card supervision"),
     "red_card": N_("Red-card supervision"),
 }
+
+# The monthly report's states on the reports page (``domain/report_states.py``):
+# 未报, 已报, 退回, 已接收, 逾期.
+REPORT_STATES = {
+    "not_submitted": N_("Report not submitted"),
+    "submitted": N_("Report submitted"),
+    "returned": N_("Report returned"),
+    "accepted": N_("Report accepted"),
+    "missing": N_("Report overdue"),
+}
+# The report's figures and the time-limit rates it carries (escalation's
+# ``domain/monthly_report.py`` and ``domain/rates.py``).
+REPORT_FIGURES = {
+    "screened": N_("Screened"),
+    "mediated": N_("Mediated"),
+    "succeeded": N_("Succeeded"),
+}
+REPORT_RATES = {
+    "response": N_("Response rate"),
+    "resolution": N_("Resolution rate"),
+    "satisfaction": N_("Satisfaction rate"),
+    "on_time_closure": N_("On-time closure rate"),
+    "mediation_success": N_("Mediation success rate"),
+}
