@@ -224,6 +224,15 @@ def against(args: argparse.Namespace) -> dict[str, Any]:
         "old_median_events_per_s": old_median,
         "new_median_events_per_s": new_median,
         "ratio": new_median / old_median,
+        # Each new run against the old run just before it: steadier on a shared machine.
+        "pair_ratios": [
+            n["median_events_per_s"] / o["median_events_per_s"]
+            for o, n in zip(old, new, strict=True)
+        ],
+        "median_pair_ratio": statistics.median(
+            n["median_events_per_s"] / o["median_events_per_s"]
+            for o, n in zip(old, new, strict=True)
+        ),
         "old_statements_per_event": old[0]["statements_per_event"],
         "new_statements_per_event": new[0]["statements_per_event"],
     }
