@@ -9,12 +9,13 @@ scheduled in the transaction that applies the event); the job's table is the
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Text, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.sql.elements import TextClause
 
 from shared.db.unit_of_work import UnitOfWork
@@ -232,6 +233,86 @@ async def cancel(uow: UnitOfWork, kind: str, key: str) -> int:
     """Cancel the pending job with this dedupe key, or a series' pending occurrence by its
     series key; returns how many rows were cancelled (0 if it already fired)."""
     result = await uow.connection.execute(_cancel(uow.schema), {"kind": kind, "key": key})
+    return int(result.rowcount)
+
+
+@dataclass(frozen=True)
+class OneOff:
+    """One one-off job of ``schedule_all``."""
+
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any]
+    dedupe_key: str
+
+
+@functools.cache
+def _insert_all(schema: str) -> TextClause:
+    """``_insert`` for many one-off jobs in one statement (a batch's new deadlines)."""
+    table = qualified_table(schema)
+    return text(
+        f"""
+        WITH inserted AS (
+            INSERT INTO {table} AS j (kind, dedupe_key, scheduled_for, due_at, payload)
+            SELECT u.kind, u.key, u.due_at, u.due_at, u.payload::jsonb
+            FROM unnest(:kinds, :keys, :due_ats, :payloads) AS u(kind, key, due_at, payload)
+            ON CONFLICT (kind, dedupe_key) DO UPDATE
+                SET state = '{JobState.PENDING}', due_at = EXCLUDED.due_at,
+                    scheduled_for = EXCLUDED.scheduled_for, payload = EXCLUDED.payload,
+                    attempts = 0, last_error = NULL
+                WHERE j.state = '{JobState.CANCELLED}'
+            RETURNING id
+        )
+        SELECT (SELECT count(*) FROM inserted) AS n, pg_notify('{scheduler_channel(schema)}', '')
+        """
+    ).bindparams(
+        bindparam("kinds", type_=ARRAY(Text)),
+        bindparam("keys", type_=ARRAY(Text)),
+        bindparam("due_ats", type_=ARRAY(TIMESTAMP(timezone=True))),
+        bindparam("payloads", type_=ARRAY(Text)),
+    )
+
+
+async def schedule_all(uow: UnitOfWork, jobs: list[OneOff]) -> int:
+    """``schedule`` for each job, in one round trip; how many were inserted or revived.
+    A job whose kind and key come twice is scheduled once, as its first (the second
+    ``schedule`` would find the first pending)."""
+    unique: dict[tuple[str, str], OneOff] = {}
+    for job in jobs:
+        unique.setdefault((job.kind, job.dedupe_key), job)
+    if not unique:
+        return 0
+    rows = list(unique.values())
+    result = await uow.connection.execute(
+        _insert_all(uow.schema),
+        {
+            "kinds": [j.kind for j in rows],
+            "keys": [j.dedupe_key for j in rows],
+            "due_ats": [_aware(j.due_at, "due_at") for j in rows],
+            "payloads": [json.dumps(j.payload) for j in rows],
+        },
+    )
+    return int(result.scalar_one())
+
+
+@functools.cache
+def _cancel_all(schema: str) -> TextClause:
+    return text(
+        f"""
+        UPDATE {qualified_table(schema)} SET state = '{JobState.CANCELLED}'
+        WHERE kind = ANY(:kinds) AND state = '{JobState.PENDING}'
+          AND (dedupe_key = ANY(:keys) OR series_key = ANY(:keys))
+        """
+    ).bindparams(bindparam("kinds", type_=ARRAY(Text)), bindparam("keys", type_=ARRAY(Text)))
+
+
+async def cancel_all(uow: UnitOfWork, kinds: list[str], keys: list[str]) -> int:
+    """``cancel`` for every kind and key of these, in one round trip."""
+    if not kinds or not keys:
+        return 0
+    result = await uow.connection.execute(
+        _cancel_all(uow.schema), {"kinds": list(kinds), "keys": list(keys)}
+    )
     return int(result.rowcount)
 
 

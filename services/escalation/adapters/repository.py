@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, any_, bindparam, select, update
+from sqlalchemy import Text, and_, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -201,6 +201,43 @@ class ClockRepository:
             )
         )
 
+    async def follow_and_stop(
+        self,
+        case_id: str,
+        unit_code: str | None,
+        handler_id: str | None,
+        stages: list[str],
+        stopped_at: datetime,
+        stop_step: str,
+    ) -> list[str]:
+        """``follow_people``, then stop the case's open clocks of these stages, in one
+        statement (locked in ``open_clocks``' order first); the ids of those stopped."""
+        rows = await self.conn.execute(
+            _FOLLOW_AND_STOP,
+            {
+                "b_case_id": case_id,
+                "b_unit_code": unit_code,
+                "b_handler_id": handler_id,
+                "b_stages": stages,
+                "b_stopped_at": stopped_at,
+                "b_stop_step": stop_step,
+            },
+        )
+        return [r.clock_id for r in rows if r.stopped]
+
+    async def record_progress_all(self, rows: list[dict[str, Any]]) -> None:
+        """``record_progress`` for many cases (one row each) in one statement."""
+        if not rows:
+            return
+        statement = insert(case_progress).values(rows)
+        await self.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[case_progress.c.case_id],
+                set_={k: statement.excluded[k] for k in rows[0] if k != "case_id"},
+                where=case_progress.c.occurred_at <= statement.excluded.occurred_at,
+            )
+        )
+
     async def running_working_clocks(self, after: str, limit: int) -> list[ClockRow]:
         """Running working-day clocks that are not fixed, by id after ``after``, locked:
         the ones a calendar change recomputes (index ``ix_clocks_open_working``)."""
@@ -220,6 +257,27 @@ _OPEN = (
     .where(clocks.c.status != "stopped")
     .order_by(clocks.c.due_at, clocks.c.clock_id)
     .with_for_update()
+)
+_STOPPING = clocks.c.stage == any_(bindparam("b_stages", type_=ARRAY(Text)))
+_FOLLOW_AND_STOP = (
+    update(clocks)
+    .where(
+        clocks.c.clock_id.in_(
+            select(clocks.c.clock_id)
+            .where(clocks.c.case_id == bindparam("b_case_id"), clocks.c.status != "stopped")
+            .order_by(clocks.c.due_at, clocks.c.clock_id)
+            .with_for_update()
+            .scalar_subquery()
+        )
+    )
+    .values(
+        unit_code=func.coalesce(bindparam("b_unit_code", type_=Text), clocks.c.unit_code),
+        handler_id=bindparam("b_handler_id", type_=Text),
+        status=case((_STOPPING, "stopped"), else_=clocks.c.status),
+        stopped_at=case((_STOPPING, bindparam("b_stopped_at")), else_=clocks.c.stopped_at),
+        stop_step=case((_STOPPING, bindparam("b_stop_step", type_=Text)), else_=clocks.c.stop_step),
+    )
+    .returning(clocks.c.clock_id, _STOPPING.label("stopped"))
 )
 _LOCK = select(clocks).where(clocks.c.clock_id == bindparam("clock_id")).with_for_update()
 _LOCK_NOWAIT = (

@@ -167,6 +167,8 @@ class LimitTable:
 
     def __init__(self, rows: list[LimitRow]):
         self._rows = {row.key: row for row in rows}
+        # Each question answered once per table (a consumer batch asks the same few).
+        self._found: dict[tuple[str | None, str | None, str, str], LimitRow] = {}
 
     def rows(self) -> list[LimitRow]:
         return list(self._rows.values())
@@ -174,6 +176,13 @@ class LimitTable:
     def find(self, category: str | None, level: str | None, risk: str, stage: str) -> LimitRow:
         """Risk first (a 民转刑 row beats a category's normal row), then the category
         (else ``default``), then the level (else ``any``)."""
+        question = (category, level, risk, stage)
+        found = self._found.get(question)
+        if found is None:
+            found = self._found[question] = self._find(category, level, risk, stage)
+        return found
+
+    def _find(self, category: str | None, level: str | None, risk: str, stage: str) -> LimitRow:
         for r in dict.fromkeys((risk, NORMAL)):
             for c in dict.fromkeys((category or DEFAULT_CATEGORY, DEFAULT_CATEGORY)):
                 for lvl in dict.fromkeys((level or ANY, ANY)):

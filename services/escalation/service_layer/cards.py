@@ -30,7 +30,15 @@ from shared.events.escalation import (
 )
 from shared.logging import get_logger
 from shared.metrics import ESCALATION_CARDS
-from shared.scheduling import ScheduledJob, cancel, reschedule, schedule
+from shared.scheduling import (
+    OneOff,
+    ScheduledJob,
+    cancel,
+    cancel_all,
+    reschedule,
+    schedule,
+    schedule_all,
+)
 from shared.scheduling.sweeper import JobHandler
 
 log = get_logger(__name__)
@@ -68,15 +76,32 @@ async def schedule_cards(
 
 async def schedule_new_cards(uow: UnitOfWork, clock_id: str, deadlines: Deadlines) -> None:
     """A new clock's jobs (nothing to move yet)."""
-    for card, kind in KINDS.items():
-        at = deadlines.of(card)
-        if at is not None:
-            await schedule(uow, kind, at, {"clock_id": clock_id}, dedupe_key=clock_id)
+    await schedule_new_clocks_cards(uow, [(clock_id, deadlines)])
+
+
+async def schedule_new_clocks_cards(
+    uow: UnitOfWork, new_clocks: list[tuple[str, Deadlines]]
+) -> None:
+    """New clocks' jobs, all in one statement (a consumer batch opens many clocks)."""
+    await schedule_all(
+        uow,
+        [
+            OneOff(kind, at, {"clock_id": clock_id}, clock_id)
+            for clock_id, deadlines in new_clocks
+            for card, kind in KINDS.items()
+            if (at := deadlines.of(card)) is not None
+        ],
+    )
 
 
 async def cancel_cards(uow: UnitOfWork, clock_id: str) -> None:
-    for kind in KINDS.values():
-        await cancel(uow, kind, clock_id)
+    """The clock's pending jobs cancelled, in one statement."""
+    await cancel_many_cards(uow, [clock_id])
+
+
+async def cancel_many_cards(uow: UnitOfWork, clock_ids: list[str]) -> None:
+    """These clocks' pending jobs cancelled, in one statement (none if no clocks)."""
+    await cancel_all(uow, list(KINDS.values()), clock_ids)
 
 
 def fired_cards(clock: ClockRow) -> frozenset[str]:

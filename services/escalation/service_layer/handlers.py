@@ -46,9 +46,10 @@ from services.escalation.domain.stages import (
 from services.escalation.service_layer import pausing
 from services.escalation.service_layer.cards import (
     cancel_cards,
+    cancel_many_cards,
     fired_cards,
     schedule_cards,
-    schedule_new_cards,
+    schedule_new_clocks_cards,
 )
 from shared.db.unit_of_work import UnitOfWork
 from shared.events.intake import CaseSubmittedV1
@@ -81,15 +82,53 @@ class _Batch:
         self.known = known
         self.new_facts: list[dict[str, Any]] = []
         self.new_clocks: list[tuple[dict[str, Any], clock_rules.Deadlines]] = []
+        self.pending_cases: set[str] = set()  # cases with clocks in new_clocks
+        self.progress: dict[str, dict[str, Any]] = {}  # each case's latest step
+        self.stopped: list[str] = []  # clocks stopped by steps, cards not cancelled yet
 
     async def flush(self) -> None:
+        """Write what was gathered: the facts, the clocks in one statement, and the
+        cards of those inserted in one more."""
         await self.repo.add_case_facts(self.new_facts)
         rows = [row for row, _ in self.new_clocks]
         inserted = set(await self.repo.add_clocks(rows))
-        for row, deadlines in self.new_clocks:
-            if row["clock_id"] in inserted:
-                await schedule_new_cards(self.uow, row["clock_id"], deadlines)
+        await schedule_new_clocks_cards(
+            self.uow,
+            [(row["clock_id"], dl) for row, dl in self.new_clocks if row["clock_id"] in inserted],
+        )
         self.new_facts, self.new_clocks = [], []
+        self.pending_cases.clear()
+
+    async def flush_for(self, case_id: str) -> None:
+        """Before reading or changing a case's clocks: its gathered clocks are written
+        (other cases' may wait; cases' clocks never touch each other)."""
+        if case_id in self.pending_cases:
+            await self.flush()
+
+    def progress_of(self, step: CaseWorkStepV1) -> None:
+        """The case's latest step, written once per batch (``finish``): the latest by
+        time wins, the later event on a tie, as one upsert per step would leave it."""
+        before = self.progress.get(step.case_id)
+        if before is None or before["occurred_at"] <= step.occurred_at:
+            self.progress[step.case_id] = {
+                "case_id": step.case_id,
+                "kind": step.kind,
+                "step": step.step,
+                "state": step.state,
+                "unit_code": step.unit_code,
+                "handler_id": step.handler_id,
+                "occurred_at": step.occurred_at,
+            }
+
+    async def finish(self) -> None:
+        """The batch's last writes: what is gathered, the stopped clocks' pending cards
+        (a stopped clock is never scheduled again, so cancelling them last is the same
+        as at once), and the cases' latest steps."""
+        await self.flush()
+        await cancel_many_cards(self.uow, self.stopped)
+        self.stopped = []
+        await self.repo.record_progress_all(list(self.progress.values()))
+        self.progress = {}
 
     def facts(self, case_id: str) -> CaseFacts:
         return self.known.get(case_id) or CaseFacts(DEFAULT_CATEGORY, None, NORMAL)
@@ -108,6 +147,7 @@ class _Batch:
         cap: bool = False,
     ) -> None:
         facts = self.facts(case_id)
+        self.pending_cases.add(case_id)
         row = self.limits.find(facts.category, unit_level, facts.risk, stage)
         basis, deadlines = clock_rules.plan(
             self.calendar, row.limit, started_at, named_due=named_due, cap=cap
@@ -159,7 +199,7 @@ async def apply_case_events(uow: UnitOfWork, cases: list[CaseEvent]) -> None:
         elif isinstance(case, CaseAssignedV1):
             if case.trigger != "submitted":
                 # A reassignment: the case's open clocks follow it to its new unit.
-                await batch.flush()
+                await batch.flush_for(case.case_id)
                 if case.trigger in MOVES_LEVEL:  # first: a stopped clock keeps its unit
                     await _follow_level(batch, case)
                 await repo.follow_people(case.case_id, case.unit_code, case.assignee_id)
@@ -172,9 +212,9 @@ async def apply_case_events(uow: UnitOfWork, cases: list[CaseEvent]) -> None:
                 handler_id=case.assignee_id,
             )
         else:
-            await batch.flush()
+            await batch.flush_for(case.case_id)
             await _apply_step(batch, case)
-    await batch.flush()
+    await batch.finish()
 
 
 async def _follow_level(batch: _Batch, moved: CaseAssignedV1) -> None:
@@ -223,19 +263,28 @@ def _named_due(value: object) -> datetime | None:
 
 async def _apply_step(batch: _Batch, step: CaseWorkStepV1) -> None:
     repo = batch.repo
-    await repo.record_progress(
-        step.case_id,
-        step.kind,
-        step.step,
-        step.state,
-        step.unit_code,
-        step.handler_id,
-        step.occurred_at,
+    batch.progress_of(step)
+    effects = [
+        e
+        for e in effects_of(step.kind, step.step)
+        if e.when is None or getattr(step, e.when, None) is not None
+    ]
+    # The clocks follow the step's unit and handler; the leading run of stops (all of
+    # them in stages.py today) in the same statement.
+    leading: list[str] = []
+    while effects and isinstance(effects[0], Stop) and not effects[0].earliest_only:
+        leading.append(effects.pop(0).stage)
+    stopped = await repo.follow_and_stop(
+        step.case_id, step.unit_code, step.handler_id, leading, step.occurred_at, step.step
     )
-    await repo.follow_people(step.case_id, step.unit_code, step.handler_id)
-    for effect in effects_of(step.kind, step.step):
-        if effect.when is not None and getattr(step, effect.when, None) is None:
+    batch.stopped.extend(stopped)
+    stops: list[str] = []  # a later run of Stop effects, applied in one statement
+    for effect in effects:
+        if isinstance(effect, Stop) and not effect.earliest_only:
+            stops.append(effect.stage)
             continue
+        await _stop(batch, step, stops)
+        stops = []
         if isinstance(effect, Open):
             started = getattr(step, effect.start, None)
             per = getattr(step, effect.per, None) if effect.per else None
@@ -250,10 +299,9 @@ async def _apply_step(batch: _Batch, step: CaseWorkStepV1) -> None:
                 named_due=_named_due(getattr(step, effect.due, None)) if effect.due else None,
                 cap=effect.cap,
             )
-            await batch.flush()
-        elif isinstance(effect, Stop):
-            open_clocks = await repo.open_clocks(step.case_id, effect.stage)
-            for clock in open_clocks[:1] if effect.earliest_only else open_clocks:
+        elif isinstance(effect, Stop):  # the earliest only
+            await batch.flush_for(step.case_id)
+            for clock in (await repo.open_clocks(step.case_id, effect.stage))[:1]:
                 await repo.update(
                     clock.clock_id,
                     {"status": "stopped", "stopped_at": step.occurred_at, "stop_step": step.step},
@@ -263,6 +311,7 @@ async def _apply_step(batch: _Batch, step: CaseWorkStepV1) -> None:
             new_due = _named_due(getattr(step, effect.due, None))
             if new_due is None:
                 continue
+            await batch.flush_for(step.case_id)
             for clock in await repo.open_clocks(step.case_id, effect.stage):
                 if clock.basis is None:
                     deadlines = clock.deadlines.shifted(new_due - clock.deadlines.due_at)
@@ -274,10 +323,25 @@ async def _apply_step(batch: _Batch, step: CaseWorkStepV1) -> None:
                 if clock.status == "running":
                     await schedule_cards(batch.uow, clock.clock_id, deadlines, fired_cards(clock))
         elif isinstance(effect, Pause):
+            await batch.flush_for(step.case_id)
             await pausing.pause_open_clocks(
                 batch.uow, batch.calendar, step.case_id, effect.stage, step.occurred_at, step.step
             )
         elif isinstance(effect, Resume):
+            await batch.flush_for(step.case_id)
             await pausing.resume_open_clocks(
                 batch.uow, batch.calendar, step.case_id, effect.stage, step.occurred_at
             )
+    await _stop(batch, step, stops)
+
+
+async def _stop(batch: _Batch, step: CaseWorkStepV1, stages: list[str]) -> None:
+    """Stop the case's open clocks of these stages in one statement (``closed`` stops
+    four); their cards are cancelled with the batch's others (``finish``)."""
+    if not stages:
+        return
+    await batch.flush_for(step.case_id)
+    stopped = await batch.repo.follow_and_stop(
+        step.case_id, step.unit_code, step.handler_id, stages, step.occurred_at, step.step
+    )
+    batch.stopped.extend(stopped)
