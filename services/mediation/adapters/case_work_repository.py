@@ -128,6 +128,18 @@ class CaseWorkRepository:
             found.dispute = case_file_codec.opened(document.document, self.keys)
         return found
 
+    async def known_colleague(self, unit_code: str, staff_id: str) -> str | None:
+        """The name of ``staff_id`` if mediation knows them as a member of ``unit_code``
+        (routing assigned them a case there); None if not."""
+        row = (
+            await self.conn.execute(
+                select(cases.c.assignee_name)
+                .where(cases.c.unit_code == unit_code, cases.c.assignee_id == staff_id)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (row.assignee_name or staff_id)
+
     async def save(self, file: Dispute | SituationReport, *, kind: str) -> None:
         agenda = next_action(file)
         values = {

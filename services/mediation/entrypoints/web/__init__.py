@@ -6,6 +6,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.mediation.entrypoints.web import case_pages, live, my_work, pages
+from services.mediation.entrypoints.web import case_actions, case_pages, live, my_work, pages
 
-routers: list[APIRouter] = [pages.router, case_pages.router, my_work.router, live.router]
+routers: list[APIRouter] = [
+    pages.router,
+    case_pages.router,
+    case_actions.router,
+    my_work.router,
+    live.router,
+]
