@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mediation.adapters import staff_directory
 from services.mediation.adapters.case_work_access import may_read, may_work
 from services.mediation.adapters.case_work_tables import case_files
 from services.mediation.adapters.clock_queries import card_condition
@@ -286,9 +287,10 @@ class Colleague:
 
 
 async def colleagues(conn: AsyncConnection, unit_codes: Sequence[str]) -> list[Colleague]:
-    """The people mediation knows as members of these units (routing assigned them a
-    case there), for the handover's choice (委员会内转交); routing checks its register
-    when it applies the handover."""
+    """The people mediation knows as members of these units (its staff directory,
+    from routing's registry events, and whoever routing assigned a case there), for
+    the handover's choice (委员会内转交); routing checks its register when it applies
+    the handover."""
     if not unit_codes:
         return []
     rows = await conn.execute(
@@ -297,7 +299,10 @@ async def colleagues(conn: AsyncConnection, unit_codes: Sequence[str]) -> list[C
         .distinct()
         .order_by(cases.c.unit_code, cases.c.assignee_name, cases.c.assignee_id)
     )
-    seen: dict[tuple[str, str], Colleague] = {}
+    seen: dict[tuple[str, str], Colleague] = {
+        (m.unit_code, m.staff_id): Colleague(m.staff_id, m.name, m.role, m.unit_code)
+        for m in await staff_directory.members_of(conn, list(unit_codes))
+    }
     for r in rows:
         seen.setdefault(
             (r.unit_code, r.assignee_id),
