@@ -187,6 +187,14 @@ async def unit_known(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prep
     return Prepared(data, [(upserted.event_type, event_id)])
 
 
+async def staff_known(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prepared:
+    """A ``staff-removed`` removes a person the reader has (mediation's staff directory)."""
+    upserted = PAYLOADS["cn.gridcase.registry.staff-upserted.v1"]
+    member = {**upserted.example_data(), "staff_id": data["staff_id"]}
+    event_id = await sender.send(upserted, member, newer=False)
+    return Prepared(data, [(upserted.event_type, event_id)])
+
+
 async def case_routed_to_someone(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prepared:
     """A ``mediator-refused`` names the person routing assigned the case to."""
     accepted = await case_accepted_by_intake(stack, sender, data)
@@ -290,6 +298,7 @@ STORIES: dict[str, Story] = {
     "cn.gridcase.case.mediator-refused.v1": case_routed_to_someone,
     "cn.gridcase.case.report-handed-over.v1": report_held_by_someone,
     "cn.gridcase.registry.unit-removed.v1": unit_known,
+    "cn.gridcase.registry.staff-removed.v1": staff_known,
     "cn.gridcase.cycle.meeting-decision-recorded.v1": case_assigned_by_a_meeting,
     "cn.gridcase.cycle.case-escalated.v1": case_held_below_the_top,
     "cn.gridcase.case.handed-to-colleague.v1": case_held_with_a_colleague_at_hand,
