@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+from services.mediation.adapters import dashboard_queries
 from services.mediation.domain.dispute import StepRefused
 from services.mediation.service_layer import case_actions, case_work
 from services.routing.service_layer import colleague_handover
@@ -206,3 +207,32 @@ async def test_routing_leaves_a_handover_it_cannot_apply(system: Stack) -> None:
 async def _assignee_in_view(system: Stack, case_id: str, staff_id: str) -> bool | None:
     rows = await system.sql("SELECT assignee_id FROM mediation.cases WHERE case_id = $1", case_id)
     return True if rows and rows[0]["assignee_id"] == staff_id else None
+
+
+async def test_the_staff_directory_follows_the_registry_and_offers_the_committee(
+    system: Stack,
+) -> None:
+    """Event-carried state transfer: routing's staff-upserted / staff-removed reach
+    mediation's directory, which the handover offers (委员会内转交)."""
+    admin = system.client("routing", "admin")
+    response = await admin.put(
+        "/admin/registry/staff/law-9",
+        json={"name": "钱律师", "role": "legal_adviser", "unit_code": COMMUNITY, "capacity": 5},
+    )
+    assert response.status_code == 200, response.text
+
+    async def offered() -> list[str] | None:
+        async with system.runtime("mediation").uow() as uow:
+            found = await dashboard_queries.colleagues(uow.connection, [COMMUNITY])
+        ids = [c.staff_id for c in found]
+        return ids if "law-9" in ids else None
+
+    ids = await eventually(offered)
+    assert {"med-1", "med-2", "pol-1", "law-1"} <= set(ids)
+    assert (await admin.delete("/admin/registry/staff/law-9")).status_code == 204
+
+    async def gone() -> bool:
+        rows = await system.sql("SELECT 1 FROM mediation.staff_directory WHERE staff_id = 'law-9'")
+        return rows == []
+
+    assert await eventually(gone)
