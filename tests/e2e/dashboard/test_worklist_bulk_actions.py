@@ -3,7 +3,11 @@ selects three cases, one of which (a situation report escalated to the community
 they may see but not work, and adds a note (备注) — two done, one refused with the
 reason in Chinese; then hands two disputes over within the committee (委员会内转交) and
 the list shows the new handler once routing applies it. axe-core finds nothing serious
-and the page fits a phone."""
+and the page fits a phone.
+
+Its cases join ``web.case_ids`` (the package's list counts); the module is named to run
+after ``test_web_app`` because it adds cases at the committee's unit, which the
+overview's drill-down (the busiest grid) must not see."""
 
 from __future__ import annotations
 
@@ -41,14 +45,17 @@ async def _dispute(web: WebStack, point: int) -> str:
     assert response.status_code == 201, response.text
     case_id: str = response.json()["case_id"]
     await web.assigned([case_id])
+    web.case_ids.append(case_id)
     return case_id
 
 
 async def _report_at_the_community(web: WebStack, point: int) -> str:
     """A grid's report escalated (上报) to the community: in the mediator's list (the
     committee's unit) but not theirs to work (reports are the grid's and the centre's)."""
-    case_id = await web.report(point, title=f"批量测试上报{point}")
+    # A category of its own: not taken for a duplicate of another test's report nearby.
+    case_id = await web.report(point, title=f"批量测试上报{point}", category="公共设施")
     await web.assigned([case_id])
+    web.case_ids.append(case_id)
     response = await web.stack.client("routing", "admin").post(
         f"/cases/{case_id}/routing/escalation", json={"reason": "网格无法处置"}
     )
