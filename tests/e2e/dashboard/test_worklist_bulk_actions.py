@@ -52,8 +52,7 @@ async def _dispute(web: WebStack, point: int) -> str:
 async def _report_at_the_community(web: WebStack, point: int) -> str:
     """A grid's report escalated (上报) to the community: in the mediator's list (the
     committee's unit) but not theirs to work (reports are the grid's and the centre's)."""
-    # A category of its own: not taken for a duplicate of another test's report nearby.
-    case_id = await web.report(point, title=f"批量测试上报{point}", category="公共设施")
+    case_id = await web.report(point, title=f"批量测试上报{point}")
     await web.assigned([case_id])
     web.case_ids.append(case_id)
     response = await web.stack.client("routing", "admin").post(
