@@ -50,6 +50,8 @@ HANDLERS: dict[str, Handling] = {}
 NOT_NEEDED: dict[str, str] = {
     "cn.gridcase.case.report-linked.v1": "a duplicate report joined an open case",
     "cn.gridcase.case.rated.v1": "satisfaction is the monthly report's, not the situation's",
+    "cn.gridcase.case.note-added.v1": "a note changes neither state nor place",
+    "cn.gridcase.case.handed-to-colleague.v1": "a request; the case.assigned that follows moves it",
     "cn.gridcase.registry.staff-upserted.v1": "the view is by unit, not by person",
     "cn.gridcase.registry.staff-removed.v1": "the view is by unit, not by person",
     "cn.gridcase.registry.routing-policy-changed.v1": "routing's rules, not a fact of a case",

@@ -23,6 +23,7 @@ from services.mediation.entrypoints.consumers import case_view_consumer
 from services.mediation.entrypoints.cycle_consumer import cycle_view_consumer
 from services.mediation.entrypoints.documents import router as documents_router
 from services.mediation.entrypoints.http import router
+from services.mediation.entrypoints.registry_consumer import registry_consumer
 from services.mediation.entrypoints.report_work import router as report_work_router
 from services.mediation.service_layer import case_work
 from services.mediation.service_layer.figures import (
@@ -55,6 +56,7 @@ def build_runtime(settings: GridcaseSettings) -> MediationRuntime:
     runtime.on_stop.append(_close_clients)
     runtime.consumer_specs.append(case_view_consumer())
     runtime.consumer_specs.append(cycle_view_consumer())
+    runtime.consumer_specs.append(registry_consumer())
     runtime.on_start.append(refresh_at_start)
     runtime.periodic.append(
         PeriodicTask("refresh-figures", FIGURES_INTERVAL_S, refresh_case_figures)

@@ -283,6 +283,42 @@ class ReportClosedV1(CaseWorkStepV1):
     days_taken: int
 
 
+class CaseNoteAddedV1(Payload):
+    """Someone working the case added a note (备注) to its timeline. Not a step of the
+    procedure (the state does not change): the note's text stays in mediation's
+    encrypted timeline; the event says only that one was added, by whom, when."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.note-added.v1"
+    producer: ClassVar[str] = "mediation"
+
+    case_id: str
+    kind: Literal["dispute", "report"] = "dispute"
+    unit_code: str | None
+    handler_id: str | None
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime
+
+
+class CaseHandedToColleagueV1(Payload):
+    """委员会内转交: someone working the case asked that it go to a named colleague of the
+    same unit. Who handles a case is routing's decision: routing applies it (same unit,
+    eligible role, active, not excluded from the case) and announces ``case.assigned``,
+    or logs and leaves it."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.handed-to-colleague.v1"
+    producer: ClassVar[str] = "mediation"
+
+    case_id: str
+    kind: Literal["dispute", "report"] = "dispute"
+    unit_code: str
+    from_handler_id: str | None
+    to_staff_id: str
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime
+
+
 # The event each domain step publishes.
 BY_STEP: dict[str, type[CaseWorkStepV1]] = {
     "accepted": DisputeAcceptedV1,
@@ -335,7 +371,7 @@ def _example(step: str, previous: str, state: str, **fields: object) -> dict[str
     }
 
 
-_EXAMPLES: dict[type[CaseWorkStepV1], dict[str, object]] = {
+_EXAMPLES: dict[type[Payload], dict[str, object]] = {
     DisputeAcceptedV1: _example(
         "accepted",
         "new",
@@ -540,6 +576,27 @@ _EXAMPLES |= {
     ReportClosedV1: _report_example(
         "report-closed", "verified", "closed", result="resolved", returns=0, days_taken=1
     ),
+}
+_EXAMPLES |= {
+    CaseNoteAddedV1: {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "kind": "dispute",
+        "unit_code": "451102001001",
+        "handler_id": "md-451102001001-1",
+        "actor_id": "md-451102001001-1",
+        "actor_role": "mediator",
+        "occurred_at": "2026-12-02T10:00:00+08:00",
+    },
+    CaseHandedToColleagueV1: {
+        "case_id": "0b7f3c52-6a1e-4a8e-9d51-2f0c6f1e9a01",
+        "kind": "dispute",
+        "unit_code": "451102001001",
+        "from_handler_id": "md-451102001001-1",
+        "to_staff_id": "md-451102001001-2",
+        "actor_id": "md-451102001001-1",
+        "actor_role": "mediator",
+        "occurred_at": "2026-12-02T10:00:00+08:00",
+    },
 }
 for _payload, _data in _EXAMPLES.items():
     _payload.example = _data

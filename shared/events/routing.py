@@ -25,11 +25,13 @@ AssignmentTrigger = Literal[
     "handed_over",
     "handed_down",
     "meeting_decision",
+    "handed_to_colleague",
 ]
 """Why a case was (re)assigned: ``escalation`` is 上报 (asked for, or decided by
 escalation: its ``trigger_reason`` says which), ``handed_over`` 转办 to another unit,
 ``handed_down`` 交办 by a centre to a unit below it, ``meeting_decision`` a regular
-meeting (例会) named the staff member who takes it over."""
+meeting (例会) named the staff member who takes it over, ``handed_to_colleague``
+委员会内转交 to a named colleague of the same unit."""
 
 
 class Candidate(Contract):

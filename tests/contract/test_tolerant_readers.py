@@ -190,6 +190,14 @@ async def unit_known(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prep
     return Prepared(data, [(upserted.event_type, event_id)])
 
 
+async def staff_known(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prepared:
+    """A ``staff-removed`` removes a person the reader has (mediation's staff directory)."""
+    upserted = PAYLOADS["cn.gridcase.registry.staff-upserted.v1"]
+    member = {**upserted.example_data(), "staff_id": data["staff_id"]}
+    event_id = await sender.send(upserted, member, newer=False)
+    return Prepared(data, [(upserted.event_type, event_id)])
+
+
 async def case_routed_to_someone(stack: Stack, sender: Sender, data: dict[str, Any]) -> Prepared:
     """A ``mediator-refused`` names the person routing assigned the case to."""
     accepted = await case_accepted_by_intake(stack, sender, data)
@@ -253,14 +261,50 @@ async def case_held_below_the_top(stack: Stack, sender: Sender, data: dict[str, 
     )
 
 
+async def case_held_with_a_colleague_at_hand(
+    stack: Stack, sender: Sender, data: dict[str, Any]
+) -> Prepared:
+    """A ``handed-to-colleague`` names the holder of a report at a grid and another
+    grid officer of the same grid (委员会内转交 stays in the unit)."""
+    routed = await case_routed_to_someone(stack, sender, data)
+    case_id = routed.data["case_id"]
+    grid = "451102001001002"  # the seeded demo's grid of go-002
+    response = await stack.client("routing", "admin").post(
+        f"/cases/{case_id}/routing/hand-down", json={"to_unit_code": grid, "reason": "交办"}
+    )
+    assert response.status_code == 201, response.text
+    colleague = f"go-{uuid.uuid4().hex[:8]}"
+    response = await stack.client("routing", "admin").put(
+        f"/admin/registry/staff/{colleague}",
+        json={"name": "钱网格", "role": "grid_officer", "unit_code": grid, "capacity": 10},
+    )
+    assert response.status_code == 200, response.text
+    [held] = await stack.sql(
+        "SELECT assignee_id FROM routing.assignments WHERE case_id = $1 AND active", case_id
+    )
+    return Prepared(
+        {
+            **data,
+            "case_id": case_id,
+            "kind": "report",
+            "unit_code": grid,
+            "from_handler_id": held["assignee_id"],
+            "to_staff_id": colleague,
+        },
+        routed.earlier,
+    )
+
+
 Story = Callable[[Stack, Sender, dict[str, Any]], Awaitable[Prepared]]
 STORIES: dict[str, Story] = {
     "cn.gridcase.case.assigned.v1": case_accepted_by_intake,
     "cn.gridcase.case.mediator-refused.v1": case_routed_to_someone,
     "cn.gridcase.case.report-handed-over.v1": report_held_by_someone,
     "cn.gridcase.registry.unit-removed.v1": unit_known,
+    "cn.gridcase.registry.staff-removed.v1": staff_known,
     "cn.gridcase.cycle.meeting-decision-recorded.v1": case_assigned_by_a_meeting,
     "cn.gridcase.cycle.case-escalated.v1": case_held_below_the_top,
+    "cn.gridcase.case.handed-to-colleague.v1": case_held_with_a_colleague_at_hand,
 }
 # These stories need routing running (it assigns the case first): they are told to
 # routing's consumers; any other reader (intake's case progress) takes the example as
@@ -270,6 +314,7 @@ NEEDS_ROUTING = {
     report_held_by_someone,
     case_assigned_by_a_meeting,
     case_held_below_the_top,
+    case_held_with_a_colleague_at_hand,
 }
 
 

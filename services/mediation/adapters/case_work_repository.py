@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import any_, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mediation.adapters import case_file_codec
 from services.mediation.adapters.case_work_access import may_work
 from services.mediation.adapters.case_work_tables import case_files, case_timeline, idempotency_keys
+from services.mediation.adapters.staff_directory import staff_directory
 from services.mediation.adapters.tables import cases
 from services.mediation.domain.agenda import next_action
 from services.mediation.domain.dispute import Dispute
@@ -127,6 +128,30 @@ class CaseWorkRepository:
         elif document is not None:
             found.dispute = case_file_codec.opened(document.document, self.keys)
         return found
+
+    async def known_colleague(self, unit_code: str, staff_id: str) -> str | None:
+        """The name of ``staff_id`` if mediation knows them as serving ``unit_code``: in
+        its staff directory (routing's registry events), or routing assigned them a case
+        there; None if not."""
+        listed = (
+            await self.conn.execute(
+                select(staff_directory.c.name).where(
+                    staff_directory.c.staff_id == staff_id,
+                    staff_directory.c.active,
+                    literal(unit_code) == any_(staff_directory.c.unit_codes),
+                )
+            )
+        ).first()
+        if listed is not None:
+            return str(listed.name)
+        row = (
+            await self.conn.execute(
+                select(cases.c.assignee_name)
+                .where(cases.c.unit_code == unit_code, cases.c.assignee_id == staff_id)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (row.assignee_name or staff_id)
 
     async def save(self, file: Dispute | SituationReport, *, kind: str) -> None:
         agenda = next_action(file)

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.mediation.adapters.case_work_access import may_read
+from services.mediation.adapters import staff_directory
+from services.mediation.adapters.case_work_access import may_read, may_work
 from services.mediation.adapters.case_work_tables import case_files
 from services.mediation.adapters.clock_queries import card_condition
 from services.mediation.adapters.queries import CaseView, visible_to
@@ -275,3 +276,50 @@ async def case_header(
     values = dict(record._mapping)
     values["risk_signals"] = tuple(values["risk_signals"] or ())
     return CaseHeader(**values)
+
+
+@dataclass(frozen=True)
+class Colleague:
+    staff_id: str
+    name: str
+    role: str | None
+    unit_code: str
+
+
+async def colleagues(conn: AsyncConnection, unit_codes: Sequence[str]) -> list[Colleague]:
+    """The people mediation knows as members of these units (its staff directory,
+    from routing's registry events, and whoever routing assigned a case there), for
+    the handover's choice (委员会内转交); routing checks its register when it applies
+    the handover."""
+    if not unit_codes:
+        return []
+    rows = await conn.execute(
+        select(cases.c.assignee_id, cases.c.assignee_name, cases.c.assignee_role, cases.c.unit_code)
+        .where(cases.c.unit_code.in_(list(unit_codes)), cases.c.assignee_id.is_not(None))
+        .distinct()
+        .order_by(cases.c.unit_code, cases.c.assignee_name, cases.c.assignee_id)
+    )
+    seen: dict[tuple[str, str], Colleague] = {
+        (m.unit_code, m.staff_id): Colleague(m.staff_id, m.name, m.role, m.unit_code)
+        for m in await staff_directory.members_of(conn, list(unit_codes))
+    }
+    for r in rows:
+        seen.setdefault(
+            (r.unit_code, r.assignee_id),
+            Colleague(
+                r.assignee_id, r.assignee_name or r.assignee_id, r.assignee_role, r.unit_code
+            ),
+        )
+    return list(seen.values())
+
+
+async def may_work_case(conn: AsyncConnection, principal: Principal, case_id: str) -> bool:
+    """Whether the caller may work on the case now (the note and handover forms)."""
+    row = (
+        await conn.execute(
+            select(cases.c.case_id)
+            .select_from(cases.outerjoin(case_files, case_files.c.case_id == cases.c.case_id))
+            .where(cases.c.case_id == case_id, cases.c.status == "assigned", may_work(principal))
+        )
+    ).first()
+    return row is not None

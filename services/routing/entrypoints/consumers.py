@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from services.routing.service_layer import handlers
+from services.routing.service_layer import colleague_handover, handlers
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
-from shared.events.mediation import MediatorRefusedV1, ReportHandedOverV1
+from shared.events.mediation import (
+    CaseHandedToColleagueV1,
+    MediatorRefusedV1,
+    ReportHandedOverV1,
+)
 from shared.messaging.received import Received, read_payload
 from shared.messaging.specs import ConsumerSpec
 
@@ -29,12 +33,17 @@ def case_consumer(cache: handlers.RoutingCache) -> ConsumerSpec:
         handed_over = read_payload(ReportHandedOverV1, event)
         await handlers.hand_over_report(uow, cache, handed_over)
 
+    async def on_handed_to_colleague(uow: UnitOfWork, event: CloudEvent) -> None:
+        asked = read_payload(CaseHandedToColleagueV1, event)
+        await colleague_handover.hand_to_colleague(uow, cache, asked)
+
     return ConsumerSpec(
         name="case-router",
         topics=[topics.CASE],
         handlers={
             MediatorRefusedV1.event_type: on_handler_refused,
             ReportHandedOverV1.event_type: on_report_handed_over,
+            CaseHandedToColleagueV1.event_type: on_handed_to_colleague,
         },
         batch_handlers={CaseSubmittedV1.event_type: on_submitted_batch},
         gather_ms=ROUTING_GATHER_MS,

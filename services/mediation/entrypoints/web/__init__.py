@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.mediation.entrypoints.web import case_pages, live, my_work, pages, report_pages
+from services.mediation.entrypoints.web import (
+    case_actions,
+    case_pages,
+    live,
+    my_work,
+    pages,
+    report_pages,
+)
 
 routers: list[APIRouter] = [
     pages.router,
     case_pages.router,
+    case_actions.router,
     my_work.router,
     report_pages.router,
     live.router,

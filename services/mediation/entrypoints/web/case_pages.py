@@ -157,6 +157,12 @@ async def _context(
             row = await handlers.case_file(uow, keys, case_id, principal)
         entries = await handlers.timeline(uow, keys, case_id, principal) or []
         clocks = (await clocks_of(uow.connection, [case_id])).get(case_id, [])
+        workable = await queries.may_work_case(uow.connection, principal, case_id)
+        colleagues = (
+            await queries.colleagues(uow.connection, [header.unit_code])
+            if workable and header.unit_code
+            else []
+        )
     if row is None:
         return None
     dispute, report = row.dispute, row.report
@@ -247,6 +253,14 @@ async def _context(
             for e in reversed(entries)
         ],
         "forms": form_views,
+        "actions": {
+            "workable": workable,
+            "colleagues": [c for c in colleagues if c.staff_id != header.assignee_id],
+            "key": uuid.uuid4().hex,
+            "failed": failed[0] if failed and failed[0] in ("note", "handover") else None,
+            "values": failed[1] if failed else {},
+            "errors": failed[2] if failed else {},
+        },
         "outcome": outcome,
         "flags": flags,
         "group": group,

@@ -104,6 +104,8 @@ STEPS = {
     "supervision-cancelled": N_("Supervision withdrawn"),
     "supervision-answer-overdue": N_("Supervision answer overdue"),
     "case-escalated": N_("Escalated up the tree"),
+    "note-added": N_("Note"),
+    "handed-to-colleague": N_("Handed over within the committee"),
 }
 DECISIONS = frozenset(
     {

@@ -14,6 +14,7 @@ import csv
 import functools
 import io
 import mimetypes
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -58,6 +59,8 @@ SUPERVISORS = roles.OPERATORS | {roles.ADMIN}
 # People who work cases land on "my work" after signing in; supervisors on the list.
 WORKERS_LAND_ON_MY_WORK = roles.HANDLERS | {roles.GRID_OFFICER}
 LANGUAGE_MAX_AGE_S = 365 * 24 * 3600
+# Cases one bulk action may change at once (the list's largest page).
+MAX_BULK = 100
 
 
 # --- wiring -----------------------------------------------------------------------------
@@ -364,7 +367,11 @@ async def case_list(request: Request) -> Response:
         )
         facets = await queries.facets(uow.connection, session.principal)
         clocks = await clocks_of(uow.connection, [row.case_id for row in page.rows])
+        colleagues = await queries.colleagues(uow.connection, session.principal.unit_codes)
     context = {
+        "colleagues": colleagues,
+        "bulk_key": uuid.uuid4().hex,
+        "max_bulk": MAX_BULK,
         "view": view,
         "page": page,
         "facets": facets,

@@ -2,7 +2,7 @@
 each unit's month, its state, figures and time-limit rates, for the dashboard.
 
 Revision ID: mediation_0012
-Revises: mediation_0010
+Revises: mediation_0011
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "mediation_0012"
-down_revision = "mediation_0010"
+down_revision = "mediation_0011"
 branch_labels = None
 depends_on = None
 

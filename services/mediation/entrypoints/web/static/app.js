@@ -33,6 +33,21 @@
     if (dropped !== null) { window.clearTimeout(dropped); dropped = null; }
     if (announced) { say(message("data-msg-reconnected")); announced = false; }
   });
+  // "Select all on this page": ticks or clears every row's checkbox of the bulk form.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box || !box.hasAttribute || !box.hasAttribute("data-select-all")) { return; }
+    var name = box.getAttribute("data-select-all");
+    var rows = document.querySelectorAll("#results input[type='checkbox'][name='" + name + "']");
+    for (var i = 0; i < rows.length; i++) { rows[i].checked = box.checked; }
+  });
+  // After a bulk action, focus its answer so keyboard and screen-reader users hear it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var answer = document.getElementById("bulk-answer");
+    if (answer && event.detail && event.detail.target && event.detail.target.id === "bulk-results") {
+      answer.focus();
+    }
+  });
   document.addEventListener("htmx:sseError", function () {
     document.body.setAttribute("data-live", "reconnecting");
     if (dropped === null) {
