@@ -181,7 +181,7 @@ SUPERVISION_LEVELS = {
 
 # The monthly report's states on the reports page (``domain/report_states.py``):
 # 未报, 已报, 退回, 已接收, 逾期.
-REPORT_STATES = {
+MONTHLY_REPORT_STATES = {
     "not_submitted": N_("Report not submitted"),
     "submitted": N_("Report submitted"),
     "returned": N_("Report returned"),

@@ -143,7 +143,7 @@ async def reports_page(request: Request, month: str = "") -> Response:
             "figures": FIGURES,
             "rates": RATES,
             "formats": EXPORT_FORMATS,
-            "report_states": labels.REPORT_STATES,
+            "report_states": labels.MONTHLY_REPORT_STATES,
             "figure_labels": labels.REPORT_FIGURES,
             "rate_labels": labels.REPORT_RATES,
             "show_time": local_time,
