@@ -34,13 +34,16 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mediation import bootstrap as mediation
+from services.mediation.adapters import case_deadlines
 from services.mediation.adapters import dashboard_queries as queries
 from services.mediation.adapters.case_work_queries import case_file, timeline
 from services.mediation.adapters.tables import cases
+from services.mediation.domain import agenda
 from shared.auth.tokens import Principal
 from shared.db.engine import create_engine, plain_url
 from shared.db.migrations import upgrade_async
 from shared.privacy.crypto import KeyRing
+from shared.working_calendar import WorkingCalendar
 from tests.harness import TestInfra
 
 RESULTS = Path(__file__).parent / "results"
@@ -71,9 +74,23 @@ LATERAL (SELECT $2 || lpad((1 + g % 6)::text, 3, '0') || lpad((1 + (g / 6) % 8):
         || CASE WHEN g % 4 = 0 THEN '' ELSE lpad((1 + (g / 48) % 6)::text, 3, '0') END) AS u(unit)
 """
 OPEN_FILES = """
-INSERT INTO mediation.case_files (case_id, kind, state, version, document, due_at)
-SELECT case_id, kind, 'handling', 3, $1::jsonb, now() + interval '10 days'
+INSERT INTO mediation.case_files (case_id, kind, state, version, document, due_at,
+    next_action, next_action_due)
+SELECT case_id, kind, 'handling', 3, $1::jsonb, now() + interval '10 days', 'handle',
+       now() + ((substr(case_id, 2)::int % 40) - 10) * interval '1 day'
 FROM mediation.cases WHERE kind = 'report' AND right(case_id, 1) = '1'
+"""
+# Escalation's clocks as mediation heard them: one case in 200 has a warned clock, one
+# in 400 a yellow card and one in 2,000 a red one (the list's card filter).
+CLOCKS = """
+INSERT INTO mediation.case_clocks (clock_id, case_id, stage, due_at, yellow_at, red_at,
+    card, card_at)
+SELECT 'k' || case_id, case_id, CASE WHEN kind = 'report' THEN 'handle' ELSE 'accept' END,
+       now() - interval '1 day', now(), now() + interval '2 days',
+       CASE WHEN n % 2000 = 0 THEN 'red' WHEN n % 400 = 0 THEN 'yellow' END,
+       CASE WHEN n % 400 = 0 THEN now() END
+FROM (SELECT case_id, kind, substr(case_id, 2)::int AS n FROM mediation.cases) c
+WHERE n % 200 = 0
 """
 TIMELINE = """
 INSERT INTO mediation.case_timeline (case_id, file_version, at, actor_id, actor_role, step, what)
@@ -105,9 +122,11 @@ async def fill(url: str, count: int) -> None:
         )
         await conn.execute(OPEN_FILES, _document())
         await conn.execute(TIMELINE)
+        await conn.execute(CLOCKS)
         await conn.execute("VACUUM ANALYZE mediation.cases")
         await conn.execute("VACUUM ANALYZE mediation.case_files")
         await conn.execute("VACUUM ANALYZE mediation.case_timeline")
+        await conn.execute("VACUUM ANALYZE mediation.case_clocks")
     finally:
         await conn.close()
 
@@ -142,11 +161,21 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     try:
         await upgrade_async(mediation.MIGRATIONS, url, "mediation")
         await fill(url, args.cases)
+        engine = create_engine(url, pool_size=1)
+        async with engine.begin() as conn:
+            # What the writers keep on each row: the deadline and card of its files and clocks.
+            ids = await conn.execute(
+                text(
+                    "SELECT case_id FROM mediation.case_files"
+                    " UNION SELECT case_id FROM mediation.case_clocks"
+                )
+            )
+            await case_deadlines.refresh(conn, [r.case_id for r in ids])
+            await conn.execute(text("ANALYZE mediation.cases"))
         filled_s = time.perf_counter() - started
         district = Principal("op-district", "district_operator", (DISTRICT,))
         street = Principal("op-street", "street_operator", (f"{DISTRICT}001",))
         sample = "c4701"  # a report with an open file
-        engine = create_engine(url, pool_size=1)
         filters = queries.CaseFilters
         scenarios: dict[str, Callable[[AsyncConnection], Awaitable[Any]]] = {
             "baseline: one case by primary key": lambda c: c.execute(
@@ -171,6 +200,18 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             ),
             "list: case number search (rare)": lambda c: queries.list_cases(
                 c, district, filters(text="GC2026000004701")
+            ),
+            "list: red cards (card filter)": lambda c: queries.list_cases(
+                c, district, filters(card="red")
+            ),
+            "list: yellow cards (card filter)": lambda c: queries.list_cases(
+                c, district, filters(card="yellow")
+            ),
+            "list: overdue (deadline filter)": lambda c: queries.list_cases(
+                c, district, _due(agenda.OVERDUE)
+            ),
+            "list: due tomorrow (deadline filter)": lambda c: queries.list_cases(
+                c, district, _due(agenda.TOMORROW)
             ),
             "list: page 40, newest first": lambda c: queries.list_cases(
                 c, district, filters(), page=40
@@ -200,6 +241,20 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     .order_by(*queries.SORTS[queries.DEFAULT_SORT])
                     .limit(26),
                 ),
+                "yellow cards": await plan(
+                    conn,
+                    select(cases)
+                    .where(*queries._conditions(district, filters(card="yellow")))
+                    .order_by(*queries.SORTS[queries.DEFAULT_SORT])
+                    .limit(26),
+                ),
+                "due tomorrow": await plan(
+                    conn,
+                    select(cases)
+                    .where(*queries._conditions(district, _due(agenda.TOMORROW)))
+                    .order_by(*queries.SORTS[queries.DEFAULT_SORT])
+                    .limit(26),
+                ),
                 "text search": await plan(
                     conn,
                     select(cases)
@@ -220,6 +275,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "results": results,
         "plans": plans,
     }
+
+
+def _due(bucket: str) -> queries.CaseFilters:
+    """The list's deadline filter as the page builds it (working days, this moment)."""
+    window = agenda.bucket_window(bucket, datetime.now(UTC), WorkingCalendar.load())
+    return queries.CaseFilters(due=bucket, due_window=window)
 
 
 async def _detail(conn: AsyncConnection, principal: Principal, case_id: str) -> None:

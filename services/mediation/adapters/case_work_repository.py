@@ -11,7 +11,7 @@ from sqlalchemy import any_, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.mediation.adapters import case_file_codec
+from services.mediation.adapters import case_deadlines, case_file_codec
 from services.mediation.adapters.case_work_access import may_work
 from services.mediation.adapters.case_work_tables import case_files, case_timeline, idempotency_keys
 from services.mediation.adapters.staff_directory import staff_directory
@@ -173,6 +173,7 @@ class CaseWorkRepository:
             await self.conn.execute(
                 update(case_files).where(case_files.c.case_id == file.case_id).values(values)
             )
+        await case_deadlines.refresh(self.conn, [file.case_id])
 
     async def add_to_timeline(
         self,

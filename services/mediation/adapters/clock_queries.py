@@ -1,17 +1,17 @@
 """Reads of the clocks mediation heard of: those of a set of cases (the list's page,
-"my work", one case), and the list's card filter."""
+"my work", one case). The list's card filter reads the card kept on the case's row
+(``adapters/case_deadlines.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, exists, not_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mediation.adapters.clock_repository import state_of
 from services.mediation.adapters.clock_tables import case_clocks
-from services.mediation.adapters.tables import cases
-from services.mediation.domain.clocks import RED, YELLOW, ClockState
+from services.mediation.domain.clocks import ClockState
 
 
 async def clocks_of(conn: AsyncConnection, case_ids: Sequence[str]) -> dict[str, list[ClockState]]:
@@ -28,18 +28,3 @@ async def clocks_of(conn: AsyncConnection, case_ids: Sequence[str]) -> dict[str,
     for row in rows:
         found.setdefault(row.case_id, []).append(state_of(row))
     return found
-
-
-def _carded(card: str) -> ColumnElement[bool]:
-    return exists().where(
-        and_(case_clocks.c.card == card, case_clocks.c.case_id == cases.c.case_id)
-    )
-
-
-def card_condition(card: str) -> ColumnElement[bool]:
-    """Cases whose card (the worst of their clocks') is ``card``."""
-    if card == RED:
-        return _carded(RED)
-    if card == YELLOW:
-        return and_(_carded(YELLOW), not_(_carded(RED)))
-    raise ValueError(card)

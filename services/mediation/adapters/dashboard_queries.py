@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.mediation.adapters import staff_directory
 from services.mediation.adapters.case_work_access import may_read, may_work
 from services.mediation.adapters.case_work_tables import case_files
-from services.mediation.adapters.clock_queries import card_condition
 from services.mediation.adapters.queries import CaseView, visible_to
 from services.mediation.adapters.tables import case_counts, cases
 from services.mediation.domain.clocks import CARDS
@@ -59,6 +58,11 @@ class CaseFilters:
     submitted_to: date | None = None  # inclusive
     text: str = ""  # case number or title contains
     card: str = ""  # "yellow" or "red": the worst card of the case's clocks
+    # A deadline bucket (``domain/agenda.py``: overdue, today, tomorrow, this-week,
+    # later) and the range of deadlines it stands for at the time of asking
+    # (``agenda.bucket_window``), on the file's next deadline, the one "my work" shows.
+    due: str = ""
+    due_window: tuple[datetime | None, datetime | None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,10 @@ def _conditions(principal: Principal, filters: CaseFilters) -> list[ColumnElemen
         end = datetime.combine(filters.submitted_to + timedelta(days=1), time.min, LOCAL_TIME)
         terms.append(cases.c.submitted_at < end)
     if filters.card in CARDS:
-        terms.append(card_condition(filters.card))
+        # The worst card of the case's clocks, kept on its row (``ix_cases_card``).
+        terms.append(cases.c.card == filters.card)
+    if filters.due and filters.due_window is not None:
+        terms.append(_due_within(*filters.due_window))
     if filters.text and CASE_NUMBER.fullmatch(filters.text):
         # A case number is searched from its start (``ix_cases_number``).
         terms.append(cases.c.case_number.startswith(filters.text.upper(), autoescape=True))
@@ -114,6 +121,17 @@ def _conditions(principal: Principal, filters: CaseFilters) -> list[ColumnElemen
             )
         )
     return terms
+
+
+def _due_within(start: datetime | None, end: datetime | None) -> ColumnElement[bool]:
+    """Cases whose next step is due in ``[start, end)`` (``None``: unbounded), by the
+    deadline kept on the case's row (``adapters/case_deadlines.py``, ``ix_cases_deadline``)."""
+    terms: list[ColumnElement[bool]] = [cases.c.deadline_at.is_not(None)]
+    if start is not None:
+        terms.append(cases.c.deadline_at >= start)
+    if end is not None:
+        terms.append(cases.c.deadline_at < end)
+    return and_(*terms)
 
 
 def _row(record: Any) -> CaseView:

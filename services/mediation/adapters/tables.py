@@ -35,6 +35,10 @@ cases = Table(
     Column("submitted_at", DateTime(timezone=True)),
     Column("assigned_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The deadline of the step the case waits for and the worst card of its clocks, kept
+    # by ``adapters/case_deadlines.py`` for the list's deadline and card filters.
+    Column("deadline_at", DateTime(timezone=True)),
+    Column("card", Text),
 )
 
 # Cases by unit and status, kept with the view in the same transactions (the overview

@@ -158,4 +158,41 @@ def _working_bucket(calendar: WorkingCalendar, today: date, day: date, sunday: d
     return LATER
 
 
-__all__ = ["ACTIONS", "BUCKETS", "Agenda", "bucket", "next_action"]
+def bucket_window(
+    name: str, now: datetime, calendar: WorkingCalendar | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """The deadlines that fall in bucket ``name`` seen at ``now``, as ``[start, end)``
+    (``None``: unbounded), so that the case list filters on an indexed range: a
+    deadline is in the window exactly when ``bucket`` puts it in ``name`` (the unit
+    tests hold the two together). A day with nothing due after it before the next
+    working day belongs to that working day, as in ``bucket``."""
+    if name == OVERDUE:
+        return None, now
+    if name not in (TODAY, TOMORROW, THIS_WEEK, LATER):
+        raise ValueError(name)
+    today = now.astimezone(LOCAL_TIME).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    try:
+        if calendar is None:
+            raise CalendarGap("calendar days")
+        first = calendar.add_working_days(today, 1)
+        second = calendar.add_working_days(first, 1)
+        after_sunday = calendar.add_working_days(sunday, 1)
+    except CalendarGap:
+        first, second = today + timedelta(days=1), today + timedelta(days=2)
+        after_sunday = sunday + timedelta(days=1)
+    week_end = max(second, after_sunday)
+    window: dict[str, tuple[datetime | None, datetime | None]] = {
+        TODAY: (now, _start(first)),
+        TOMORROW: (_start(first), _start(second)),
+        THIS_WEEK: (_start(second), _start(week_end)),
+        LATER: (_start(week_end), None),
+    }
+    return window[name]
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, LOCAL_TIME)
+
+
+__all__ = ["ACTIONS", "BUCKETS", "Agenda", "bucket", "bucket_window", "next_action"]

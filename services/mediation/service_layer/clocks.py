@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.mediation.adapters import case_deadlines
 from services.mediation.adapters.clock_repository import (
     add_clock_lines,
     close_supervision,
@@ -59,3 +60,5 @@ async def apply_cycle_notices(uow: UnitOfWork, notices: list[ClockNotice | Cycle
         else:
             await close_supervision(conn, effect)
     await add_clock_lines(conn, lines)
+    # The cases' deadline and card on the list, from their clocks as they now stand.
+    await case_deadlines.refresh(conn, {line[0] for line in lines})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.mediation.adapters import case_deadlines
 from services.mediation.adapters.assignment_notices import AssignmentNotice, notify_assigned
 from services.mediation.adapters.repository import CaseViewRepository
 from services.mediation.domain.case_status import ASSIGNED, SUBMITTED, advanced
@@ -88,6 +89,8 @@ async def fold_case_events(uow: UnitOfWork, events: list[CaseEvent]) -> None:
         status[case_id] = advanced(status.get(case_id), moves_to)
         folded.setdefault(case_id, {"case_id": case_id}).update(values, status=status[case_id])
     await repo.upsert(list(folded.values()))
+    # A case's clocks may have been heard before its row existed.
+    await case_deadlines.refresh(uow.connection, [c for c in folded if c not in before])
     await repo.count(_count_changes(before, folded))
     # The live dashboard: delivered by PostgreSQL at commit, to every mediation process.
     await notify_assigned(

@@ -115,6 +115,16 @@ async def test_cards_show_on_the_list_the_case_page_and_my_work(web: WebStack, p
     await page.goto("/?card=green")
     await expect(page.get_by_role("alert")).to_contain_text("黄红牌只能选黄牌或红牌")
 
+    # The deadline filter: a carded step is overdue, as on "my work".
+    await page.goto("/?due=overdue")
+    await expect(page.locator(f"#case-{red}")).to_be_visible()
+    await expect(page.locator(f"#case-{yellow}")).to_be_visible()
+    await page.locator("#due").select_option("later")
+    await expect(page).to_have_url(re.compile(r"[?&]due=later"))
+    await expect(page.locator(f"#case-{red}")).to_have_count(0)
+    await page.goto("/?due=someday")
+    await expect(page.get_by_role("alert")).to_contain_text("期限筛选值无效")
+
     # The case page: its clocks with the card, and one timeline line per notice.
     await page.goto(f"/case/{red}")
     clocks = page.locator("#clocks")

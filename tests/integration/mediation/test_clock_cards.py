@@ -13,6 +13,7 @@ import pytest
 from services.mediation.adapters import dashboard_queries
 from services.mediation.adapters.clock_queries import clocks_of
 from services.mediation.adapters.my_work_queries import supervisions_to_answer
+from services.mediation.domain import agenda
 from services.mediation.domain.clocks import case_card
 from shared.auth.tokens import Principal
 from shared.events import topics
@@ -27,8 +28,9 @@ from shared.events.escalation import (
     YellowCardIssuedV1,
 )
 from shared.events.payload import Payload
+from shared.working_calendar import WorkingCalendar
 from tests.harness import Stack, eventually
-from tests.integration.mediation.casework import COMMUNITY, Desk, submit_dispute
+from tests.integration.mediation.casework import COMMUNITY, Desk, acceptance, submit_dispute
 
 pytestmark = pytest.mark.integration
 
@@ -237,3 +239,56 @@ async def test_extension_supervision_and_escalation_reach_the_timeline_and_my_wo
 
     await eventually(answered)
     assert (await clock_lines(mediator, case_id))[-1]["what"] == "督办已回复（按时）"
+
+
+async def test_the_lists_deadline_filter_sorts_cases_as_my_work_does(system: Stack) -> None:
+    """The case list's deadline buckets (GridCase issue 13 item 3) in working days
+    (国务院办公厅 holiday notice, ``shared/calendars/``): an accepted dispute by its
+    one-month mediation limit (MoJ 2002 art. 33), an unopened case by escalation's
+    acceptance clock when it has told of one, and a carded clock overdue whatever its
+    due time, exactly as "my work" puts them."""
+    accepted_id, mediator_id = await submit_dispute(system)
+    warned_id, _ = await submit_dispute(system)
+    carded_id, _ = await submit_dispute(system)
+    mediator = Desk(system, mediator_id, "mediator")
+    await mediator.step(accepted_id, "acceptance", acceptance(), expect=201)
+    now = datetime.now(UTC)
+    soon = now + timedelta(hours=30)
+    warned = notice(ClockWarnedV1, warned_id, f"clock-{warned_id}", now, warn_at=now)
+    warned = warned.model_copy(update={"due_at": soon, "yellow_at": soon, "red_at": soon})
+    # A yellow card an hour ago on a clock an extension has since moved nine days on:
+    # the card stays, and so does the step's place among the overdue.
+    carded = notice(YellowCardIssuedV1, carded_id, f"clock-{carded_id}", now - timedelta(hours=1))
+    carded = carded.model_copy(update={"due_at": now + timedelta(days=9)})
+    await publish_as_escalation(system, warned_id, warned)
+    await publish_as_escalation(system, carded_id, carded)
+    await eventually(lambda: _has_clock(system, warned_id))
+    await eventually(lambda: _has_clock(system, carded_id))
+
+    calendar = WorkingCalendar.load()
+    async with system.runtime("mediation").uow() as uow:
+        conn = uow.connection
+        file_due = (
+            await system.sql(
+                "SELECT next_action_due FROM mediation.case_files WHERE case_id = $1", accepted_id
+            )
+        )[0]["next_action_due"]
+
+        async def listed(due: str) -> set[str]:
+            window = agenda.bucket_window(due, now, calendar)
+            filters = dashboard_queries.CaseFilters(due=due, due_window=window)
+            page = await dashboard_queries.list_cases(
+                conn, DISTRICT_OPERATOR, filters, page_size=100
+            )
+            return {row.case_id for row in page.rows} & {accepted_id, warned_id, carded_id}
+
+        found = {due: await listed(due) for due in DEADLINE_BUCKETS}
+    expected = {due: set[str]() for due in DEADLINE_BUCKETS}
+    expected[agenda.bucket(file_due, now, calendar)].add(accepted_id)
+    expected[agenda.bucket(soon, now, calendar)].add(warned_id)
+    expected[agenda.OVERDUE].add(carded_id)
+    assert found == expected
+    assert agenda.bucket(file_due, now, calendar) == agenda.LATER  # a month away
+
+
+DEADLINE_BUCKETS = (agenda.OVERDUE, agenda.TODAY, agenda.TOMORROW, agenda.THIS_WEEK, agenda.LATER)

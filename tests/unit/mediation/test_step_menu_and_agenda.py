@@ -160,3 +160,25 @@ def test_buckets_count_working_days_of_the_state_councils_holiday_notice() -> No
 
 def test_a_year_the_calendar_has_no_data_for_counts_calendar_days() -> None:
     assert _bucket(date(2031, 1, 4), date(2031, 1, 2)) == agenda.THIS_WEEK
+
+
+def _window_holds(
+    name: str, due: datetime, now: datetime, calendar: WorkingCalendar | None
+) -> bool:
+    start, end = agenda.bucket_window(name, now, calendar)
+    return (start is None or start <= due) and (end is None or due < end)
+
+
+def test_the_lists_deadline_window_holds_exactly_what_my_work_buckets_so_with_holidays() -> None:
+    """The case list's deadline filter (a range on the indexed deadline) and "my work"'s
+    buckets agree for every day of 2026, 国庆 and 春节 included (国务院办公厅 holiday
+    notice, ``shared/calendars/``), and on calendar days without a calendar."""
+    named = (agenda.OVERDUE, agenda.TODAY, agenda.TOMORROW, agenda.THIS_WEEK, agenda.LATER)
+    for calendar in (WORKING_DAYS, None):
+        for offset in range(365):
+            now = _at(date(2026, 1, 1) + timedelta(days=offset), 9 + offset % 12)
+            for step in range(-2, 60):
+                due = now + timedelta(hours=7 * step)
+                found = agenda.bucket(due, now, calendar)
+                holding = [n for n in named if _window_holds(n, due, now, calendar)]
+                assert holding == [found], (now, due)

@@ -155,6 +155,10 @@ BUCKETS = {
     "later": N_("Due later"),
     "no-deadline": N_("No deadline set"),
 }
+# The case list's deadline filter: the buckets above that narrow a list.
+DEADLINE_FILTERS = {
+    code: BUCKETS[code] for code in ("overdue", "today", "tomorrow", "this-week", "later")
+}
 
 # Escalation's clocks (``domain/clocks.py``): the card a case carries, and each clock's
 # stage.

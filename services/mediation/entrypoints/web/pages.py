@@ -15,7 +15,7 @@ import functools
 import io
 import mimetypes
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from services.mediation.adapters.routing_client import (
     SignInRefused,
     Unit,
 )
+from services.mediation.domain import agenda
 from services.mediation.domain.clocks import CARDS, case_card
 from services.mediation.entrypoints.web import grid_map, labels
 from services.mediation.entrypoints.web.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -281,6 +282,7 @@ class ListView:
             "to": f.submitted_to.isoformat() if f.submitted_to else "",
             "q": f.text,
             "card": f.card,
+            "due": f.due,
             "sort": "" if self.sort == queries.DEFAULT_SORT else self.sort,
             "size": "" if self.page_size == queries.PAGE_SIZES[0] else str(self.page_size),
             "page": "" if self.page == 1 else str(self.page),
@@ -311,6 +313,18 @@ def _card(value: str | None, problems: list[str], message: str) -> str:
     return value
 
 
+def _due(value: str | None, problems: list[str], message: str) -> str:
+    value = (value or "").strip()
+    if value and value not in DEADLINE_FILTERS:
+        problems.append(message)
+        return ""
+    return value
+
+
+# The deadline buckets the list filters on ("no deadline set" is not a filter).
+DEADLINE_FILTERS = tuple(labels.DEADLINE_FILTERS)
+
+
 def list_view(request: Request) -> ListView:
     """The filters, sort and page in the URL; values that make no sense are dropped
     and said so on the page."""
@@ -333,7 +347,15 @@ def list_view(request: Request) -> ListView:
         submitted_to=_date(q.get("to"), problems, _("The end date is not a date; it was ignored.")),
         text=(q.get("q") or "").strip()[:100],
         card=_card(q.get("card"), problems, _("The card must be yellow or red; it was ignored.")),
+        due=_due(
+            q.get("due"), problems, _("That deadline is not one of the choices; it was ignored.")
+        ),
     )
+    if filters.due:
+        # The bucket's range at the time of asking, in working days as "my work" counts.
+        now = runtime_of(request).clock.now()
+        window = agenda.bucket_window(filters.due, now, working_calendar())
+        filters = replace(filters, due_window=window)
     sort = q.get("sort") or queries.DEFAULT_SORT
     if sort not in queries.SORTS:
         sort = queries.DEFAULT_SORT

@@ -53,6 +53,7 @@ def environment(language: str) -> Environment:
         level_labels=labels.LEVELS,
         sort_labels=labels.SORTS,
         card_labels=labels.CARDS,
+        deadline_labels=labels.DEADLINE_FILTERS,
         clock_stage_labels=labels.CLOCK_STAGES,
         notice_labels=labels.NOTICES,
         local_time=LOCAL_TIME,
