@@ -77,6 +77,16 @@ class MediatorChosenV1(CaseWorkStepV1):
     staff_id: str
 
 
+class MediationSessionScheduledV1(CaseWorkStepV1):
+    """The next session was agreed with the parties (约定调解时间、地点), or moved: its
+    start only; the place and note are free text and stay in the case file."""
+
+    event_type: ClassVar[str] = "cn.gridcase.case.mediation-session-scheduled.v1"
+    starts_at: datetime
+    rescheduled: bool = False
+    previous_starts_at: datetime | None = None
+
+
 class MediationSessionRecordedV1(CaseWorkStepV1):
     """A mediation session was held and recorded (调解记录)."""
 
@@ -325,6 +335,7 @@ BY_STEP: dict[str, type[CaseWorkStepV1]] = {
     "declined": DisputeDeclinedV1,
     "mediator-refused": MediatorRefusedV1,
     "mediator-chosen": MediatorChosenV1,
+    "session-scheduled": MediationSessionScheduledV1,
     "session-recorded": MediationSessionRecordedV1,
     "investigation-recorded": InvestigationRecordedV1,
     "agreement-drafted": AgreementDraftedV1,
@@ -390,6 +401,14 @@ _EXAMPLES: dict[type[Payload], dict[str, object]] = {
     ),
     MediatorChosenV1: _example(
         "mediator-chosen", "in_mediation", "in_mediation", staff_id="md-451102001001-2"
+    ),
+    MediationSessionScheduledV1: _example(
+        "session-scheduled",
+        "in_mediation",
+        "in_mediation",
+        starts_at="2026-12-04T09:30:00+08:00",
+        rescheduled=True,
+        previous_starts_at="2026-12-03T14:00:00+08:00",
     ),
     MediationSessionRecordedV1: _example(
         "session-recorded",

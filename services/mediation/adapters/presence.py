@@ -3,6 +3,8 @@ page's live stream (``case_viewers``), refreshed by the stream's heartbeat and d
 when it closes; every change NOTIFYs ``mediation_case_presence`` with the case id, so
 each process's listener tells the other viewers' streams to look again. A row whose
 stream died without closing (a killed process) is ignored once it is ``STALE_S`` old.
+Viewers are named from the staff directory (routing's registry events), by id when it
+does not know them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import Column, DateTime, Index, Table, Text, delete, func, selec
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mediation.adapters.staff_directory import staff_directory
 from services.mediation.adapters.tables import TABLES
 
 PRESENCE_CHANNEL = "mediation_case_presence"
@@ -36,6 +39,7 @@ class Viewer:
     view_id: str
     staff_id: str
     role: str
+    name: str | None = None  # from the staff directory, when it knows them
 
 
 _NOTIFY = text("SELECT pg_notify(:channel, :case_id)")
@@ -71,8 +75,18 @@ async def viewers(conn: AsyncConnection, case_id: str) -> list[Viewer]:
     """The case's open pages, oldest first, without the stale ones."""
     fresh = func.now() - timedelta(seconds=STALE_S)
     rows = await conn.execute(
-        select(case_viewers.c.view_id, case_viewers.c.staff_id, case_viewers.c.role)
+        select(
+            case_viewers.c.view_id,
+            case_viewers.c.staff_id,
+            case_viewers.c.role,
+            staff_directory.c.name,
+        )
+        .select_from(
+            case_viewers.outerjoin(
+                staff_directory, staff_directory.c.staff_id == case_viewers.c.staff_id
+            )
+        )
         .where(case_viewers.c.case_id == case_id, case_viewers.c.seen_at > fresh)
         .order_by(case_viewers.c.seen_at, case_viewers.c.view_id)
     )
-    return [Viewer(r.view_id, r.staff_id, r.role) for r in rows]
+    return [Viewer(r.view_id, r.staff_id, r.role, r.name) for r in rows]

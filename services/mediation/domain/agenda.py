@@ -8,7 +8,11 @@ opened. Deadlines are the file's own:
   signatures (past it, "my cases past their time limit");
 - the 30-day window for applying for judicial confirmation from the day the written
   agreement takes effect (People's Mediation Law art. 33);
-- the next follow-up visit scheduled (art. 31), at the start of that day in China.
+- the next follow-up visit scheduled (art. 31), at the start of that day in China;
+- the next mediation session agreed with the parties (约定调解), at its start: scheduled
+  within the month by validation, so it comes first while it is pending; once its
+  start has passed unrecorded it is overdue, and shows as "record the session"
+  (art. 27: 人民调解员应当记录调解情况).
 
 Reports' time limits are escalation's clocks, not the file's: their steps carry none.
 """
@@ -30,6 +34,9 @@ MEDIATE = "mediate"
 SIGNATURES = "signatures"
 CONFIRMATION_WINDOW_CLOSING = "confirmation-window"
 FOLLOW_UP = "follow-up"
+SESSION = "session"
+# What a session whose start has passed waits for: its record (art. 27).
+RECORD_SESSION = "record-session"
 CLOSE = "close"
 ARCHIVE = "archive"
 HANDLE = "handle"
@@ -43,6 +50,7 @@ ACTIONS = (
     SIGNATURES,
     CONFIRMATION_WINDOW_CLOSING,
     FOLLOW_UP,
+    SESSION,
     CLOSE,
     ARCHIVE,
     HANDLE,
@@ -67,6 +75,8 @@ def _dispute(d: Dispute) -> Agenda | None:
     if d.state == State.NEW:
         return Agenda(ACCEPT, None)
     if d.state == State.IN_MEDIATION:
+        if d.scheduled_session is not None:
+            return Agenda(SESSION, d.scheduled_session.starts_at)
         return Agenda(MEDIATE, d.due_at)
     if d.state == State.AWAITING_SIGNATURES:
         return Agenda(SIGNATURES, d.due_at)
@@ -111,6 +121,12 @@ THIS_WEEK = "this-week"
 LATER = "later"
 NO_DEADLINE = "no-deadline"
 BUCKETS = (OVERDUE, TODAY, TOMORROW, THIS_WEEK, LATER, NO_DEADLINE)
+
+
+def as_seen(action: str, bucket_code: str) -> str:
+    """What an item asks of the person now: a session whose start has passed waits for
+    its record, not for the session."""
+    return RECORD_SESSION if action == SESSION and bucket_code == OVERDUE else action
 
 
 def bucket(due_at: datetime | None, now: datetime, calendar: WorkingCalendar | None = None) -> str:
@@ -195,4 +211,4 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, LOCAL_TIME)
 
 
-__all__ = ["ACTIONS", "BUCKETS", "Agenda", "bucket", "bucket_window", "next_action"]
+__all__ = ["ACTIONS", "BUCKETS", "Agenda", "as_seen", "bucket", "bucket_window", "next_action"]

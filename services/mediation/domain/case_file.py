@@ -193,6 +193,18 @@ class SessionRecord:
 
 
 @dataclass(frozen=True)
+class ScheduledSession:
+    """The next session as agreed with the parties (约定调解时间、地点): pending until a
+    session is recorded; scheduling again replaces it (the timeline keeps both)."""
+
+    starts_at: datetime
+    place: str  # free text, like a recorded session's place
+    note: str
+    scheduled_at: datetime
+    scheduled_by: str
+
+
+@dataclass(frozen=True)
 class InvestigationRecord:
     """调查记录."""
 

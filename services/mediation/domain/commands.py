@@ -78,6 +78,15 @@ class ChooseMediator:
 
 
 @dataclass(frozen=True)
+class ScheduleSession:
+    """约定调解时间、地点: when and where the next session is held."""
+
+    starts_at: datetime
+    place: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class RecordSession:
     started_at: datetime
     ended_at: datetime
@@ -214,6 +223,7 @@ Command = (
     | Decline
     | RefuseMediator
     | ChooseMediator
+    | ScheduleSession
     | RecordSession
     | RecordInvestigation
     | DraftWrittenAgreement

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.mediation.domain import commands as c
 from services.mediation.domain.case_file import (
@@ -48,6 +49,7 @@ from services.mediation.domain.case_file import (
     PoliceReferral,
     Registration,
     Result,
+    ScheduledSession,
     SessionOutcome,
     SessionRecord,
     Signature,
@@ -57,6 +59,9 @@ from services.mediation.domain.case_file import (
 )
 
 CONFIRMATION_WINDOW = timedelta(days=30)  # art. 33: within 30 days of taking effect
+# A start typed to the minute may be that much behind the clock when it arrives.
+SCHEDULE_GRACE = timedelta(minutes=1)
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 class State(StrEnum):
@@ -134,6 +139,7 @@ class Dispute:
     participants: list[str] = field(default_factory=list)  # joined besides the lead
     investigations: list[InvestigationRecord] = field(default_factory=list)
     sessions: list[SessionRecord] = field(default_factory=list)
+    scheduled_session: ScheduledSession | None = None  # the next one agreed, not yet held
     written_agreement: WrittenAgreement | None = None
     oral_agreement: OralAgreement | None = None
     earlier_agreements: list[WrittenAgreement] = field(default_factory=list)
@@ -204,6 +210,8 @@ class Dispute:
             )
         method = _DISPATCH[type(command)]
         step = method(self, command, actor, now)
+        if self.state != State.IN_MEDIATION:
+            self.scheduled_session = None  # a session is scheduled for mediating only
         self.version += 1
         return step
 
@@ -406,6 +414,60 @@ class Dispute:
             {"staff_id": cmd.staff_id},
         )
 
+    def schedule_session(self, cmd: c.ScheduleSession, actor: Actor, now: datetime) -> Step:
+        """约定调解时间、地点: the next session, agreed with the parties, within the time
+        limit (MoJ 2002 art. 33: 一般在一个月内调解结束, unless extended). Scheduling
+        again reschedules; recording a session (art. 27) clears it."""
+        self._require(State.IN_MEDIATION)
+        self._require_role(actor, WORKERS, "人民调解员或社区民警")
+        self._within_time_limit(now)
+        if cmd.starts_at < now - SCHEDULE_GRACE:
+            raise StepRefused(
+                "past",
+                "A session is scheduled in the future.",
+                "调解时间不能早于当前时间。",
+                field="starts_at",
+            )
+        due = self.due_at
+        if due is not None and cmd.starts_at > due:
+            raise StepRefused(
+                "after-time-limit",
+                f"The session must start by the end of the time limit, {_local(due)} "
+                "(MoJ 2002 art. 33); extend it first with every party's consent.",
+                f"调解时间须在调解期限 {_local(due)} 之前（司法部2002年规定第三十三条）；"
+                "如需延后，须先经双方当事人同意延长期限。",
+                field="starts_at",
+            )
+        if not cmd.place.strip():
+            raise StepRefused(
+                "place",
+                "Say where the session is held.",
+                "请填写调解地点。",
+                field="place",
+            )
+        previous = self.scheduled_session
+        self.scheduled_session = ScheduledSession(
+            cmd.starts_at, cmd.place.strip(), cmd.note.strip(), now, actor.staff_id
+        )
+        what = (
+            f"调解改期：原定 {_local(previous.starts_at)}，改为 {_local(cmd.starts_at)}"
+            if previous is not None
+            else f"约定调解：{_local(cmd.starts_at)}"
+        )
+        # The place and note are free text: the timeline's reason (sealed, masked for
+        # readers without a full view), never the event.
+        why = f"地点：{cmd.place.strip()}" + (f"；{cmd.note.strip()}" if cmd.note.strip() else "")
+        return Step(
+            "session-scheduled",
+            what,
+            why,
+            {
+                "starts_at": cmd.starts_at,
+                "rescheduled": previous is not None,
+                "previous_starts_at": previous.starts_at if previous else None,
+            },
+        )
+
     def record_session(self, cmd: c.RecordSession, actor: Actor, now: datetime) -> Step:
         """调解记录 (art. 27 keeps it). Invitees need the parties' consent (art. 20);
         a session is public only if the parties agree (art. 23: 当事人要求调解公开或不
@@ -444,6 +506,7 @@ class Dispute:
             recorded_by=actor.staff_id,
         )
         self.sessions.append(session)
+        self.scheduled_session = None  # the session agreed on was held (or another was)
         for person in cmd.invited:
             if person.staff_id and person.staff_id not in self.participants:
                 self.participants.append(person.staff_id)
@@ -969,6 +1032,11 @@ class Dispute:
         }
 
 
+def _local(at: datetime) -> str:
+    """A time as the people at the desk read it (China's time)."""
+    return at.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+
+
 def _not_future(at: datetime, now: datetime, field_name: str = "at") -> None:
     if at > now + timedelta(minutes=5):
         raise StepRefused(
@@ -986,6 +1054,7 @@ _DISPATCH: dict[type, Callable[[Dispute, Any, Actor, datetime], Step]] = {
     c.Decline: Dispute.decline,
     c.RefuseMediator: Dispute.refuse_mediator,
     c.ChooseMediator: Dispute.choose_mediator,
+    c.ScheduleSession: Dispute.schedule_session,
     c.RecordSession: Dispute.record_session,
     c.RecordInvestigation: Dispute.record_investigation,
     c.DraftWrittenAgreement: Dispute.draft_agreement,

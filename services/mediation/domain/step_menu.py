@@ -35,6 +35,7 @@ DISPUTE_STEPS: dict[type, tuple[frozenset[State], frozenset[str]]] = {
         frozenset({State.IN_MEDIATION, State.AWAITING_SIGNATURES}),
         WORKERS,
     ),
+    c.ScheduleSession: (frozenset({State.IN_MEDIATION}), WORKERS),  # MoJ 2002 art. 33
     c.RecordSession: (frozenset({State.IN_MEDIATION}), WORKERS),  # arts. 20, 23
     c.ChooseMediator: (  # art. 19
         frozenset({State.IN_MEDIATION, State.AWAITING_SIGNATURES}),

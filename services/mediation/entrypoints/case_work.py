@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.mediation.adapters.case_file_codec import dump
 from services.mediation.domain import case_file as cf
@@ -126,6 +126,15 @@ class InvitedIn(Body):
     kind: cf.Invitee
     staff_id: Short | None = None
     consented_by: list[Short] = Field(default_factory=list)
+
+
+class SessionScheduleIn(Body):
+    starts_at: AwareDatetime  # with its offset: the rules compare it with the clock
+    place: Short
+    note: str = Field(default="", max_length=2000)
+
+    def command(self) -> c.ScheduleSession:
+        return c.ScheduleSession(self.starts_at, self.place, self.note)
 
 
 class SessionIn(Body):
@@ -543,6 +552,18 @@ async def choose_mediator(
     case_id: str, body: ChooseIn, request: Request, principal: Principal = Depends(WORKERS)
 ) -> JSONResponse:
     """The parties choose a mediator (art. 19); the chosen one joins at once."""
+    return await take(request, case_id, principal, body.command())
+
+
+@router.post("/cases/{case_id}/sessions/schedule", response_model=StepOut, responses=STEP_RESPONSES)
+async def schedule_session(
+    case_id: str,
+    body: SessionScheduleIn,
+    request: Request,
+    principal: Principal = Depends(WORKERS),
+) -> JSONResponse:
+    """约定调解时间、地点: the next session, before the time limit ends (MoJ 2002 art.
+    33); again to reschedule. Recording a session clears it."""
     return await take(request, case_id, principal, body.command())
 
 

@@ -156,6 +156,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[Any, frozenset[str]]] = {
             "declination",
             "mediator-refusal",
             "mediator-choice",
+            "sessions/schedule",
             "sessions",
             "investigations",
             "agreement",

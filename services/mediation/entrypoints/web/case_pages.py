@@ -220,6 +220,15 @@ async def _context(
     running = state in ("in_mediation", "awaiting_signatures")
     due_at = file.due_at if file is not None and running else None
     documents = principal.role in SEES_FULL_PERSONAL_DATA and dispute is not None and not is_report
+    # The session agreed on (约定调解), its place as the reader may see it.
+    next_session = (
+        {
+            "starts_at": dispute.scheduled_session.starts_at,
+            "place": (document or {}).get("scheduled_session", {}).get("place", ""),
+        }
+        if dispute is not None and dispute.scheduled_session is not None and running
+        else None
+    )
     routing_unavailable = False
     try:
         decisions = await routing_client(request).case_routing(session.access_token, case_id)
@@ -265,6 +274,7 @@ async def _context(
         "flags": flags,
         "group": group,
         "due_at": due_at,
+        "next_session": next_session,
         "due_bucket": agenda.bucket(due_at, now, working_calendar()) if due_at else None,
         "clocks": clocks,
         "case_card": case_card(clocks),

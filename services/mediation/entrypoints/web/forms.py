@@ -205,6 +205,17 @@ DISPUTE_FORMS: tuple[StepForm, ...] = (
         ),
     ),
     StepForm(
+        "session-schedule",
+        c.ScheduleSession,
+        N_("Schedule a mediation session"),
+        dw.SessionScheduleIn,
+        (
+            Field("starts_at", N_("Starts"), "datetime"),
+            Field("place", N_("Place")),
+            Field("note", N_("Note"), "textarea", required=False),
+        ),
+    ),
+    StepForm(
         "session",
         c.RecordSession,
         N_("Record a mediation session"),

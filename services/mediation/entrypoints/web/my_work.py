@@ -5,9 +5,14 @@ for. Handlers land here after signing in.
 Buckets count China's working days (``domain/agenda.bucket``, holidays and make-up
 working days from ``shared/calendars/``); the deadlines are the
 files' own (the mediation time limit, the judicial-confirmation window, follow-up
-visits), or else escalation's clock for the stage when it has told of one (a report's
+visits, the next mediation session agreed with the parties, at its start), or else
+escalation's clock for the stage when it has told of one (a report's
 handling, acceptance, verification). A yellow or red card on that clock puts the item
-among the overdue, marked with the card.
+among the overdue, marked with the card. A session whose start has passed unrecorded
+is overdue and asks for its record.
+
+The file's state is shown beside what it waits for only when it says more: a new case
+waits "to accept" and is "awaiting acceptance", both 待受理 in Chinese.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(PUBLIC)])
 
 # The four buckets are shown even when empty ("nothing due today" is news too).
 ALWAYS_SHOWN = (agenda.OVERDUE, agenda.TODAY, agenda.TOMORROW, agenda.THIS_WEEK)
+# Actions whose time is when something happens, not a deadline to beat.
+TIMED_ACTIONS = frozenset({agenda.SESSION, agenda.RECORD_SESSION})
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ async def my_work_page(request: Request) -> Response:
         if clock is not None:
             item = replace(item, due_at=item.due_at or clock.due_at, card=clock.card)
         code = agenda.OVERDUE if item.card else agenda.bucket(item.due_at, now, working_calendar())
-        grouped[code].append(item)
+        grouped[code].append(replace(item, action=agenda.as_seen(item.action, code)))
     buckets = [
         Bucket(code, grouped[code])
         for code in agenda.BUCKETS
@@ -88,6 +95,7 @@ async def my_work_page(request: Request) -> Response:
             "supervision_labels": labels.SUPERVISION_LEVELS,
             "bucket_labels": labels.BUCKETS,
             "state_labels": {"report": labels.REPORT_STATES, "dispute": labels.DISPUTE_STATES},
+            "timed_actions": TIMED_ACTIONS,
             "local": local_time,
         },
     )
