@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 
+from services.mediation.domain.clocks import YELLOW_CARD, ClockNotice
+from services.mediation.service_layer.clocks import apply_cycle_notices
 from services.mediation.service_layer.figures import refresh_case_figures
 from services.mediation.service_layer.handlers import fold_case_events
 from shared.events.intake import CaseSubmittedV1
@@ -60,3 +62,32 @@ async def test_cases_are_counted_by_street_and_status_never_by_case(stack: Stack
     assert cases("none", "submitted") == 1
     exposed = {s.labels.get("street") for m in REGISTRY.collect() for s in m.samples}
     assert not {"m1", "m2", "m3", "m4"} & exposed
+
+
+async def test_a_card_heard_before_its_case_reaches_the_cases_row_when_the_case_arrives(
+    stack: Stack,
+) -> None:
+    """Topics are read independently: escalation's yellow card may be folded before the
+    case's own events; the list's card and deadline (``adapters/case_deadlines.py``)
+    are then set when the case's row is written, not lost."""
+    await stack.start("mediation", consumers=False, relay=False)
+    runtime = stack.runtime("mediation")
+    fired = datetime.now(UTC) - timedelta(hours=2)
+    notice = ClockNotice(
+        YELLOW_CARD, "clock-early", "early", "accept",
+        due_at=fired - timedelta(days=1), yellow_at=fired, red_at=fired + timedelta(days=2),
+        fired_at=fired,
+    )  # fmt: skip
+    async with runtime.uow() as uow:
+        await apply_cycle_notices(uow, [notice])
+        await uow.commit()
+    submitted = CaseSubmittedV1.read({**CaseSubmittedV1.example_data(), "case_id": "early"})
+    async with runtime.uow() as uow:
+        await fold_case_events(uow, [_received(submitted)])
+        await uow.commit()
+    row = (
+        await stack.sql("SELECT card, deadline_at FROM mediation.cases WHERE case_id = 'early'")
+    )[0]
+    assert row["card"] == "yellow"
+    # Nobody has opened it: it waits to be accepted, overdue since its clock's due time.
+    assert row["deadline_at"] == notice.due_at
