@@ -13,15 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, literal, or_, select, true
+from sqlalchemy import and_, func, literal, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mediation.adapters.case_work_access import may_work
 from services.mediation.adapters.case_work_tables import case_files
 from services.mediation.adapters.clock_tables import case_supervisions
 from services.mediation.adapters.tables import cases
-from services.mediation.domain.agenda import ACCEPT, ANSWER_SUPERVISION, VERIFY
+from services.mediation.domain.agenda import ACCEPT, ANSWER_SUPERVISION, REVIEW_AGREEMENT, VERIFY
 from services.mediation.domain.cycle_notices import OPEN
+from services.mediation.domain.dispute import State
 from shared.auth.roles import OPERATORS
 from shared.auth.tokens import Principal
 
@@ -140,6 +141,57 @@ async def supervisions_to_answer(conn: AsyncConnection, principal: Principal) ->
             r.answer_due_at,
             tuple(r.risk_signals or ()),
             supervision_level=r.level,
+        )
+        for r in await conn.execute(query)
+    ]
+
+
+async def agreements_to_review(conn: AsyncConnection, principal: Principal) -> list[WorkItem]:
+    """Written agreements awaiting signatures that no legal adviser has reviewed yet,
+    on the cases ``principal`` (a legal adviser) may work: their community's
+    (一社区一法律顾问, practice; the review is ``Dispute.review_agreement``). Due by the
+    mediation time limit, before which the parties sign (MoJ 2002 art. 33)."""
+    unreviewed = (
+        func.jsonb_array_length(
+            func.coalesce(
+                case_files.c.document.op("#>")(text("'{written_agreement,reviews}'")),
+                text("'[]'::jsonb"),
+            )
+        )
+        == 0
+    )
+    query = (
+        select(
+            cases.c.case_id,
+            cases.c.case_number,
+            cases.c.kind,
+            cases.c.title,
+            cases.c.unit_name,
+            case_files.c.state,
+            case_files.c.due_at,
+            cases.c.risk_signals,
+        )
+        .select_from(cases.join(case_files, case_files.c.case_id == cases.c.case_id))
+        .where(
+            cases.c.status == "assigned",
+            case_files.c.state == State.AWAITING_SIGNATURES.value,
+            unreviewed,
+            may_work(principal),
+        )
+        .order_by(case_files.c.due_at.asc().nulls_last(), cases.c.case_id)
+        .limit(MAX_ITEMS)
+    )
+    return [
+        WorkItem(
+            r.case_id,
+            r.case_number,
+            r.kind,
+            r.title,
+            r.unit_name,
+            r.state,
+            REVIEW_AGREEMENT,
+            r.due_at,
+            tuple(r.risk_signals or ()),
         )
         for r in await conn.execute(query)
     ]

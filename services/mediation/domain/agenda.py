@@ -41,6 +41,9 @@ CLOSE = "close"
 ARCHIVE = "archive"
 HANDLE = "handle"
 VERIFY = "verify"
+# A draft agreement waiting for the community's legal adviser (一社区一法律顾问): theirs,
+# not the handler's, so it is read for legal advisers rather than stored as next action.
+REVIEW_AGREEMENT = "review-agreement"
 # A supervision (督办) waiting for the handler's answer: escalation's, not the file's.
 ANSWER_SUPERVISION = "answer-supervision"
 

@@ -149,6 +149,7 @@ ACTIONS = {
     "handle": N_("To handle"),
     "verify": N_("To verify"),
     "answer-supervision": N_("Supervision to answer"),
+    "review-agreement": N_("Agreement to review"),
 }
 BUCKETS = {
     "overdue": N_("Overdue"),

@@ -27,6 +27,7 @@ from services.mediation.adapters.clock_queries import clocks_of
 from services.mediation.adapters.my_work_queries import (
     MAX_ITEMS,
     WorkItem,
+    agreements_to_review,
     my_work,
     supervisions_to_answer,
 )
@@ -43,6 +44,7 @@ from services.mediation.entrypoints.web.pages import (
 )
 from services.mediation.entrypoints.web.rendering import render
 from shared.auth.policy import PUBLIC
+from shared.auth.roles import LEGAL_ADVISER
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(PUBLIC)])
 
@@ -66,6 +68,8 @@ async def my_work_page(request: Request) -> Response:
     async with runtime_of(request).uow() as uow:
         items = await my_work(uow.connection, session.principal)
         items += await supervisions_to_answer(uow.connection, session.principal)
+        if session.principal.role == LEGAL_ADVISER:
+            items += await agreements_to_review(uow.connection, session.principal)
         clocks = await clocks_of(uow.connection, [item.case_id for item in items])
     now = datetime.now(UTC)
     grouped: dict[str, list[WorkItem]] = {code: [] for code in agenda.BUCKETS}
