@@ -1,7 +1,8 @@
 """Escalation's projection of what the rates need per case (``domain/rates.py``): the
 case's unit, category and kind, when it was answered and closed with which result, and
-the due times its clocks hold. Written by the case-stream consumer's handler, in the
-same transaction as the clocks.
+the due times its clocks hold with the level each of those clocks is on (the monthly
+report's time-limit columns go by dispute type × level). Written by the case-stream
+consumer's handler, in the same transaction as the clocks.
 
 Every column but the unit keeps its first value, and the unit follows the latest
 event by its time, so a replayed or duplicated event changes nothing.
@@ -40,6 +41,9 @@ rate_facts = Table(
     # The time of the event that named the unit (the latest wins).
     Column("unit_at", DateTime(timezone=True)),
     Column("accept_due_at", DateTime(timezone=True)),
+    # The level of the unit each limit runs for (its clock's ``unit_level``).
+    Column("accept_level", Text),
+    Column("close_level", Text),
     Column("responded_at", DateTime(timezone=True)),
     Column("close_due_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
@@ -80,9 +84,9 @@ _MERGE = _merge()
 
 def _first_due(stages: tuple[str, ...]) -> Any:
     """The due time of each case's first clock of these stages (its current due time,
-    moved by an approved extension)."""
+    moved by an approved extension), and the level of the unit it runs for."""
     return (
-        select(clocks.c.case_id, clocks.c.due_at)
+        select(clocks.c.case_id, clocks.c.due_at, clocks.c.unit_level)
         .where(clocks.c.stage.in_(stages), clocks.c.case_id.in_(bindparam("ids", expanding=True)))
         .ext(distinct_on(clocks.c.case_id))
         .order_by(clocks.c.case_id, clocks.c.started_at, clocks.c.occurrence)
@@ -98,12 +102,12 @@ _CLOSE = _first_due(("mediate", "handle"))
 _ACCEPT_DUE = (
     update(rate_facts)
     .where(rate_facts.c.case_id == _ACCEPT.c.case_id)
-    .values(accept_due_at=_ACCEPT.c.due_at)
+    .values(accept_due_at=_ACCEPT.c.due_at, accept_level=_ACCEPT.c.unit_level)
 )
 _CLOSE_DUE = (
     update(rate_facts)
     .where(rate_facts.c.case_id == _CLOSE.c.case_id)
-    .values(close_due_at=_CLOSE.c.due_at)
+    .values(close_due_at=_CLOSE.c.due_at, close_level=_CLOSE.c.unit_level)
 )
 
 
@@ -121,7 +125,8 @@ class RateFactsRepository:
             await self.conn.execute(_MERGE, rows)
 
     async def refresh_due_times(self, case_ids: list[str]) -> None:
-        """Copy the clocks' due times: the rates judge by the clocks' own deadlines."""
+        """Copy the clocks' due times and levels: the rates judge by the clocks' own
+        deadlines."""
         if case_ids:
             await self.conn.execute(_ACCEPT_DUE, {"ids": case_ids})
             await self.conn.execute(_CLOSE_DUE, {"ids": case_ids})

@@ -1,10 +1,11 @@
 """Reads of the monthly report: the rows of one unit's report (its children × category
-× level; this month, the year to date and the previous month), the submissions of a
-unit and its children, and the unit's name. Jurisdiction: the caller must cover the
-unit (checked in the WHERE clause through ``covers``)."""
+× level; this month, the year to date and the previous month), the month's time-limit
+counts on the same rows, the submissions of a unit and its children, and the unit's
+name. Jurisdiction: the caller must cover the unit (checked by the route)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, text
@@ -14,7 +15,16 @@ from services.escalation.adapters.report_repository import Submission
 from services.escalation.adapters.report_tables import COUNT_NAMES, report_submissions
 from services.escalation.adapters.screening_tables import registry_units
 from services.escalation.adapters.tables import SCHEMA
-from services.escalation.domain.monthly_report import Figures, ReportRow
+from services.escalation.domain.monthly_report import (
+    LEVEL_DIGITS,
+    TIME_LIMIT_COUNTS,
+    Figures,
+    ReportRow,
+    RowKey,
+    TimeLimitRates,
+)
+from services.escalation.domain.rates import RESOLVED_RESULTS, Period
+from services.escalation.domain.satisfaction import SATISFIED
 
 
 def _sums(condition: str) -> str:
@@ -94,6 +104,84 @@ async def live_rows(
             )
         )
     return rows
+
+
+def _level_of(column: str) -> str:
+    """A unit code's level by its length (LEVEL_DIGITS), as ``level_of`` says it."""
+    whens = " ".join(f"WHEN {d} THEN '{level}'" for level, d in LEVEL_DIGITS.items())
+    return f"CASE length({column}) {whens} ELSE 'unknown' END"
+
+
+# The month's time-limit counts of the disputes under the unit, at their report area and
+# category (report_cases, the rows the counts use) and at the level of the unit whose
+# limit it was. The rules are domain/rates.py's, one FILTER each:
+# - due_to_respond: the accept limit falls in the period and is decided (answered, or
+#   passed by :now); responded_in_time: answered by the limit;
+# - due_to_close: the closing limit falls in the period and is decided; resolved: closed
+#   with a result in RESOLVED_RESULTS; closed_on_time: closed by the limit;
+# - rated / satisfied: ratings given in the period (满意率, domain/satisfaction.py).
+# Columns after the key in TimeLimitRates' field order.
+_TIME_LIMITS = text(f"""
+WITH f AS (
+  SELECT left(c.area_code, :digits) AS area, c.category, r.accept_due_at, r.accept_level,
+    r.responded_at, r.close_due_at, r.close_level, r.closed_at, r.close_result
+  FROM {SCHEMA}.rate_facts r JOIN {SCHEMA}.report_cases c ON c.case_id = r.case_id
+  WHERE c.area_code LIKE :prefix
+    AND (r.accept_due_at >= :start AND r.accept_due_at < :end
+      OR r.close_due_at >= :start AND r.close_due_at < :end)
+)
+SELECT area, category, coalesce(accept_level, 'unknown') AS level,
+  count(*) AS due_to_respond, count(*) FILTER (WHERE responded_at <= accept_due_at),
+  0, 0, 0, 0, 0
+FROM f
+WHERE accept_due_at >= :start AND accept_due_at < :end
+  AND (responded_at IS NOT NULL OR accept_due_at <= :now)
+GROUP BY 1, 2, 3
+UNION ALL
+SELECT area, category, coalesce(close_level, 'unknown'), 0, 0,
+  count(*),
+  count(*) FILTER (WHERE closed_at IS NOT NULL
+    AND close_result = ANY(CAST(:resolved AS text[]))),
+  count(*) FILTER (WHERE closed_at <= close_due_at),
+  0, 0
+FROM f
+WHERE close_due_at >= :start AND close_due_at < :end
+  AND (closed_at IS NOT NULL OR close_due_at <= :now)
+GROUP BY 1, 2, 3
+UNION ALL
+SELECT left(c.area_code, :digits), c.category, {_level_of("k.unit_code")}, 0, 0, 0, 0, 0,
+  count(*), count(*) FILTER (WHERE k.rating = ANY(CAST(:satisfied AS text[])))
+FROM {SCHEMA}.case_ratings k JOIN {SCHEMA}.report_cases c ON c.case_id = k.case_id
+WHERE c.area_code LIKE :prefix AND k.rated_at >= :start AND k.rated_at < :end
+GROUP BY 1, 2, 3
+""")
+
+
+async def time_limit_rows(
+    conn: AsyncConnection,
+    unit_code: str,
+    child_digits: int,
+    period: Period,
+    now: datetime,
+) -> dict[RowKey, TimeLimitRates]:
+    """The month's time-limit counts under ``unit_code`` by child area (``child_digits``
+    of the area code) × category × level, as of ``now`` (a limit counts once answered
+    or passed)."""
+    params = {
+        "digits": child_digits,
+        "prefix": unit_code + "%",
+        "start": period.start,
+        "end": period.end,
+        "now": now,
+        "resolved": sorted(RESOLVED_RESULTS),
+        "satisfied": sorted(SATISFIED),
+    }
+    out: dict[RowKey, TimeLimitRates] = {}
+    for r in await conn.execute(_TIME_LIMITS, params):
+        key = (r[0], r[1], r[2])
+        counts = dict(zip(TIME_LIMIT_COUNTS, (int(v) for v in list(r)[3:]), strict=True))
+        out[key] = out.get(key, TimeLimitRates()) + TimeLimitRates(**counts)
+    return out
 
 
 async def trend(conn: AsyncConnection, unit_code: str, months: list[str]) -> dict[str, Figures]:

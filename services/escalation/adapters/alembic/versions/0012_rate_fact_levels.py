@@ -1,0 +1,44 @@
+"""The rates' facts name the level each limit was on (the accept clock's, the closing
+clock's), so the monthly report's time-limit columns go by dispute type × level.
+
+Revision ID: escalation_0012
+Revises: escalation_0011
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "escalation_0012"
+down_revision = "escalation_0011"
+branch_labels = None
+depends_on = None
+
+SCHEMA = "escalation"
+
+
+def upgrade() -> None:
+    op.add_column("rate_facts", sa.Column("accept_level", sa.Text), schema=SCHEMA)
+    op.add_column("rate_facts", sa.Column("close_level", sa.Text), schema=SCHEMA)
+    # From the clocks the due times were copied from (the first 受理 clock; the first
+    # mediation or 办理 clock), as the consumer copies them from now on.
+    op.execute(
+        """
+        UPDATE escalation.rate_facts f SET accept_level = k.unit_level
+        FROM (SELECT DISTINCT ON (case_id) case_id, unit_level FROM escalation.clocks
+              WHERE stage = 'accept' ORDER BY case_id, started_at, occurrence) k
+        WHERE f.case_id = k.case_id
+        """
+    )
+    op.execute(
+        """
+        UPDATE escalation.rate_facts f SET close_level = k.unit_level
+        FROM (SELECT DISTINCT ON (case_id) case_id, unit_level FROM escalation.clocks
+              WHERE stage IN ('mediate', 'handle') ORDER BY case_id, started_at, occurrence) k
+        WHERE f.case_id = k.case_id
+        """
+    )
+
+
+def downgrade() -> None:
+    op.drop_column("rate_facts", "close_level", schema=SCHEMA)
+    op.drop_column("rate_facts", "accept_level", schema=SCHEMA)
