@@ -112,10 +112,11 @@ ANALYZE escalation.report_returns;
 # after it was found (answered for 7 in 8, a third of those late), the mediation month
 # for those accepted, closed as the counts say, half of the closed rated.
 FILL_RATE_FACTS = """
-INSERT INTO escalation.rate_facts (case_id, category, kind, unit_code, accept_due_at,
-    accept_level, responded_at, close_due_at, close_level, closed_at, close_result,
-    mediation_accepted_at)
-SELECT c.case_id, c.category, 'dispute', left(c.area_code, 12), d.day + interval '1 day',
+INSERT INTO escalation.rate_facts (case_id, category, kind, unit_code, area_code,
+    accept_due_at, accept_level, responded_at, close_due_at, close_level, closed_at,
+    close_result, mediation_accepted_at)
+SELECT c.case_id, c.category, 'dispute', left(c.area_code, 12), c.area_code,
+       d.day + interval '1 day',
        'community',
        CASE WHEN d.g % 8 <> 0 THEN d.day + (d.g % 3) * interval '20 hours' END,
        CASE WHEN c.accepted_month IS NOT NULL THEN d.day + interval '31 days' END,

@@ -1,8 +1,10 @@
 """Escalation's projection of what the rates need per case (``domain/rates.py``): the
 case's unit, category and kind, when it was answered and closed with which result, and
-the due times its clocks hold with the level each of those clocks is on (the monthly
-report's time-limit columns go by dispute type × level). Written by the case-stream
-consumer's handler, in the same transaction as the clocks.
+the due times its clocks hold with the level each of those clocks is on, and a
+dispute's report area (the monthly report's time-limit columns go by area × dispute
+type × level). Written by the case-stream consumer's handler, in the same transaction
+as the clocks; the area is copied from the report's own cases (``report_cases``) once
+the report has placed the dispute, as the due times are copied from the clocks.
 
 Every column but the unit keeps its first value, and the unit follows the latest
 event by its time, so a replayed or duplicated event changes nothing.
@@ -29,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.escalation.adapters.report_tables import report_cases
 from services.escalation.adapters.tables import TABLES, clocks
 
 rate_facts = Table(
@@ -49,6 +52,8 @@ rate_facts = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("close_result", Text),
     Column("mediation_accepted_at", DateTime(timezone=True)),
+    # The monthly report's area of a dispute (its grid, else ...; report_cases).
+    Column("area_code", Text),
     Index("ix_rate_facts_accept_due_at", "accept_due_at"),
     Index("ix_rate_facts_close_due_at", "close_due_at"),
     Index("ix_rate_facts_mediation_accepted_at", "mediation_accepted_at"),
@@ -111,6 +116,19 @@ _CLOSE_DUE = (
 )
 
 
+# A dispute's report area, once the report has placed it (an empty area: not yet).
+_REPORT_AREA = (
+    update(rate_facts)
+    .where(
+        rate_facts.c.case_id == report_cases.c.case_id,
+        report_cases.c.case_id.in_(bindparam("ids", expanding=True)),
+        report_cases.c.area_code != "",
+        rate_facts.c.area_code.is_distinct_from(report_cases.c.area_code),
+    )
+    .values(area_code=report_cases.c.area_code)
+)
+
+
 def empty_facts(case_id: str) -> dict[str, Any]:
     return dict.fromkeys(_FIELDS) | {"case_id": case_id}
 
@@ -130,6 +148,11 @@ class RateFactsRepository:
         if case_ids:
             await self.conn.execute(_ACCEPT_DUE, {"ids": case_ids})
             await self.conn.execute(_CLOSE_DUE, {"ids": case_ids})
+
+    async def copy_report_areas(self, case_ids: list[str]) -> None:
+        """Copy the report's area of these cases (disputes the report has placed)."""
+        if case_ids:
+            await self.conn.execute(_REPORT_AREA, {"ids": case_ids})
 
 
 def fold(row: dict[str, Any], update_: dict[str, Any]) -> None:

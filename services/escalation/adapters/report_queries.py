@@ -17,7 +17,6 @@ from services.escalation.adapters.screening_tables import registry_units
 from services.escalation.adapters.tables import SCHEMA
 from services.escalation.domain.monthly_report import (
     LEVEL_DIGITS,
-    TIME_LIMIT_COUNTS,
     Figures,
     ReportRow,
     RowKey,
@@ -113,47 +112,47 @@ def _level_of(column: str) -> str:
 
 
 # The month's time-limit counts of the disputes under the unit, at their report area and
-# category (report_cases, the rows the counts use) and at the level of the unit whose
-# limit it was. The rules are domain/rates.py's, one FILTER each:
+# category (rate_facts.area_code is report_cases' own, copied when the report places the
+# dispute) and at the level of the unit whose limit it was. One pass over the rate facts
+# due in the period and the ratings given in it. The rules are domain/rates.py's, one
+# FILTER each:
 # - due_to_respond: the accept limit falls in the period and is decided (answered, or
 #   passed by :now); responded_in_time: answered by the limit;
 # - due_to_close: the closing limit falls in the period and is decided; resolved: closed
 #   with a result in RESOLVED_RESULTS; closed_on_time: closed by the limit;
 # - rated / satisfied: ratings given in the period (满意率, domain/satisfaction.py).
-# Columns after the key in TimeLimitRates' field order.
+# Grouped by the three levels at once; ``time_limit_rows`` puts each count at its own.
 _TIME_LIMITS = text(f"""
-WITH f AS (
-  SELECT left(c.area_code, :digits) AS area, c.category, r.accept_due_at, r.accept_level,
-    r.responded_at, r.close_due_at, r.close_level, r.closed_at, r.close_result
-  FROM {SCHEMA}.rate_facts r JOIN {SCHEMA}.report_cases c ON c.case_id = r.case_id
-  WHERE c.area_code LIKE :prefix
-    AND (r.accept_due_at >= :start AND r.accept_due_at < :end
-      OR r.close_due_at >= :start AND r.close_due_at < :end)
-)
-SELECT area, category, coalesce(accept_level, 'unknown') AS level,
-  count(*) AS due_to_respond, count(*) FILTER (WHERE responded_at <= accept_due_at),
-  0, 0, 0, 0, 0
-FROM f
-WHERE accept_due_at >= :start AND accept_due_at < :end
-  AND (responded_at IS NOT NULL OR accept_due_at <= :now)
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT area, category, coalesce(close_level, 'unknown'), 0, 0,
-  count(*),
-  count(*) FILTER (WHERE closed_at IS NOT NULL
+SELECT left(area_code, :digits) AS area, category, accept_level, close_level, rated_level,
+  count(*) FILTER (WHERE accept_in AND (responded_at IS NOT NULL OR accept_due_at <= :now)),
+  count(*) FILTER (WHERE accept_in AND responded_at <= accept_due_at),
+  count(*) FILTER (WHERE close_in AND (closed_at IS NOT NULL OR close_due_at <= :now)),
+  count(*) FILTER (WHERE close_in AND closed_at IS NOT NULL
     AND close_result = ANY(CAST(:resolved AS text[]))),
-  count(*) FILTER (WHERE closed_at <= close_due_at),
-  0, 0
-FROM f
-WHERE close_due_at >= :start AND close_due_at < :end
-  AND (closed_at IS NOT NULL OR close_due_at <= :now)
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT left(c.area_code, :digits), c.category, {_level_of("k.unit_code")}, 0, 0, 0, 0, 0,
-  count(*), count(*) FILTER (WHERE k.rating = ANY(CAST(:satisfied AS text[])))
-FROM {SCHEMA}.case_ratings k JOIN {SCHEMA}.report_cases c ON c.case_id = k.case_id
-WHERE c.area_code LIKE :prefix AND k.rated_at >= :start AND k.rated_at < :end
-GROUP BY 1, 2, 3
+  count(*) FILTER (WHERE close_in AND closed_at <= close_due_at),
+  count(rating),
+  count(*) FILTER (WHERE rating = ANY(CAST(:satisfied AS text[])))
+FROM (
+  SELECT area_code, category, accept_due_at,
+    accept_due_at >= :start AND accept_due_at < :end AS accept_in,
+    coalesce(accept_level, 'unknown') AS accept_level, responded_at, close_due_at,
+    close_due_at >= :start AND close_due_at < :end AS close_in,
+    coalesce(close_level, 'unknown') AS close_level, closed_at, close_result,
+    NULL AS rating, NULL AS rated_level
+  FROM {SCHEMA}.rate_facts
+  WHERE area_code LIKE :prefix
+    AND (accept_due_at >= :start AND accept_due_at < :end
+      OR close_due_at >= :start AND close_due_at < :end)
+  UNION ALL
+  SELECT f.area_code, f.category, NULL, false, NULL, NULL, NULL, false, NULL, NULL, NULL,
+    k.rating, {_level_of("k.unit_code")}
+  FROM {SCHEMA}.case_ratings k
+  -- each rated case's facts by its key (LIMIT 1 keeps it a lookup, not a scan of all)
+  CROSS JOIN LATERAL (SELECT area_code, category FROM {SCHEMA}.rate_facts r
+    WHERE r.case_id = k.case_id LIMIT 1) AS f
+  WHERE k.rated_at >= :start AND k.rated_at < :end AND f.area_code LIKE :prefix
+) AS x
+GROUP BY 1, 2, 3, 4, 5
 """)
 
 
@@ -177,10 +176,19 @@ async def time_limit_rows(
         "satisfied": sorted(SATISFIED),
     }
     out: dict[RowKey, TimeLimitRates] = {}
+
+    def add(key: RowKey, counts: TimeLimitRates) -> None:
+        if counts != TimeLimitRates():
+            out[key] = out.get(key, TimeLimitRates()) + counts
+
     for r in await conn.execute(_TIME_LIMITS, params):
-        key = (r[0], r[1], r[2])
-        counts = dict(zip(TIME_LIMIT_COUNTS, (int(v) for v in list(r)[3:]), strict=True))
-        out[key] = out.get(key, TimeLimitRates()) + TimeLimitRates(**counts)
+        due_r, in_time, due_c, resolved, on_time, rated, satisfied = (int(v) for v in list(r)[5:])
+        add((r.area, r.category, r.accept_level), TimeLimitRates(due_r, in_time))
+        add(
+            (r.area, r.category, r.close_level),
+            TimeLimitRates(due_to_close=due_c, resolved=resolved, closed_on_time=on_time),
+        )
+        add((r.area, r.category, r.rated_level), TimeLimitRates(rated=rated, satisfied=satisfied))
     return out
 
 

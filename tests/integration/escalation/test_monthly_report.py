@@ -216,7 +216,7 @@ async def build_month(stack: Stack) -> tuple[ManualClock, list[str]]:
     await eventually(
         lambda: stack.sql(
             "SELECT 1 FROM escalation.rate_facts"
-            " HAVING count(accept_due_at) = 3 AND count(closed_at) = 2"
+            " HAVING count(accept_due_at) = 3 AND count(closed_at) = 2 AND count(area_code) = 3"
         )
     )
     return clock, found

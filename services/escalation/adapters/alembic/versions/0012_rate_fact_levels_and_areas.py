@@ -1,5 +1,6 @@
 """The rates' facts name the level each limit was on (the accept clock's, the closing
-clock's), so the monthly report's time-limit columns go by dispute type × level.
+clock's) and a dispute's report area, so the monthly report's time-limit columns go by
+area × dispute type × level from this one table.
 
 Revision ID: escalation_0012
 Revises: escalation_0011
@@ -19,6 +20,7 @@ SCHEMA = "escalation"
 def upgrade() -> None:
     op.add_column("rate_facts", sa.Column("accept_level", sa.Text), schema=SCHEMA)
     op.add_column("rate_facts", sa.Column("close_level", sa.Text), schema=SCHEMA)
+    op.add_column("rate_facts", sa.Column("area_code", sa.Text), schema=SCHEMA)
     # From the clocks the due times were copied from (the first 受理 clock; the first
     # mediation or 办理 clock), as the consumer copies them from now on.
     op.execute(
@@ -37,8 +39,17 @@ def upgrade() -> None:
         WHERE f.case_id = k.case_id
         """
     )
+    # A dispute's report area, as the consumer copies it once the report places it.
+    op.execute(
+        """
+        UPDATE escalation.rate_facts f SET area_code = c.area_code
+        FROM escalation.report_cases c
+        WHERE c.case_id = f.case_id AND c.area_code <> ''
+        """
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("rate_facts", "area_code", schema=SCHEMA)
     op.drop_column("rate_facts", "close_level", schema=SCHEMA)
     op.drop_column("rate_facts", "accept_level", schema=SCHEMA)
