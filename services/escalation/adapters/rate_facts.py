@@ -52,11 +52,14 @@ rate_facts = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("close_result", Text),
     Column("mediation_accepted_at", DateTime(timezone=True)),
-    # The monthly report's area of a dispute (its grid, else ...; report_cases).
+    # The monthly report's area of a dispute (report_cases.area_code: its grid, else the
+    # grid of the screening return that found it, else its first assignment's unit).
     Column("area_code", Text),
     Index("ix_rate_facts_accept_due_at", "accept_due_at"),
     Index("ix_rate_facts_close_due_at", "close_due_at"),
     Index("ix_rate_facts_mediation_accepted_at", "mediation_accepted_at"),
+    # A unit's report reads its areas by code prefix (LIKE '4511020010%').
+    Index("ix_rate_facts_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
 )
 
 FIRST_WINS = ("category", "kind", "responded_at", "closed_at", "mediation_accepted_at")

@@ -146,10 +146,7 @@ FROM (
   UNION ALL
   SELECT f.area_code, f.category, NULL, false, NULL, NULL, NULL, false, NULL, NULL, NULL,
     k.rating, {_level_of("k.unit_code")}
-  FROM {SCHEMA}.case_ratings k
-  -- each rated case's facts by its key (LIMIT 1 keeps it a lookup, not a scan of all)
-  CROSS JOIN LATERAL (SELECT area_code, category FROM {SCHEMA}.rate_facts r
-    WHERE r.case_id = k.case_id LIMIT 1) AS f
+  FROM {SCHEMA}.case_ratings k JOIN {SCHEMA}.rate_facts f ON f.case_id = k.case_id
   WHERE k.rated_at >= :start AND k.rated_at < :end AND f.area_code LIKE :prefix
 ) AS x
 GROUP BY 1, 2, 3, 4, 5

@@ -47,9 +47,17 @@ def upgrade() -> None:
         WHERE c.case_id = f.case_id AND c.area_code <> ''
         """
     )
+    op.create_index(
+        "ix_rate_facts_area_code",
+        "rate_facts",
+        ["area_code"],
+        schema=SCHEMA,
+        postgresql_ops={"area_code": "text_pattern_ops"},
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rate_facts_area_code", "rate_facts", schema=SCHEMA)
     op.drop_column("rate_facts", "area_code", schema=SCHEMA)
     op.drop_column("rate_facts", "close_level", schema=SCHEMA)
     op.drop_column("rate_facts", "accept_level", schema=SCHEMA)
