@@ -129,12 +129,13 @@ FROM escalation.report_cases c,
      LATERAL (SELECT substr(c.case_id, 2)::int AS g,
                      (c.found_month || '-01 00:00+08')::timestamptz
                        + (substr(c.case_id, 2)::int % 27) * interval '1 day' AS day) d;
-INSERT INTO escalation.case_ratings (case_id, rating_id, rating, kind, unit_code, rated_at)
-SELECT case_id, 'r' || case_id,
-       (ARRAY['satisfied', 'basically_satisfied', 'not_satisfied'])[1 + length(case_id) % 3],
-       'dispute', unit_code, closed_at + interval '2 days'
-FROM escalation.rate_facts
+UPDATE escalation.rate_facts
+SET rating = (ARRAY['satisfied', 'basically_satisfied', 'not_satisfied'])[1 + length(case_id) % 3],
+    rated_at = closed_at + interval '2 days', rated_level = close_level
 WHERE closed_at IS NOT NULL AND right(case_id, 1) IN ('1', '3', '5', '7', '9');
+INSERT INTO escalation.case_ratings (case_id, rating_id, rating, kind, unit_code, rated_at)
+SELECT case_id, 'r' || case_id, rating, 'dispute', unit_code, rated_at
+FROM escalation.rate_facts WHERE rating IS NOT NULL;
 ANALYZE escalation.rate_facts;
 ANALYZE escalation.case_ratings;
 """

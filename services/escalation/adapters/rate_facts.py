@@ -1,7 +1,7 @@
 """Escalation's projection of what the rates need per case (``domain/rates.py``): the
 case's unit, category and kind, when it was answered and closed with which result, and
-the due times its clocks hold with the level each of those clocks is on, and a
-dispute's report area (the monthly report's time-limit columns go by area × dispute
+the due times its clocks hold with the level each of those clocks is on, its first
+rating, and a dispute's report area (the monthly report's time-limit columns go by area × dispute
 type × level). Written by the case-stream consumer's handler, in the same transaction
 as the clocks; the area is copied from the report's own cases (``report_cases``) once
 the report has placed the dispute, as the due times are copied from the clocks.
@@ -55,9 +55,15 @@ rate_facts = Table(
     # The monthly report's area of a dispute (report_cases.area_code: its grid, else the
     # grid of the screening return that found it, else its first assignment's unit).
     Column("area_code", Text),
+    # The residents' first rating (满意率), as case_ratings keeps it, with the level of
+    # the unit rated: so the report reads every rate of its areas from this one table.
+    Column("rating", Text),
+    Column("rated_at", DateTime(timezone=True)),
+    Column("rated_level", Text),
     Index("ix_rate_facts_accept_due_at", "accept_due_at"),
     Index("ix_rate_facts_close_due_at", "close_due_at"),
     Index("ix_rate_facts_mediation_accepted_at", "mediation_accepted_at"),
+    Index("ix_rate_facts_rated_at", "rated_at"),
     # A unit's report reads its areas by code prefix (LIKE '4511020010%').
     Index("ix_rate_facts_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
 )
@@ -132,6 +138,19 @@ _REPORT_AREA = (
 )
 
 
+# The first rating of a case is kept (a replay, or a second rating, changes nothing).
+_RATE = insert(rate_facts).values(
+    {name: bindparam(name) for name in ("case_id", "rating", "rated_at", "rated_level")}
+)
+_RATE = _RATE.on_conflict_do_update(
+    index_elements=[rate_facts.c.case_id],
+    set_={
+        name: case((rate_facts.c.rating.is_(None), _RATE.excluded[name]), else_=rate_facts.c[name])
+        for name in ("rating", "rated_at", "rated_level")
+    },
+)
+
+
 def empty_facts(case_id: str) -> dict[str, Any]:
     return dict.fromkeys(_FIELDS) | {"case_id": case_id}
 
@@ -151,6 +170,11 @@ class RateFactsRepository:
         if case_ids:
             await self.conn.execute(_ACCEPT_DUE, {"ids": case_ids})
             await self.conn.execute(_CLOSE_DUE, {"ids": case_ids})
+
+    async def add_ratings(self, rows: list[dict[str, Any]]) -> None:
+        """``{case_id, rating, rated_at, rated_level}`` rows, one per case."""
+        if rows:
+            await self.conn.execute(_RATE, rows)
 
     async def copy_report_areas(self, case_ids: list[str]) -> None:
         """Copy the report's area of these cases (disputes the report has placed)."""

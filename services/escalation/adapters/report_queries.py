@@ -16,7 +16,6 @@ from services.escalation.adapters.report_tables import COUNT_NAMES, report_submi
 from services.escalation.adapters.screening_tables import registry_units
 from services.escalation.adapters.tables import SCHEMA
 from services.escalation.domain.monthly_report import (
-    LEVEL_DIGITS,
     Figures,
     ReportRow,
     RowKey,
@@ -105,17 +104,11 @@ async def live_rows(
     return rows
 
 
-def _level_of(column: str) -> str:
-    """A unit code's level by its length (LEVEL_DIGITS), as ``level_of`` says it."""
-    whens = " ".join(f"WHEN {d} THEN '{level}'" for level, d in LEVEL_DIGITS.items())
-    return f"CASE length({column}) {whens} ELSE 'unknown' END"
-
-
 # The month's time-limit counts of the disputes under the unit, at their report area and
 # category (rate_facts.area_code is report_cases' own, copied when the report places the
-# dispute) and at the level of the unit whose limit it was. One pass over the rate facts
-# due in the period and the ratings given in it. The rules are domain/rates.py's, one
-# FILTER each:
+# dispute) and at the level of the unit whose limit it was (or that was rated). One pass
+# over the unit's rate facts with a limit due, or a rating given, in the period. The rules
+# are domain/rates.py's, one FILTER each:
 # - due_to_respond: the accept limit falls in the period and is decided (answered, or
 #   passed by :now); responded_in_time: answered by the limit;
 # - due_to_close: the closing limit falls in the period and is decided; resolved: closed
@@ -123,32 +116,28 @@ def _level_of(column: str) -> str:
 # - rated / satisfied: ratings given in the period (满意率, domain/satisfaction.py).
 # Grouped by the three levels at once; ``time_limit_rows`` puts each count at its own.
 _TIME_LIMITS = text(f"""
-SELECT left(area_code, :digits) AS area, category, accept_level, close_level, rated_level,
+SELECT left(area_code, :digits) AS area, category,
+  coalesce(accept_level, 'unknown') AS accept_level,
+  coalesce(close_level, 'unknown') AS close_level,
+  coalesce(rated_level, 'unknown') AS rated_level,
   count(*) FILTER (WHERE accept_in AND (responded_at IS NOT NULL OR accept_due_at <= :now)),
   count(*) FILTER (WHERE accept_in AND responded_at <= accept_due_at),
   count(*) FILTER (WHERE close_in AND (closed_at IS NOT NULL OR close_due_at <= :now)),
   count(*) FILTER (WHERE close_in AND closed_at IS NOT NULL
     AND close_result = ANY(CAST(:resolved AS text[]))),
   count(*) FILTER (WHERE close_in AND closed_at <= close_due_at),
-  count(rating),
-  count(*) FILTER (WHERE rating = ANY(CAST(:satisfied AS text[])))
+  count(*) FILTER (WHERE rated_in),
+  count(*) FILTER (WHERE rated_in AND rating = ANY(CAST(:satisfied AS text[])))
 FROM (
-  SELECT area_code, category, accept_due_at,
-    accept_due_at >= :start AND accept_due_at < :end AS accept_in,
-    coalesce(accept_level, 'unknown') AS accept_level, responded_at, close_due_at,
+  SELECT *, accept_due_at >= :start AND accept_due_at < :end AS accept_in,
     close_due_at >= :start AND close_due_at < :end AS close_in,
-    coalesce(close_level, 'unknown') AS close_level, closed_at, close_result,
-    NULL AS rating, NULL AS rated_level
+    rated_at >= :start AND rated_at < :end AS rated_in
   FROM {SCHEMA}.rate_facts
   WHERE area_code LIKE :prefix
     AND (accept_due_at >= :start AND accept_due_at < :end
-      OR close_due_at >= :start AND close_due_at < :end)
-  UNION ALL
-  SELECT f.area_code, f.category, NULL, false, NULL, NULL, NULL, false, NULL, NULL, NULL,
-    k.rating, {_level_of("k.unit_code")}
-  FROM {SCHEMA}.case_ratings k JOIN {SCHEMA}.rate_facts f ON f.case_id = k.case_id
-  WHERE k.rated_at >= :start AND k.rated_at < :end AND f.area_code LIKE :prefix
-) AS x
+      OR close_due_at >= :start AND close_due_at < :end
+      OR rated_at >= :start AND rated_at < :end)
+) AS f
 GROUP BY 1, 2, 3, 4, 5
 """)
 

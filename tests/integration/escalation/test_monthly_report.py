@@ -212,7 +212,9 @@ async def build_month(stack: Stack) -> tuple[ManualClock, list[str]]:
             "SELECT 1 FROM escalation.report_counts HAVING sum(mediated) = 2 AND sum(accepted) = 2"
         )
     )
-    await eventually(lambda: stack.sql("SELECT 1 FROM escalation.case_ratings HAVING count(*) = 2"))
+    await eventually(
+        lambda: stack.sql("SELECT 1 FROM escalation.rate_facts HAVING count(rating) = 2")
+    )
     await eventually(
         lambda: stack.sql(
             "SELECT 1 FROM escalation.rate_facts"
