@@ -1,7 +1,10 @@
 """Escalation's projection of what the rates need per case (``domain/rates.py``): the
 case's unit, category and kind, when it was answered and closed with which result, and
-the due times its clocks hold. Written by the case-stream consumer's handler, in the
-same transaction as the clocks.
+the due times its clocks hold with the level each of those clocks is on, its first
+rating, and a dispute's report area (the monthly report's time-limit columns go by area × dispute
+type × level). Written by the case-stream consumer's handler, in the same transaction
+as the clocks; the area is copied from the report's own cases (``report_cases``) once
+the report has placed the dispute, as the due times are copied from the clocks.
 
 Every column but the unit keeps its first value, and the unit follows the latest
 event by its time, so a replayed or duplicated event changes nothing.
@@ -28,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.escalation.adapters.report_tables import report_cases
 from services.escalation.adapters.tables import TABLES, clocks
 
 rate_facts = Table(
@@ -40,14 +44,28 @@ rate_facts = Table(
     # The time of the event that named the unit (the latest wins).
     Column("unit_at", DateTime(timezone=True)),
     Column("accept_due_at", DateTime(timezone=True)),
+    # The level of the unit each limit runs for (its clock's ``unit_level``).
+    Column("accept_level", Text),
+    Column("close_level", Text),
     Column("responded_at", DateTime(timezone=True)),
     Column("close_due_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     Column("close_result", Text),
     Column("mediation_accepted_at", DateTime(timezone=True)),
+    # The monthly report's area of a dispute (report_cases.area_code: its grid, else the
+    # grid of the screening return that found it, else its first assignment's unit).
+    Column("area_code", Text),
+    # The residents' first rating (满意率), as case_ratings keeps it, with the level of
+    # the unit rated: so the report reads every rate of its areas from this one table.
+    Column("rating", Text),
+    Column("rated_at", DateTime(timezone=True)),
+    Column("rated_level", Text),
     Index("ix_rate_facts_accept_due_at", "accept_due_at"),
     Index("ix_rate_facts_close_due_at", "close_due_at"),
     Index("ix_rate_facts_mediation_accepted_at", "mediation_accepted_at"),
+    Index("ix_rate_facts_rated_at", "rated_at"),
+    # A unit's report reads its areas by code prefix (LIKE '4511020010%').
+    Index("ix_rate_facts_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
 )
 
 FIRST_WINS = ("category", "kind", "responded_at", "closed_at", "mediation_accepted_at")
@@ -80,9 +98,9 @@ _MERGE = _merge()
 
 def _first_due(stages: tuple[str, ...]) -> Any:
     """The due time of each case's first clock of these stages (its current due time,
-    moved by an approved extension)."""
+    moved by an approved extension), and the level of the unit it runs for."""
     return (
-        select(clocks.c.case_id, clocks.c.due_at)
+        select(clocks.c.case_id, clocks.c.due_at, clocks.c.unit_level)
         .where(clocks.c.stage.in_(stages), clocks.c.case_id.in_(bindparam("ids", expanding=True)))
         .ext(distinct_on(clocks.c.case_id))
         .order_by(clocks.c.case_id, clocks.c.started_at, clocks.c.occurrence)
@@ -98,12 +116,38 @@ _CLOSE = _first_due(("mediate", "handle"))
 _ACCEPT_DUE = (
     update(rate_facts)
     .where(rate_facts.c.case_id == _ACCEPT.c.case_id)
-    .values(accept_due_at=_ACCEPT.c.due_at)
+    .values(accept_due_at=_ACCEPT.c.due_at, accept_level=_ACCEPT.c.unit_level)
 )
 _CLOSE_DUE = (
     update(rate_facts)
     .where(rate_facts.c.case_id == _CLOSE.c.case_id)
-    .values(close_due_at=_CLOSE.c.due_at)
+    .values(close_due_at=_CLOSE.c.due_at, close_level=_CLOSE.c.unit_level)
+)
+
+
+# A dispute's report area, once the report has placed it (an empty area: not yet).
+_REPORT_AREA = (
+    update(rate_facts)
+    .where(
+        rate_facts.c.case_id == report_cases.c.case_id,
+        report_cases.c.case_id.in_(bindparam("ids", expanding=True)),
+        report_cases.c.area_code != "",
+        rate_facts.c.area_code.is_distinct_from(report_cases.c.area_code),
+    )
+    .values(area_code=report_cases.c.area_code)
+)
+
+
+# The first rating of a case is kept (a replay, or a second rating, changes nothing).
+_RATE = insert(rate_facts).values(
+    {name: bindparam(name) for name in ("case_id", "rating", "rated_at", "rated_level")}
+)
+_RATE = _RATE.on_conflict_do_update(
+    index_elements=[rate_facts.c.case_id],
+    set_={
+        name: case((rate_facts.c.rating.is_(None), _RATE.excluded[name]), else_=rate_facts.c[name])
+        for name in ("rating", "rated_at", "rated_level")
+    },
 )
 
 
@@ -121,10 +165,21 @@ class RateFactsRepository:
             await self.conn.execute(_MERGE, rows)
 
     async def refresh_due_times(self, case_ids: list[str]) -> None:
-        """Copy the clocks' due times: the rates judge by the clocks' own deadlines."""
+        """Copy the clocks' due times and levels: the rates judge by the clocks' own
+        deadlines."""
         if case_ids:
             await self.conn.execute(_ACCEPT_DUE, {"ids": case_ids})
             await self.conn.execute(_CLOSE_DUE, {"ids": case_ids})
+
+    async def add_ratings(self, rows: list[dict[str, Any]]) -> None:
+        """``{case_id, rating, rated_at, rated_level}`` rows, one per case."""
+        if rows:
+            await self.conn.execute(_RATE, rows)
+
+    async def copy_report_areas(self, case_ids: list[str]) -> None:
+        """Copy the report's area of these cases (disputes the report has placed)."""
+        if case_ids:
+            await self.conn.execute(_REPORT_AREA, {"ids": case_ids})
 
 
 def fold(row: dict[str, Any], update_: dict[str, Any]) -> None:

@@ -4,10 +4,12 @@ typeset by typst with a bar chart of the trend.
 
 One table layout for all three: a header block (unit, period, filled by), then one
 line per area × dispute type × level with this month's counts and rates, the year to
-date, the previous month and month on month, and the time-limit rates' column group
-(三率 and on-time closure, joined in from the time-limit work; blank until then).
-PDF fonts come only from the named directories (Debian's fonts-noto-cjk), as mediation
-prints, so every machine prints the same pages.
+date, the previous month and month on month, and after them the month's time-limit
+column group (响应率, 解决率, 按期结案率, 满意率, each beside its counts; DOMAIN.md
+"Rates, written down": "Always show the counts beside a rate"). The PDF sets that group
+in a second table with the same line heads, as a landscape A4 page cannot hold 36
+columns legibly. PDF fonts come only from the named directories (Debian's
+fonts-noto-cjk), as mediation prints, so every machine prints the same pages.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from services.escalation.domain.monthly_report import (
     Figures,
     MonthlyReport,
     ReportRow,
+    TimeLimitRates,
 )
 
 TEMPLATES = Path(__file__).parent / "report_templates"
@@ -37,6 +40,20 @@ FONT_DIRS: tuple[Path, ...] = (Path("/usr/share/fonts/opentype/noto"),)
 LEVEL_ZH = {"grid": "网格", "community": "社区/村", "street": "街道/乡镇", "district": "区/县"}
 STATUS_ZH = {None: "未上报", "submitted": "已上报", "returned": "已退回", "accepted": "已接收"}
 
+# This month's time-limit rates (domain/rates.py), each after its counts.
+TIME_LIMIT_HEADERS: tuple[str, ...] = (
+    "应响应数",
+    "按时响应数",
+    "响应率",
+    "应结案数",
+    "解决数",
+    "解决率",
+    "按期结案数",
+    "按期结案率",
+    "参评数",
+    "满意数",
+    "满意率",
+)
 HEADERS: tuple[str, ...] = (
     "地区/单位",
     "纠纷类型",
@@ -56,13 +73,18 @@ HEADERS: tuple[str, ...] = (
     "本年累计成功",
     "上月排查",
     "环比",
-    # The time-limit rates' group (domain/rates.py, joined in by the lead).
-    "响应率",
-    "解决率",
-    "满意率",
-    "按期结案率",
+    *TIME_LIMIT_HEADERS,
 )
-TIME_LIMIT_COLUMNS = 4
+TIME_LIMIT_COLUMNS = len(TIME_LIMIT_HEADERS)
+LINE_HEAD_COLUMNS = 3  # area, dispute type, level
+NOTES = (
+    "调处率 = 调处数 / 排查数；成功率 = 成功数 / 受理数。",
+    "时限三率按本月到期的时限计，已受理、已结案或已逾期即计入：响应率 = 按时响应数 / 应响应数；"
+    "解决率 = 解决数 / 应结案数；按期结案率 = 按期结案数 / 应结案数；"
+    "满意率 = 满意数 / 参评数，按本月评价计，未评价的不计入。比率为“—”表示分母为 0。",
+    "数据均来自事件流。",
+)
+NOTE_NOT_ACCEPTED = "未接收：下级报告尚未经本级接收，所示为实时数。"
 
 
 def title_of(report: MonthlyReport) -> str:
@@ -78,7 +100,13 @@ def _rate(value: float | None) -> str:
 
 
 def _line(
-    area: str, category: str, level: str, m: Figures, y: Figures, p: Figures
+    area: str,
+    category: str,
+    level: str,
+    m: Figures,
+    y: Figures,
+    p: Figures,
+    t: TimeLimitRates,
 ) -> list[str | int]:
     return [
         area,
@@ -102,7 +130,17 @@ def _line(
         y.succeeded,
         p.screened,
         f"{m.screened - p.screened:+d}",
-        *([""] * TIME_LIMIT_COLUMNS),
+        t.due_to_respond,
+        t.responded_in_time,
+        _rate(t.response_rate),
+        t.due_to_close,
+        t.resolved,
+        _rate(t.resolution_rate),
+        t.closed_on_time,
+        _rate(t.on_time_closure_rate),
+        t.rated,
+        t.satisfied,
+        _rate(t.satisfaction_rate),
     ]
 
 
@@ -115,11 +153,11 @@ def lines(report: MonthlyReport, names: dict[str, str] | None = None) -> list[li
         return label if row.source != "live" or not report.children else f"{label}（未接收）"
 
     body = [
-        _line(area(r), r.category, r.level, r.month, r.year_to_date, r.previous)
+        _line(area(r), r.category, r.level, r.month, r.year_to_date, r.previous, r.time_limits)
         for r in report.rows
     ]
     m, y, p = report.totals
-    body.append(_line("合计", "—", report.level, m, y, p))
+    body.append(_line("合计", "—", report.level, m, y, p, report.time_limit_totals))
     return body
 
 
@@ -176,21 +214,29 @@ def to_xlsx(report: MonthlyReport, filled_by: str) -> bytes:
 
 
 def pdf_view(report: MonthlyReport, filled_by: str) -> dict[str, object]:
+    """The PDF's data: the counts' table, then the time-limit group in a second table
+    with the same line heads (area, dispute type, level)."""
+    rows = [[str(v) for v in line] for line in lines(report)]
+    split = len(HEADERS) - TIME_LIMIT_COLUMNS
     return {
         "title": title_of(report),
         "unit": f"{report.unit_name}（{report.unit_code}）",
         "period": period_of(report.month),
         "filled_by": filled_by,
         "status": STATUS_ZH.get(report.status, report.status or ""),
-        "headers": list(HEADERS),
-        "rows": [[str(v) for v in line] for line in lines(report)],
+        "headers": list(HEADERS[:split]),
+        "rows": [row[:split] for row in rows],
+        "limits_title": f"时限三率及按期结案率（{int(report.month[5:])}月到期）",
+        "limits_headers": [*HEADERS[:LINE_HEAD_COLUMNS], *TIME_LIMIT_HEADERS],
+        "limits_rows": [row[:LINE_HEAD_COLUMNS] + row[split:] for row in rows],
         "chart_title": "近几月趋势（排查数 / 调处数）",
         "trend": [
             {"month": m, "screened": f.screened, "mediated": f.mediated}
             for m, f in sorted(report.trend.items())
         ],
-        "note": "调处率 = 调处数 / 排查数；成功率 = 成功数 / 受理数（数据均来自事件流）。"
-        "未接收：下级报告尚未经本级接收，所示为实时数。",
+        # A note a line. No closing bracket or quote right before "。": typst compresses
+        # the pair and text extraction (pdftotext) reads the "。" as a stray line.
+        "notes": [*NOTES, *([NOTE_NOT_ACCEPTED] if report.children else [])],
     }
 
 

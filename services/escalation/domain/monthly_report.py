@@ -19,6 +19,11 @@ mediated / screened; success rate 成功率 = succeeded / accepted for mediation
 bureau's published 6,217 / 6,368 = 97.6 %). A rate with a zero denominator is None, and
 the counts are always shown beside it.
 
+The time-limit rates (响应率, 解决率, 按期结案率, 满意率; ``domain/rates.py``) go beside
+them for the month, per area × category × level: a dispute counts at its report area
+and category, at the level of the unit whose limit it was (the accept clock's level for
+响应率, the closing clock's for 解决率 and 按期结案率, the rated unit's for 满意率).
+
 A level's report goes up: community → street → district; the level above accepts or
 returns it (with a reason), and its own report aggregates what it accepted (汇总再统一上报,
 seed 001). A report not submitted by the district's deadline (day of the following
@@ -163,15 +168,59 @@ def policy_for(unit_code: str, policies: Mapping[str, ReportPolicy]) -> ReportPo
 
 @dataclass(frozen=True)
 class TimeLimitRates:
-    """The time-limit issue's rates (三率 and on-time closure, domain/rates.py): a
-    column group reserved here, filled when those rates are joined in."""
+    """The time-limit issue's rates of one row in the month (三率 and on-time closure,
+    ``domain/rates.py``; DOMAIN.md "Rates, written down"), kept as numerator and
+    denominator counts: rows add up count by count, and a rate is always computed from
+    the summed counts, never averaged over rows.
 
-    due: int | None = None
-    responded: int | None = None
-    resolved: int | None = None
-    rated: int | None = None
-    satisfied: int | None = None
-    closed_on_time: int | None = None
+    响应率 = responded_in_time / due_to_respond; 解决率 = resolved / due_to_close;
+    按期结案率 = closed_on_time / due_to_close; 满意率 = satisfied / rated."""
+
+    due_to_respond: int = 0
+    responded_in_time: int = 0
+    due_to_close: int = 0
+    resolved: int = 0
+    closed_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+
+    def __add__(self, other: TimeLimitRates) -> TimeLimitRates:
+        return TimeLimitRates(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    @property
+    def response_rate(self) -> float | None:
+        """响应率 = answered by the accept limit / due to be answered."""
+        return _rate(self.responded_in_time, self.due_to_respond)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        """解决率 = closed as resolved / due to close."""
+        return _rate(self.resolved, self.due_to_close)
+
+    @property
+    def on_time_closure_rate(self) -> float | None:
+        """按期结案率 = closed by the closing limit / due to close."""
+        return _rate(self.closed_on_time, self.due_to_close)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率 = rated 满意 / rated (an unrated case in neither)."""
+        return _rate(self.satisfied, self.rated)
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, object]) -> TimeLimitRates:
+        return cls(**{f.name: int(str(raw.get(f.name, 0) or 0)) for f in fields(cls)})
+
+
+TIME_LIMIT_COUNTS = tuple(f.name for f in fields(TimeLimitRates))
+TIME_LIMIT_RATES = ("response_rate", "resolution_rate", "on_time_closure_rate", "satisfaction_rate")
+# A row's key: area × category × level.
+RowKey = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -227,6 +276,13 @@ def total(figures: Iterable[Figures]) -> Figures:
     return out
 
 
+def total_time_limits(rates: Iterable[TimeLimitRates]) -> TimeLimitRates:
+    out = TimeLimitRates()
+    for r in rates:
+        out = out + r
+    return out
+
+
 @dataclass(frozen=True)
 class ReportRow:
     """One line of a report: an area (a child unit, or the unit itself) × category ×
@@ -239,7 +295,11 @@ class ReportRow:
     year_to_date: Figures
     previous: Figures
     source: str = "live"  # live counts, or "accepted": the child's accepted report
-    time_limits: TimeLimitRates = field(default_factory=TimeLimitRates)
+    time_limits: TimeLimitRates = field(default_factory=TimeLimitRates)  # this month
+
+    @property
+    def key(self) -> RowKey:
+        return (self.area_code, self.category, self.level)
 
     @property
     def month_on_month(self) -> int:
@@ -249,6 +309,23 @@ class ReportRow:
 
 def with_source(rows: Iterable[ReportRow], source: str) -> list[ReportRow]:
     return [replace(r, source=source) for r in rows]
+
+
+def join_time_limits(
+    rows: Iterable[ReportRow], limits: Mapping[RowKey, TimeLimitRates]
+) -> list[ReportRow]:
+    """Each row with its time-limit counts (same area × category × level); a key with
+    time-limit counts and no row of counts this year gets a row of its own (a case
+    whose limit fell due this month may have been found and accepted in another).
+    Sorted by key, as the counts come."""
+    out = [replace(r, time_limits=limits[r.key]) if r.key in limits else r for r in rows]
+    have = {r.key for r in out}
+    out += [
+        ReportRow(area, category, level, Figures(), Figures(), Figures(), time_limits=rates)
+        for (area, category, level), rates in limits.items()
+        if (area, category, level) not in have
+    ]
+    return sorted(out, key=lambda r: r.key)
 
 
 # --- submission workflow ------------------------------------------------------------
@@ -304,14 +381,19 @@ def is_late(submitted_at: datetime, deadline: datetime) -> bool:
 def rollup(rows: Iterable[ReportRow], digits: int, source: str) -> list[ReportRow]:
     """Merge rows by area prefix (``digits``) × category × level: a grid's rows become
     its community's, a community's its street's (codes nest, DOMAIN.md)."""
-    merged: dict[tuple[str, str, str], list[Figures]] = {}
+    merged: dict[RowKey, tuple[Figures, Figures, Figures, TimeLimitRates]] = {}
     for r in rows:
         key = (r.area_code[:digits], r.category, r.level)
-        acc = merged.setdefault(key, [Figures(), Figures(), Figures()])
-        acc[0], acc[1], acc[2] = acc[0] + r.month, acc[1] + r.year_to_date, acc[2] + r.previous
+        m, y, p, t = merged.get(key, (Figures(), Figures(), Figures(), TimeLimitRates()))
+        merged[key] = (
+            m + r.month,
+            y + r.year_to_date,
+            p + r.previous,
+            t + r.time_limits,  # counts add; the rates follow from the sums
+        )
     return [
-        ReportRow(area, cat, lvl, m, y, p, source)
-        for (area, cat, lvl), (m, y, p) in sorted(merged.items())
+        ReportRow(area, cat, lvl, m, y, p, source, t)
+        for (area, cat, lvl), (m, y, p, t) in sorted(merged.items())
     ]
 
 
@@ -323,22 +405,25 @@ def row_to_dict(row: ReportRow) -> dict[str, object]:
         "month": row.month.as_dict(),
         "year_to_date": row.year_to_date.as_dict(),
         "previous": row.previous.as_dict(),
+        "time_limits": row.time_limits.as_dict(),
     }
 
 
 def row_from_dict(raw: Mapping[str, object], source: str) -> ReportRow:
-    def figures(name: str) -> Figures:
+    def part(name: str) -> Mapping[str, object]:
         value = raw.get(name)
-        return Figures.from_dict(value if isinstance(value, Mapping) else {})
+        return value if isinstance(value, Mapping) else {}
 
     return ReportRow(
         str(raw["area_code"]),
         str(raw["category"]),
         str(raw["level"]),
-        figures("month"),
-        figures("year_to_date"),
-        figures("previous"),
+        Figures.from_dict(part("month")),
+        Figures.from_dict(part("year_to_date")),
+        Figures.from_dict(part("previous")),
         source,
+        # A snapshot taken before the rates were joined in has none: zero counts.
+        TimeLimitRates.from_dict(part("time_limits")),
     )
 
 
@@ -388,6 +473,11 @@ class MonthlyReport:
             total(r.year_to_date for r in self.rows),
             total(r.previous for r in self.rows),
         )
+
+    @property
+    def time_limit_totals(self) -> TimeLimitRates:
+        """This month's time-limit counts over every row (合计), summed, not averaged."""
+        return total_time_limits(r.time_limits for r in self.rows)
 
 
 def may_decide_for(unit_codes: Iterable[str], unit_code: str) -> bool:

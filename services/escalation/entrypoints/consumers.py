@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.escalation.entrypoints.rating_consumer import RATING_HANDLERS
 from services.escalation.service_layer import handlers, meeting_view, monthly_report
-from services.escalation.service_layer.rates import apply_rate_facts
+from services.escalation.service_layer.rates import apply_rate_facts, apply_report_areas
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
@@ -37,6 +37,7 @@ def clock_consumer() -> ConsumerSpec:
         await meeting_view.apply_case_events(uow, cases)  # the meetings' agenda facts
         # The monthly report (月报告) counts from the same events (one consumer per topic).
         await monthly_report.apply_case_events(uow, cases)
+        await apply_report_areas(uow, [case.case_id for case in cases])  # the report's areas
 
     return ConsumerSpec(
         name="case-clocks",

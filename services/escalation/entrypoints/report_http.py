@@ -1,8 +1,9 @@
 """The monthly report (月报告) over HTTP.
 
 - ``GET /monthly-reports/{unit}/{month}``: the unit's report (its children × dispute type
-  × level; this month, year to date, previous month), its status and ETag, the children's
-  submissions; centre operators of the unit or above, and admins.
+  × level; this month, year to date, previous month; this month's time-limit rates with
+  their counts), its status and ETag, the children's submissions; centre operators of
+  the unit or above, and admins.
 - ``GET /monthly-reports/{unit}/{month}/export.{xlsx|csv|pdf}``: the files.
 - ``POST .../submit``, ``.../accept``, ``.../return`` (body ``{"reason": ...}``): the
   workflow up the tree, each with an Idempotency-Key and, once the report exists,
@@ -22,9 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.escalation.adapters.report_export import default_printer, to_csv, to_xlsx
 from services.escalation.domain.monthly_report import (
     COUNT_COLUMNS,
+    TIME_LIMIT_RATES,
     Figures,
     MonthlyReport,
     SubmissionRefused,
+    TimeLimitRates,
     level_of,
     valid_month,
 )
@@ -79,6 +82,24 @@ class FiguresOut(BaseModel):
     success_rate: float | None
 
 
+class TimeLimitsOut(BaseModel):
+    """This month's time-limit rates with their counts (``domain/rates.py``): 响应率
+    response, 解决率 resolution, 按期结案率 on-time closure, 满意率 satisfaction; a rate
+    is null when its denominator is 0."""
+
+    due_to_respond: int
+    responded_in_time: int
+    due_to_close: int
+    resolved: int
+    closed_on_time: int
+    rated: int
+    satisfied: int
+    response_rate: float | None
+    resolution_rate: float | None
+    on_time_closure_rate: float | None
+    satisfaction_rate: float | None
+
+
 class RowOut(BaseModel):
     area_code: str
     category: str
@@ -88,7 +109,7 @@ class RowOut(BaseModel):
     year_to_date: FiguresOut
     previous: FiguresOut
     month_on_month: int
-    time_limits: dict[str, int | None]
+    time_limits: TimeLimitsOut
 
 
 class ChildOut(BaseModel):
@@ -110,6 +131,7 @@ class ReportOut(BaseModel):
     late: bool | None
     return_reason: str | None
     totals: dict[str, FiguresOut]
+    time_limit_totals: TimeLimitsOut
     rows: list[RowOut]
     children: list[ChildOut]
 
@@ -138,6 +160,10 @@ def _figures(f: Figures) -> FiguresOut:
     )
 
 
+def _time_limits(t: TimeLimitRates) -> TimeLimitsOut:
+    return TimeLimitsOut(**t.as_dict(), **{name: getattr(t, name) for name in TIME_LIMIT_RATES})
+
+
 def report_out(report: MonthlyReport) -> ReportOut:
     m, y, p = report.totals
     return ReportOut(
@@ -151,6 +177,7 @@ def report_out(report: MonthlyReport) -> ReportOut:
         late=report.late,
         return_reason=report.return_reason,
         totals={"month": _figures(m), "year_to_date": _figures(y), "previous": _figures(p)},
+        time_limit_totals=_time_limits(report.time_limit_totals),
         rows=[
             RowOut(
                 area_code=r.area_code,
@@ -161,7 +188,7 @@ def report_out(report: MonthlyReport) -> ReportOut:
                 year_to_date=_figures(r.year_to_date),
                 previous=_figures(r.previous),
                 month_on_month=r.month_on_month,
-                time_limits=dict(vars(r.time_limits)),
+                time_limits=_time_limits(r.time_limits),
             )
             for r in report.rows
         ],
@@ -203,8 +230,11 @@ def _check_reader(principal: Principal, unit_code: str) -> None:
 
 
 async def _report(request: Request, unit_code: str, month: str, trend: bool) -> MonthlyReport:
-    async with _runtime(request).uow() as uow:
-        return await workflow.report_of(uow, unit_code, month, with_trend=trend)
+    runtime = _runtime(request)
+    async with runtime.uow() as uow:
+        return await workflow.report_of(
+            uow, unit_code, month, now=runtime.clock.now(), with_trend=trend
+        )
 
 
 @router.get(PATH, response_model=ReportOut, responses=READ_RESPONSES)

@@ -4,6 +4,7 @@ every district's grids) and the returns intake announces."""
 from __future__ import annotations
 
 from services.escalation.service_layer import monthly_report, screening
+from services.escalation.service_layer.rates import apply_report_areas
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.envelope import CloudEvent
@@ -37,6 +38,7 @@ def screening_returns_consumer() -> ConsumerSpec:
         filed = read_payload(ScreeningReturnFiledV1, event)
         await screening.apply_return_filed(uow, filed)
         await monthly_report.apply_return_filed(uow, filed)  # 零报告 in the monthly report
+        await apply_report_areas(uow, filed.case_ids)  # the disputes it placed
 
     return ConsumerSpec(
         name="screening-returns",

@@ -48,3 +48,10 @@ async def apply_rate_facts(uow: UnitOfWork, events: list[CaseEvent]) -> None:
     repo = RateFactsRepository(uow.connection)
     await repo.merge(list(rows.values()))
     await repo.refresh_due_times(sorted(rows))
+
+
+async def apply_report_areas(uow: UnitOfWork, case_ids: list[str]) -> None:
+    """After the monthly report has folded the same events (or a screening return that
+    places the disputes it found): the cases' report areas, so that the report reads
+    its time-limit counts from the rate facts alone (one table, no join)."""
+    await RateFactsRepository(uow.connection).copy_report_areas(sorted(set(case_ids)))

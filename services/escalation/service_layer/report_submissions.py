@@ -31,6 +31,7 @@ from services.escalation.domain.monthly_report import (
     check_decision,
     check_submit,
     is_late,
+    join_time_limits,
     level_of,
     load_policies,
     may_decide_for,
@@ -79,16 +80,21 @@ async def report_of(
     month: str,
     policies: Mapping[str, ReportPolicy] | None = None,
     *,
+    now: datetime,
     with_trend: bool = False,
 ) -> MonthlyReport:
-    """The unit's report as it stands (no commit)."""
+    """The unit's report as it stands at ``now`` (no commit): a time limit counts in
+    the month's rates once answered or passed (``domain/rates.py``)."""
     policies = load_policies() if policies is None else policies
     conn = uow.connection
     level = level_of(unit_code) or "grid"
     child_level = CHILD_LEVEL.get(level, "grid")
     child_digits = LEVEL_DIGITS[child_level]
-    live = await report_queries.live_rows(
-        conn, unit_code, child_digits, month, previous_month(month)
+    live = join_time_limits(
+        await report_queries.live_rows(conn, unit_code, child_digits, month, previous_month(month)),
+        await report_queries.time_limit_rows(
+            conn, unit_code, child_digits, parse_period(month), now
+        ),
     )
     accepted: dict[str, list[Any]] = {}
     children: list[ChildStatus] = []
@@ -191,7 +197,7 @@ async def submit(
     before = await repo.lock(unit_code, month)
     check_version(_current(before), if_match)
     check_submit(before.status if before else None, level)
-    report = await report_of(uow, unit_code, month, policies)
+    report = await report_of(uow, unit_code, month, policies, now=now)
     rows = [r for r in report.rows if r.source in ("live", "accepted")]
     if level != "community":
         rows = [r for r in rows if r.source == "accepted"]  # what it accepted, only

@@ -3,7 +3,8 @@
 A month is built through the services' APIs and the stream: screening tasks opened by
 escalation's scheduler, returns filed from the phone through intake (disputes found,
 a nil report 零报告, one missing), the committee's steps published on the case topic as
-mediation publishes them. The report's arithmetic is checked against what was done
+mediation publishes them, with routing's assignments and the residents' ratings. The
+report's arithmetic, its time-limit rates included, is checked against what was done
 (DOMAIN.md "Rates, written down"), rebuilt from the topics' beginning to the same
 numbers, submitted up the tree, returned with a reason, resubmitted and accepted
 (汇总再统一上报), exported (the PDF read back with pdftotext), and a report missing at
@@ -27,7 +28,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from openpyxl import load_workbook
 
-from services.escalation.domain.monthly_report import load_policies
+from services.escalation.domain.monthly_report import TIME_LIMIT_COUNTS, load_policies
 from services.escalation.domain.screening import task_id
 from services.escalation.entrypoints.consumers import HANDLED, read_case_event
 from services.escalation.service_layer import monthly_report, report_submissions
@@ -40,8 +41,10 @@ from shared.events.escalation import (
     MonthlyReportReturnedV1,
     MonthlyReportSubmittedV1,
 )
-from shared.events.intake import ScreeningReturnFiledV1
+from shared.events.intake import CaseRatedV1, ScreeningReturnFiledV1
 from shared.events.mediation import BY_STEP
+from shared.events.payload import Payload
+from shared.events.routing import CaseAssignedV1
 from shared.messaging.received import read_payload
 from tests.harness import Stack, eventually, read_topic
 from tests.integration.escalation.test_screening import (
@@ -61,18 +64,81 @@ MONTH = "2026-12"
 REPORT = f"/monthly-reports/{COMMUNITY}/{MONTH}"
 STREET_REPORT = f"/monthly-reports/{STREET}/{MONTH}"
 SAMPLES = Path(__file__).parents[3] / "docs" / "samples"
+# The month's time-limit counts build_month makes (see its docstring).
+EXPECTED_TIME_LIMITS = {
+    "due_to_respond": 3,
+    "responded_in_time": 1,
+    "due_to_close": 2,
+    "resolved": 1,
+    "closed_on_time": 1,
+    "rated": 2,
+    "satisfied": 1,
+}
+TIME_LIMIT_HEADS = (
+    "应响应数",
+    "按时响应数",
+    "响应率",
+    "应结案数",
+    "解决数",
+    "解决率",
+    "按期结案数",
+    "按期结案率",
+    "参评数",
+    "满意数",
+    "满意率",
+)
+TOTAL_TIME_LIMITS = (3, 1, "33.3%", 2, 1, "50.0%", 1, "50.0%", 2, 1, "50.0%")
 
 
-def _step(case_id: str, name: str, at: datetime, **facts: Any) -> CloudEvent:
-    model = BY_STEP[name]
+def _event(model: type[Payload], case_id: str, source: str, **facts: Any) -> CloudEvent:
     data = model.example_data()
-    data.update(case_id=case_id, unit_code=COMMUNITY, handler_id="md-1", occurred_at=at, **facts)
+    data.update(case_id=case_id, **facts)
     payload = model.model_validate(data)
     return CloudEvent(
-        source="/mediation",
+        source=source,
         type=payload.event_type,
         partitionkey=case_id,
         data=payload.model_dump(mode="json"),
+    )
+
+
+def _step(case_id: str, name: str, at: datetime, **facts: Any) -> CloudEvent:
+    return _event(
+        BY_STEP[name],
+        case_id,
+        "/mediation",
+        unit_code=COMMUNITY,
+        handler_id="md-1",
+        occurred_at=at,
+        **facts,
+    )
+
+
+def _assigned(case_id: str, at: datetime) -> CloudEvent:
+    """As routing assigns a dispute to the community's committee (the 受理 clock starts:
+    1 working day, services/escalation/domain/time_limits.json)."""
+    return _event(
+        CaseAssignedV1,
+        case_id,
+        "/routing",
+        assignment_id=f"a-{case_id}",
+        unit_code=COMMUNITY,
+        unit_level="community",
+        assigned_at=at,
+        trigger="submitted",
+    )
+
+
+def _rated(case_id: str, rating: str, at: datetime) -> CloudEvent:
+    return _event(
+        CaseRatedV1,
+        case_id,
+        "/intake",
+        rating_id=f"r-{case_id}",
+        rating=rating,
+        rated_at=at,
+        kind="dispute",
+        unit_code=COMMUNITY,
     )
 
 
@@ -97,8 +163,13 @@ def _pdftotext(pdf: bytes) -> str:
 
 async def build_month(stack: Stack) -> tuple[ManualClock, list[str]]:
     """December: grid 1 finds two disputes (12 and 120 people), grid 2 files a nil
-    report, grid 3 finds one, grid 4 files nothing. The committee accepts two and closes
-    them, one successfully. Answers the clock and the case ids found (grid 1's first)."""
+    report, grid 3 finds one, grid 4 files nothing. Routing assigns the three to the
+    community's committee on the 10th (受理 within 1 working day); the committee
+    accepts grid 1's first that day (in time) and its second on the 15th (late), never
+    grid 3's; it closes the first on the 20th (success, in its month) and the second on
+    the 28th (failure, after the month's limit of the 24th). The parties rate the first
+    满意 and the second 不满意. Answers the clock and the case ids found (grid 1's
+    first)."""
     clock = await screening_stack(stack)
     clock.set(datetime(2026, 12, 1, 0, 0, 5, tzinfo=SHANGHAI))
     await sweeper(stack).run_due()
@@ -124,16 +195,30 @@ async def build_month(stack: Stack) -> tuple[ManualClock, list[str]]:
     await eventually(
         lambda: stack.sql("SELECT 1 FROM escalation.report_returns HAVING count(*) = 3")
     )
-    day = datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI)
-    steps: list[CloudEvent] = []
-    for case_id in found[:2]:
-        steps.append(_step(case_id, "accepted", day, accepted_at=day))
-    steps.append(_step(found[0], "closed", day.replace(day=20), result="success"))
-    steps.append(_step(found[1], "closed", day.replace(day=21), result="failure"))
+    assigned = datetime(2026, 12, 10, 9, 5, tzinfo=SHANGHAI)
+    in_time = datetime(2026, 12, 10, 16, 0, tzinfo=SHANGHAI)
+    late = datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI)
+    month_due = datetime(2026, 12, 24, 18, 0, tzinfo=SHANGHAI)  # mediation names it
+    steps = [_assigned(case_id, assigned) for case_id in found]
+    for case_id, at in ((found[0], in_time), (found[1], late)):
+        steps.append(_step(case_id, "accepted", at, accepted_at=at, due_at=month_due))
+    steps.append(_step(found[0], "closed", late.replace(day=20), result="success"))
+    steps.append(_step(found[1], "closed", late.replace(day=28), result="failure"))
+    rated = datetime(2026, 12, 29, 15, 0, tzinfo=SHANGHAI)
+    steps += [_rated(found[0], "satisfied", rated), _rated(found[1], "not_satisfied", rated)]
     await _publish(stack, steps)
     await eventually(
         lambda: stack.sql(
             "SELECT 1 FROM escalation.report_counts HAVING sum(mediated) = 2 AND sum(accepted) = 2"
+        )
+    )
+    await eventually(
+        lambda: stack.sql("SELECT 1 FROM escalation.rate_facts HAVING count(rating) = 2")
+    )
+    await eventually(
+        lambda: stack.sql(
+            "SELECT 1 FROM escalation.rate_facts"
+            " HAVING count(accept_due_at) = 3 AND count(closed_at) = 2 AND count(area_code) = 3"
         )
     )
     return clock, found
@@ -182,6 +267,11 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
     clock, found = await build_month(stack)
     community = stack.client("escalation", "community_operator")
     street = stack.client("escalation", "street_operator")
+    # On the 10th grid 3's 受理 limit (the 11th) has not passed and it is not answered
+    # yet: in neither number of 响应率 (domain/rates.py), not counted as late.
+    early = (await community.get(REPORT)).json()["time_limit_totals"]
+    assert (early["due_to_respond"], early["responded_in_time"]) == (2, 1)
+    clock.set(datetime(2026, 12, 31, 12, 0, tzinfo=SHANGHAI))  # every December limit passed
 
     # The arithmetic (DOMAIN.md "Rates, written down": 调处率 = mediated / screened,
     # 成功率 = succeeded / accepted for mediation; bands <50, 50–100, 100–500, >500).
@@ -204,17 +294,55 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
         r["category"]: r["month"]["screened"] for r in answer.json()["rows"] if r["category"]
     }
     assert by_category == {"劳资纠纷(欠薪)": 2, "婚姻家庭邻里": 1}
-    assert all(
-        set(r["time_limits"]) >= {"due", "responded", "satisfied"} for r in answer.json()["rows"]
-    )
 
-    # Rebuild: empty the read model, replay the topics from the beginning: same numbers.
+    # The time-limit rates of the month (domain/rates.py), counts beside each rate, at
+    # each dispute's area × type and the level of the unit whose limit it was (here the
+    # community's committee): 响应率 = 受理 by the limit / due (grid 1's first in time,
+    # its second late, grid 3's never: 1 / 3); 解决率 = resolved / due to close (the
+    # month of mediation, due on the 24th for both accepted: 1 / 2); 按期结案率 = closed
+    # by the limit / due to close (1 / 2); 满意率 = 满意 / rated (1 / 2).
+    limits = answer.json()["time_limit_totals"]
+    assert {k: limits[k] for k in TIME_LIMIT_COUNTS} == EXPECTED_TIME_LIMITS
+    assert (limits["response_rate"], limits["resolution_rate"]) == (
+        pytest.approx(1 / 3, abs=1e-4),
+        0.5,
+    )
+    assert (limits["on_time_closure_rate"], limits["satisfaction_rate"]) == (0.5, 0.5)
+    by_row = {
+        (r["area_code"], r["category"], r["level"]): {
+            k: v for k, v in r["time_limits"].items() if k in TIME_LIMIT_COUNTS and v
+        }
+        for r in answer.json()["rows"]
+    }
+    assert {key: counts for key, counts in by_row.items() if counts} == {
+        (GRIDS[0], "劳资纠纷(欠薪)", "community"): {
+            "due_to_respond": 2,
+            "responded_in_time": 1,
+            "due_to_close": 2,
+            "resolved": 1,
+            "closed_on_time": 1,
+            "rated": 2,
+            "satisfied": 1,
+        },
+        # Grid 3's dispute was never accepted: a row of its own at the committee's level.
+        (GRIDS[2], "婚姻家庭邻里", "community"): {"due_to_respond": 1},
+    }
+    grid_3 = next(
+        r for r in answer.json()["rows"] if r["area_code"] == GRIDS[2] and r["level"] == "community"
+    )
+    assert grid_3["time_limits"]["response_rate"] == 0.0
+    assert grid_3["time_limits"]["resolution_rate"] is None  # nothing due: no rate, not 100 %
+
+    # Rebuild: empty the read model, replay the topics from the beginning: same numbers,
+    # and the same rows, time-limit rates included.
     before = await counts(stack)
     await stack.sql(
         "TRUNCATE escalation.report_cases, escalation.report_counts, escalation.report_returns"
     )
     await replay_from_the_beginning(stack)
     assert await counts(stack) == before
+    rebuilt = await community.get(REPORT)
+    assert rebuilt.json() == answer.json()
 
     # Up the tree: submit, returned with a reason, resubmitted, accepted.
     clock.set(datetime(2027, 1, 2, 10, 0, tzinfo=SHANGHAI))
@@ -265,8 +393,11 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
     )
     assert not_again.status_code == 409, not_again.text
 
-    # The street's report aggregates what it accepted (汇总再统一上报).
+    # The street's report aggregates what it accepted (汇总再统一上报), the time-limit
+    # rates as the community submitted them.
     street_report = (await street.get(STREET_REPORT)).json()
+    street_limits = street_report["time_limit_totals"]
+    assert {k: street_limits[k] for k in TIME_LIMIT_COUNTS} == EXPECTED_TIME_LIMITS
     assert [(r["area_code"], r["source"]) for r in street_report["rows"]] == [
         (COMMUNITY, "accepted")
     ] * len(street_report["rows"])
@@ -293,6 +424,15 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
     rates = ("response", "resolution", "satisfaction", "on_time_closure", "mediation_success")
     assert set(carried) == set(rates)
     assert carried["mediation_success"] == {"numerator": 1, "denominator": 2}
+    # The report's rows add up to the same counts as domain/rates.py's own tally.
+    assert {
+        k: carried[k] for k in ("response", "resolution", "satisfaction", "on_time_closure")
+    } == {
+        "response": {"numerator": 1, "denominator": 3},
+        "resolution": {"numerator": 1, "denominator": 2},
+        "satisfaction": {"numerator": 1, "denominator": 2},
+        "on_time_closure": {"numerator": 1, "denominator": 2},
+    }
     assert {e["key"] for v in published.values() for e in v} == {f"{COMMUNITY}:{MONTH}"}
 
     # Exports: the official layout in xlsx, CSV, and a PDF pdftotext reads back.
@@ -304,16 +444,31 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
     assert sheet.cell(4, 4).value == "排查数"
     total_row = [row for row in sheet.iter_rows(values_only=True) if row[0] == "合计"]
     assert total_row and total_row[0][3:7] == (3, 2, 2, 1)
+    heads = [cell.value for cell in sheet[4]]
+    group = heads.index("应响应数")
+    assert heads[group:] == list(TIME_LIMIT_HEADS)  # after every existing column
+    assert total_row[0][group:] == TOTAL_TIME_LIMITS
     text = (await street.get(STREET_REPORT + "/export.csv")).content.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[2] == ["统计期间", "2026年12月"]
-    assert next(line for line in lines if line and line[0] == "合计")[3:7] == ["3", "2", "2", "1"]
+    csv_total = next(line for line in lines if line and line[0] == "合计")
+    assert csv_total[3:7] == ["3", "2", "2", "1"]
+    assert csv_total[group:] == [str(v) for v in TOTAL_TIME_LIMITS]
     pdf = await street.get(STREET_REPORT + "/export.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    read_back = "".join((await asyncio.to_thread(_pdftotext, pdf.content)).split())
+    raw = await asyncio.to_thread(_pdftotext, pdf.content)
+    read_back = "".join(raw.split())
     assert "矛盾纠纷排查化解基本情况统计表（12月）" in read_back
     assert "城东街道（451102001）" in read_back
     assert "近几月趋势" in read_back
+    # The rate columns are filled: the group's table, its heads and the total's rates.
+    assert "时限三率及按期结案率（12月到期）" in read_back
+    assert all(head in read_back for head in TIME_LIMIT_HEADS)
+    assert "33.3%" in read_back and "合计—街道/乡镇3221" in read_back
+    assert "31" + "33.3%" + "21" + "50.0%" + "1" + "50.0%" + "21" + "50.0%" in read_back
+    # The notes: one sentence a line, none starting with a stray "。".
+    assert "数据均来自事件流。" in read_back
+    assert not [line for line in raw.splitlines() if line.strip().startswith("。")]
     if os.environ.get("GRIDCASE_WRITE_SAMPLES"):  # the README's committed sample
         SAMPLES.mkdir(parents=True, exist_ok=True)
         for fmt, body in (("xlsx", xlsx.content), ("csv", text.encode()), ("pdf", pdf.content)):

@@ -9,12 +9,15 @@ import pytest
 
 from services.escalation.domain.monthly_report import (
     Figures,
+    MonthlyReport,
     ReportRow,
     SubmissionRefused,
+    TimeLimitRates,
     assemble,
     band_of,
     check_decision,
     check_submit,
+    join_time_limits,
     load_policies,
     may_decide_for,
     month_of,
@@ -123,3 +126,123 @@ def test_only_the_level_above_accepts_or_returns() -> None:
     assert not may_decide_for(["451102001001"], "451102001001")
     assert not may_decide_for(["451102002"], "451102001001")
     assert not may_decide_for(["451102"], "451102")
+
+
+# --- the time-limit rates' columns (DOMAIN.md "Rates, written down"; domain/rates.py) ---
+
+GRID_1, GRID_2 = "451102001001001", "451102001002001"
+
+
+def _row(area: str, limits: TimeLimitRates, level: str = "community") -> ReportRow:
+    return ReportRow(area, "邻里纠纷", level, Figures(), Figures(), Figures(), time_limits=limits)
+
+
+def test_time_limit_rates_are_their_counts_ratios_and_none_without_a_denominator() -> None:
+    """响应率 = in time / due; 解决率 and 按期结案率 over due to close; 满意率 = satisfied /
+    rated; with nothing counted there is no rate, never 100 % (domain/rates.py)."""
+    limits = TimeLimitRates(
+        due_to_respond=4,
+        responded_in_time=3,
+        due_to_close=972,
+        resolved=911,
+        closed_on_time=737,
+        rated=2,
+        satisfied=1,
+    )
+    assert limits.response_rate == 0.75
+    assert limits.resolution_rate == pytest.approx(0.9372, abs=1e-4)  # a city's 911 / 972
+    assert limits.on_time_closure_rate == pytest.approx(0.7582, abs=1e-4)  # its 737 / 972
+    assert limits.satisfaction_rate == 0.5
+    empty = TimeLimitRates()
+    assert (empty.response_rate, empty.resolution_rate, empty.satisfaction_rate) == (None,) * 3
+    assert empty.on_time_closure_rate is None
+
+
+def test_rolled_up_rates_come_from_summed_counts_never_from_averaged_rates() -> None:
+    """Grid 1 answered 1 of 1 in time (100 %), grid 2 1 of 3 (33 %): the community's
+    响应率 is 2 / 4 = 50 %, not the mean of the two rates (67 %)."""
+    rows = [
+        _row(GRID_1, TimeLimitRates(due_to_respond=1, responded_in_time=1, rated=1, satisfied=1)),
+        _row("451102001001002", TimeLimitRates(due_to_respond=3, responded_in_time=1, rated=1)),
+    ]
+    [community] = rollup(rows, 12, "live")
+    assert community.time_limits == TimeLimitRates(
+        due_to_respond=4, responded_in_time=2, rated=2, satisfied=1
+    )
+    assert community.time_limits.response_rate == 0.5
+    assert community.time_limits.satisfaction_rate == 0.5
+
+
+def test_rates_roll_up_by_area_category_and_level_separately() -> None:
+    at_community = TimeLimitRates(due_to_close=2, resolved=1, closed_on_time=2)
+    at_street = TimeLimitRates(due_to_close=1)
+    rows = [_row(GRID_1, at_community), _row(GRID_2, at_street, "street")]
+    merged = rollup(rows, 9, "live")
+    assert [(r.area_code, r.level, r.time_limits) for r in merged] == [
+        ("451102001", "community", at_community),
+        ("451102001", "street", at_street),
+    ]
+
+
+def test_an_accepted_child_brings_the_rates_of_its_snapshot_not_the_live_ones() -> None:
+    """汇总再统一上报 (seed 001): the street counts the community's time-limit rates as it
+    accepted them, like its counts; a community not accepted yet shows its live ones."""
+    as_accepted = TimeLimitRates(due_to_respond=2, responded_in_time=2)
+    snapshot = [row_to_dict(_row(GRID_1, as_accepted))]
+    accepted = {"451102001001": [row_from_dict(r, "accepted") for r in snapshot]}
+    live = [
+        _row(GRID_1, TimeLimitRates(due_to_respond=5)),  # changed since: not shown
+        _row(GRID_2, TimeLimitRates(due_to_respond=1)),
+    ]
+    rows = assemble(live, accepted, 12)
+    assert [(r.area_code, r.source, r.time_limits.due_to_respond) for r in rows] == [
+        ("451102001001", "accepted", 2),
+        ("451102001002", "live", 1),
+    ]
+    assert rows[0].time_limits.response_rate == 1.0
+
+
+def test_a_snapshot_from_before_the_rates_reads_as_zero_counts() -> None:
+    old = row_to_dict(_row(GRID_1, TimeLimitRates()))
+    del old["time_limits"]
+    assert row_from_dict(old, "accepted").time_limits == TimeLimitRates()
+
+
+def test_time_limits_join_their_rows_and_a_key_without_counts_gets_a_row() -> None:
+    """A dispute whose limit fell due this month may have been found in another year:
+    its rates still show, on a row of their own, and rows stay sorted by key."""
+    counted = ReportRow(GRID_2, "邻里纠纷", "community", Figures(accepted=1), Figures(), Figures())
+    returns = ReportRow(GRID_2, "", "grid", Figures(returns=1), Figures(), Figures())
+    limits = {
+        (GRID_2, "邻里纠纷", "community"): TimeLimitRates(due_to_respond=1),
+        (GRID_1, "家事纠纷", "street"): TimeLimitRates(due_to_close=1, closed_on_time=1),
+    }
+    rows = join_time_limits([counted, returns], limits)
+    assert [(r.key, r.month.accepted, r.time_limits) for r in rows] == [
+        ((GRID_1, "家事纠纷", "street"), 0, TimeLimitRates(due_to_close=1, closed_on_time=1)),
+        ((GRID_2, "", "grid"), 0, TimeLimitRates()),
+        ((GRID_2, "邻里纠纷", "community"), 1, TimeLimitRates(due_to_respond=1)),
+    ]
+
+
+def test_the_totals_line_sums_every_rows_time_limit_counts() -> None:
+    rows = [
+        _row(GRID_1, TimeLimitRates(due_to_close=3, resolved=1, closed_on_time=3)),
+        _row(GRID_2, TimeLimitRates(due_to_close=1, resolved=1)),
+    ]
+    report = MonthlyReport(
+        unit_code="451102001001",
+        unit_name="东融社区",
+        level="community",
+        month="2026-12",
+        rows=rows,
+        status=None,
+        version=None,
+        deadline=datetime(2027, 1, 3, 18, 0, tzinfo=SHANGHAI),
+        late=None,
+        return_reason=None,
+        children=[],
+    )
+    totals = report.time_limit_totals
+    assert (totals.due_to_close, totals.resolved, totals.closed_on_time) == (4, 2, 3)
+    assert (totals.resolution_rate, totals.on_time_closure_rate) == (0.5, 0.75)
