@@ -112,7 +112,20 @@ IDEMPOTENCY_HEADER: dict[str, Any] = {
     ]
 }
 REASSIGN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Reassigned; a retry with the same key and body gets this answer again",
+        "headers": {
+            "Idempotency-Replayed": {
+                "description": "`true` when this is the stored first answer to a retry",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        },
+    },
     400: {"description": "Idempotency-Key missing or longer than 200 characters"},
+    403: {
+        "description": "Your role may not do this, you do not hold the case "
+        "(`not-case-handler`), or the unit is outside your area"
+    },
     404: {"description": "No routed case of that id within your jurisdiction"},
     409: {"description": "The reassignment is refused (`reassignment-refused`)"},
     422: {
