@@ -1,4 +1,5 @@
-"""Wires the routing service: tables, the case and cycle consumers, routes."""
+"""Wires the routing service: tables, the case and cycle consumers, routes, and the
+hourly purge of old idempotency keys."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from services.routing.entrypoints.consumers import case_consumer
 from services.routing.entrypoints.cycle_consumer import cycle_consumer
 from services.routing.entrypoints.http import router
 from services.routing.service_layer.handlers import RoutingCache
+from services.routing.service_layer.idempotent import purge_keys
 from services.routing.state import RoutingRuntime, RoutingState
 from shared.db.rate_limits import RateLimitCounters
 from shared.http.ratelimit import SharedRateLimiter
+from shared.periodic import PeriodicTask
 from shared.runtime import create_app
 from shared.settings import GridcaseSettings
 
@@ -38,7 +41,13 @@ def build_runtime(settings: GridcaseSettings) -> RoutingRuntime:
     state.routing_cache.now = lambda: runtime.clock.now()  # read when a case is routed
     runtime.consumer_specs.append(case_consumer(state.routing_cache))
     runtime.consumer_specs.append(cycle_consumer(state.routing_cache))
+    runtime.periodic.append(PeriodicTask("purge-idempotency-keys", 3600.0, _purge_keys))
     return runtime
+
+
+async def _purge_keys(runtime: RoutingRuntime) -> None:
+    async with runtime.uow() as uow:
+        await purge_keys(uow)
 
 
 def build_app(runtime: RoutingRuntime, *, manage_lifecycle: bool = True) -> FastAPI:

@@ -106,3 +106,21 @@ def test_open311_documents_its_own_error_format_and_two_formats() -> None:
     errors = operation["responses"]["403"]["content"]
     assert errors["application/json"]["schema"]["items"]["required"] == ["code", "description"]
     assert "text/xml" in operation["responses"]["200"]["content"]
+
+
+@pytest.mark.parametrize("route", ["rejection", "recusal", "escalation", "hand-down"])
+def test_reassignments_document_their_idempotency_key_and_refusals(route: str) -> None:
+    """回退, 回避, 上报 and 交办 need the header (400 without it, 422 when reused) and say
+    how a replayed answer is marked."""
+    operation = document("routing")["paths"][f"/cases/{{case_id}}/routing/{route}"]["post"]
+    [key] = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert (key["name"], key["required"], key["schema"]["maxLength"]) == (
+        "Idempotency-Key",
+        True,
+        200,
+    )
+    answers = operation["responses"]
+    assert {"400", "403", "404", "409", "422"} <= set(answers)
+    assert "Idempotency-Key" in answers["400"]["description"]
+    assert "idempotency-key-reused" in answers["422"]["description"]
+    assert "Idempotency-Replayed" in answers["201"]["headers"]

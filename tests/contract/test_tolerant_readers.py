@@ -245,7 +245,9 @@ async def case_held_below_the_top(stack: Stack, sender: Sender, data: dict[str, 
     case_id = routed.data["case_id"]
     grid = "451102001001002"  # the seeded demo's grid of go-002
     response = await stack.client("routing", "admin").post(
-        f"/cases/{case_id}/routing/hand-down", json={"to_unit_code": grid, "reason": "交办"}
+        f"/cases/{case_id}/routing/hand-down",
+        json={"to_unit_code": grid, "reason": "交办"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     assert response.status_code == 201, response.text
     return Prepared(
@@ -270,7 +272,9 @@ async def case_held_with_a_colleague_at_hand(
     case_id = routed.data["case_id"]
     grid = "451102001001002"  # the seeded demo's grid of go-002
     response = await stack.client("routing", "admin").post(
-        f"/cases/{case_id}/routing/hand-down", json={"to_unit_code": grid, "reason": "交办"}
+        f"/cases/{case_id}/routing/hand-down",
+        json={"to_unit_code": grid, "reason": "交办"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     assert response.status_code == 201, response.text
     colleague = f"go-{uuid.uuid4().hex[:8]}"

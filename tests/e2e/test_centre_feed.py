@@ -258,7 +258,9 @@ async def test_the_centres_numbers_equal_the_services_and_a_replay_gives_the_sam
     )
     await _assignee(stack, escalated)
     up = await stack.client("routing", "district_operator").post(
-        f"/cases/{escalated}/routing/escalation", json={"reason": "网格无法处置，上报社区"}
+        f"/cases/{escalated}/routing/escalation",
+        json={"reason": "网格无法处置，上报社区"},
+        headers={"Idempotency-Key": f"centre-feed-escalate-{escalated}"},
     )
     assert up.status_code == 201, up.text
 

@@ -8,7 +8,9 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
+    PrimaryKeyConstraint,
     Table,
     Text,
     func,
@@ -108,6 +110,22 @@ exclusions = Table(
     Column("kind", Text, nullable=False),  # rejected | recused | escalated
     Column("reason", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The first answer to each caller's Idempotency-Key on the reassignment routes, stored
+# in the reassignment's own transaction: a retry is answered, never moved twice.
+idempotency_keys = Table(
+    "idempotency_keys",
+    TABLES.metadata,
+    Column("caller", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("request_hash", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", JSONB, nullable=False),
+    Column("headers", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
+    Index("ix_idempotency_keys_created", "created_at"),
 )
 
 # --- identity: staff accounts, refresh tokens, machine clients' API keys ------------

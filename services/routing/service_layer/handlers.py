@@ -10,7 +10,7 @@ every process from its next decision on.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,8 @@ from services.routing.domain.registry import OrgUnit, chain_of
 from services.routing.domain.routing import Decision, Location, decide, locate
 from services.routing.domain.spatial import AreaIndex
 from services.routing.domain.staff import StaffMember
+from services.routing.service_layer.idempotent import Answer, Idempotency, remember, replayed
+from shared.auth.tokens import Principal
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
 from shared.events.escalation import CaseEscalatedV1
@@ -492,32 +494,84 @@ async def _reassign(
     )
 
 
-async def reject_case(
-    uow: UnitOfWork, cache: RoutingCache, case_id: str, staff_id: str, reason: str
-) -> str:
-    """回退: the handler sends the case back; route it again without them."""
-    assignment_id = await _reassign(
-        uow, cache, case_id, trigger="rejected", staff_id=staff_id, reason=reason, allowed="lead"
-    )
+async def _reassigned_once(
+    uow: UnitOfWork,
+    case_id: str,
+    principal: Principal,
+    idempotency: Idempotency,
+    move: Callable[[], Awaitable[str]],
+) -> Answer:
+    """A reassignment asked for over HTTP, once per caller's Idempotency-Key: a retry
+    gets the first answer (taken before any check, so the case having moved away from
+    the caller since does not turn it into a refusal); otherwise the case must be in
+    the caller's jurisdiction, and the move, its ``case.assigned`` (outbox) and the
+    answer under the key commit together."""
+    answer = await replayed(uow, idempotency)
+    if answer is not None:
+        return answer
+    if not await RoutingRepository(uow.connection).case_visible(case_id, principal):
+        raise CaseNotRouted(case_id)
+    assignment_id = await move()
+    answer = Answer(201, {"case_id": case_id, "assignment_id": assignment_id})
+    await remember(uow, idempotency, answer)
     await uow.commit()
-    return assignment_id
+    return answer
+
+
+async def reject_case(
+    uow: UnitOfWork,
+    cache: RoutingCache,
+    case_id: str,
+    staff_id: str,
+    reason: str,
+    *,
+    principal: Principal,
+    idempotency: Idempotency,
+) -> Answer:
+    """回退: the handler sends the case back; route it again without them."""
+    return await _reassigned_once(
+        uow,
+        case_id,
+        principal,
+        idempotency,
+        lambda: _reassign(
+            uow,
+            cache,
+            case_id,
+            trigger="rejected",
+            staff_id=staff_id,
+            reason=reason,
+            allowed="lead",
+        ),
+    )
 
 
 async def recuse(
-    uow: UnitOfWork, cache: RoutingCache, case_id: str, staff_id: str, reason: str
-) -> str:
+    uow: UnitOfWork,
+    cache: RoutingCache,
+    case_id: str,
+    staff_id: str,
+    reason: str,
+    *,
+    principal: Principal,
+    idempotency: Idempotency,
+) -> Answer:
     """A party objects to a mediator (People's Mediation Law art. 19/23): replace them."""
-    assignment_id = await _reassign(
+    return await _reassigned_once(
         uow,
-        cache,
         case_id,
-        trigger="recusal",
-        staff_id=staff_id,
-        reason=reason,
-        allowed="participant",
+        principal,
+        idempotency,
+        lambda: _reassign(
+            uow,
+            cache,
+            case_id,
+            trigger="recusal",
+            staff_id=staff_id,
+            reason=reason,
+            allowed="participant",
+        ),
     )
-    await uow.commit()
-    return assignment_id
 
 
 async def replace_refused_handler(
@@ -576,9 +630,11 @@ async def escalate(
     case_id: str,
     reason: str,
     *,
+    principal: Principal,
+    idempotency: Idempotency,
     handler: str | None = None,
     asker: str | None = None,
-) -> str:
+) -> Answer:
     """上报: move the case one level up (grid → community → street centre → district
     centre; DOMAIN.md "Time limits and supervision").
 
@@ -586,19 +642,23 @@ async def escalate(
     the unit holding it) rather than as a centre over the area; they must hold it.
     ``asker``: whoever asked; the case never lands back on them. The first receiver
     stays on the case (首接负责)."""
-    assignment_id = await _reassign(
+    return await _reassigned_once(
         uow,
-        cache,
         case_id,
-        trigger="escalation",
-        staff_id=None,
-        reason=reason,
-        allowed="any",
-        holder=handler,
-        asker=asker,
+        principal,
+        idempotency,
+        lambda: _reassign(
+            uow,
+            cache,
+            case_id,
+            trigger="escalation",
+            staff_id=None,
+            reason=reason,
+            allowed="any",
+            holder=handler,
+            asker=asker,
+        ),
     )
-    await uow.commit()
-    return assignment_id
 
 
 class NotBelow(ValueError):
@@ -606,30 +666,39 @@ class NotBelow(ValueError):
 
 
 async def hand_down(
-    uow: UnitOfWork, cache: RoutingCache, case_id: str, to_unit_code: str, reason: str
-) -> str:
+    uow: UnitOfWork,
+    cache: RoutingCache,
+    case_id: str,
+    to_unit_code: str,
+    reason: str,
+    *,
+    principal: Principal,
+    idempotency: Idempotency,
+) -> Answer:
     """交办: a centre hands the case to a named unit below the case's current one
     (DOMAIN.md "Case work"); routing picks its person there as for a first routing,
     and the first receiver stays on the case (首接负责). The route checks that the
     unit is in the caller's area."""
-    repo = RoutingRepository(uow.connection)
-    active = await repo.active_assignment(case_id)
-    if active is None:
-        raise CaseNotRouted(case_id)
-    if to_unit_code == active.unit_code or not to_unit_code.startswith(active.unit_code):
-        raise NotBelow(to_unit_code)
-    assignment_id = await _reassign(
-        uow,
-        cache,
-        case_id,
-        trigger="handed_down",
-        staff_id=None,
-        reason=reason,
-        allowed="any",
-        start_at=to_unit_code,
-    )
-    await uow.commit()
-    return assignment_id
+
+    async def move() -> str:
+        repo = RoutingRepository(uow.connection)
+        active = await repo.active_assignment(case_id)
+        if active is None:
+            raise CaseNotRouted(case_id)
+        if to_unit_code == active.unit_code or not to_unit_code.startswith(active.unit_code):
+            raise NotBelow(to_unit_code)
+        return await _reassign(
+            uow,
+            cache,
+            case_id,
+            trigger="handed_down",
+            staff_id=None,
+            reason=reason,
+            allowed="any",
+            start_at=to_unit_code,
+        )
+
+    return await _reassigned_once(uow, case_id, principal, idempotency, move)
 
 
 async def apply_case_escalated(

@@ -56,7 +56,9 @@ async def _report_at_the_community(web: WebStack, point: int) -> str:
     await web.assigned([case_id])
     web.case_ids.append(case_id)
     response = await web.stack.client("routing", "admin").post(
-        f"/cases/{case_id}/routing/escalation", json={"reason": "网格无法处置"}
+        f"/cases/{case_id}/routing/escalation",
+        json={"reason": "网格无法处置"},
+        headers={"Idempotency-Key": f"bulk-escalate-{case_id}"},
     )
     assert response.status_code == 201, response.text
 

@@ -494,7 +494,10 @@ async def test_case_changes_need_the_case_in_hand_or_in_jurisdiction(stack: Stac
             response = await routing.post(
                 f"/cases/{case_id}/routing/{endpoint}",
                 json=body,
-                headers=stack.headers(role, staff_id, units),
+                headers={
+                    **stack.headers(role, staff_id, units),
+                    "Idempotency-Key": f"matrix-{endpoint}-{caller}",
+                },
             )
             if response.status_code != status:
                 wrong.append(

@@ -17,6 +17,11 @@ from shared.messaging.received import Received
 from tests.integration.routing.conftest import RoutingWorld
 
 
+def keyed(headers: dict[str, str] | None = None) -> dict[str, str]:
+    """``headers`` with a fresh Idempotency-Key, as a client sends a new reassignment."""
+    return {**(headers or {}), "Idempotency-Key": str(uuid.uuid4())}
+
+
 def inside(world: RoutingWorld, code: str) -> tuple[float, float]:
     """A point well inside the unit's polygon."""
     point = shape(world.district.boundary_of(code)).representative_point()

@@ -14,7 +14,14 @@ import pytest
 
 from services.routing.service_layer import handlers
 from shared.events.escalation import CaseEscalatedV1
-from tests.integration.routing.cases import active, assigned_events, decisions, inside, load_of
+from tests.integration.routing.cases import (
+    active,
+    assigned_events,
+    decisions,
+    inside,
+    keyed,
+    load_of,
+)
 from tests.integration.routing.cases import submit as submit_case
 from tests.integration.routing.conftest import RoutingWorld
 
@@ -51,7 +58,9 @@ async def test_an_operator_escalating_a_case_is_never_its_receiver(world: Routin
     asker = str(first["id"])
     routing, headers = client(world, "street_operator", asker, STREET)
     response = await routing.post(
-        f"/cases/{case_id}/routing/escalation", json={"reason": "需街道协调"}, headers=headers
+        f"/cases/{case_id}/routing/escalation",
+        json={"reason": "需街道协调"},
+        headers=keyed(headers),
     )
     assert response.status_code == 201, response.text
     moved = await active(world, case_id)
@@ -66,7 +75,9 @@ async def test_the_community_centre_escalating_passes_the_case_to_the_street(
     asker = f"op-{COMMUNITY}-1"  # the community's only operator
     routing, headers = client(world, "community_operator", asker, COMMUNITY)
     response = await routing.post(
-        f"/cases/{case_id}/routing/escalation", json={"reason": "社区无法处置"}, headers=headers
+        f"/cases/{case_id}/routing/escalation",
+        json={"reason": "社区无法处置"},
+        headers=keyed(headers),
     )
     assert response.status_code == 201, response.text
     moved = await active(world, case_id)
@@ -82,7 +93,9 @@ async def test_a_mediator_reports_a_dispute_up_and_stays_on_it(world: RoutingWor
     assert first["unit_code"] == COMMUNITY
     routing, headers = client(world, "mediator", mediator, COMMUNITY)
     response = await routing.post(
-        f"/cases/{case_id}/routing/escalation", json={"reason": "涉及多个社区"}, headers=headers
+        f"/cases/{case_id}/routing/escalation",
+        json={"reason": "涉及多个社区"},
+        headers=keyed(headers),
     )
     assert response.status_code == 201, response.text
     up = await active(world, case_id)
@@ -106,7 +119,7 @@ async def test_a_grid_officer_who_only_sees_the_case_may_not_escalate_it(
     case_id = await submit(world)
     routing, headers = client(world, "grid_officer", "go-someone-else", GRID)
     response = await routing.post(
-        f"/cases/{case_id}/routing/escalation", json={"reason": "x"}, headers=headers
+        f"/cases/{case_id}/routing/escalation", json={"reason": "x"}, headers=keyed(headers)
     )
     assert response.status_code == 403
     assert response.json()["type"].endswith("/not-case-handler")
@@ -126,7 +139,7 @@ async def test_a_centre_hands_a_case_down_and_the_first_receiver_stays(
     response = await routing.post(
         f"/cases/{case_id}/routing/hand-down",
         json={"to_unit_code": COMMUNITY, "reason": "交社区调委会就地化解"},
-        headers=headers,
+        headers=keyed(headers),
     )
     assert response.status_code == 201, response.text
     down = await active(world, case_id)
@@ -143,12 +156,14 @@ async def test_hand_down_refusals(world: RoutingWorld) -> None:
     body = {"to_unit_code": COMMUNITY, "reason": "交办"}
     # A grid officer is no centre: the route is not theirs at all.
     officer = world.stack.headers("grid_officer", f"go-{GRID}", (GRID,))
-    response = await routing.post(f"/cases/{case_id}/routing/hand-down", json=body, headers=officer)
+    response = await routing.post(
+        f"/cases/{case_id}/routing/hand-down", json=body, headers=keyed(officer)
+    )
     assert response.status_code == 403
     # A unit outside the caller's area.
     community_op = world.stack.headers("community_operator", "op-c", (OTHER_COMMUNITY,))
     response = await routing.post(
-        f"/cases/{case_id}/routing/hand-down", json=body, headers=community_op
+        f"/cases/{case_id}/routing/hand-down", json=body, headers=keyed(community_op)
     )
     assert response.status_code in (403, 404)
     # Up or sideways is not 交办.
@@ -157,7 +172,7 @@ async def test_hand_down_refusals(world: RoutingWorld) -> None:
         response = await routing.post(
             f"/cases/{case_id}/routing/hand-down",
             json={"to_unit_code": target, "reason": "x"},
-            headers=district_op,
+            headers=keyed(district_op),
         )
         assert response.status_code == 409, (target, response.text)
         assert response.json()["type"].endswith("/reassignment-refused")
@@ -165,7 +180,7 @@ async def test_hand_down_refusals(world: RoutingWorld) -> None:
     response = await routing.post(
         f"/cases/{case_id}/routing/hand-down",
         json={"to_unit_code": "45x", "reason": ""},
-        headers=district_op,
+        headers=keyed(district_op),
     )
     assert response.status_code == 422
     assert len(await decisions(world, case_id)) == 1
@@ -218,7 +233,9 @@ async def test_a_case_located_at_the_district_handed_down_to_a_grid_gets_its_off
     case_id = await submit_case(world)
     assert (await active(world, case_id))["unit_code"] == DISTRICT
     response = await world.stack.client("routing", "admin").post(
-        f"/cases/{case_id}/routing/hand-down", json={"to_unit_code": GRID, "reason": "交网格处置"}
+        f"/cases/{case_id}/routing/hand-down",
+        json={"to_unit_code": GRID, "reason": "交网格处置"},
+        headers=keyed(),
     )
     assert response.status_code == 201, response.text
     down = await active(world, case_id)

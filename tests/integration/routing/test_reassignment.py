@@ -9,6 +9,7 @@ from tests.integration.routing.cases import (
     assigned_events,
     decisions,
     inside,
+    keyed,
     load_of,
     submit,
 )
@@ -31,6 +32,7 @@ async def test_rejection_reroutes_without_the_rejecting_handler(world: RoutingWo
     response = await routing.post(
         f"/cases/{case_id}/routing/rejection",
         json={"staff_id": rejecting, "reason": "非本人分管事项"},
+        headers=keyed(),
     )
     assert response.status_code == 201, response.text
 
@@ -53,7 +55,9 @@ async def test_rejection_reroutes_without_the_rejecting_handler(world: RoutingWo
 async def test_only_the_current_handler_may_reject(world: RoutingWorld) -> None:
     case_id = await submit(world, point=inside(world, GRID))
     response = await world.stack.client("routing", "admin").post(
-        f"/cases/{case_id}/routing/rejection", json={"staff_id": "go-nobody", "reason": "x"}
+        f"/cases/{case_id}/routing/rejection",
+        json={"staff_id": "go-nobody", "reason": "x"},
+        headers=keyed(),
     )
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -79,6 +83,7 @@ async def test_recusal_replaces_the_objected_mediator_and_stays_excluded(
         response = await routing.post(
             f"/cases/{case_id}/routing/recusal",
             json={"staff_id": current, "party": "被申请人", "reason": "与申请人系亲属"},
+            headers=keyed(),
         )
         assert response.status_code == 201, response.text
     final = await active(world, case_id)
@@ -93,21 +98,27 @@ async def test_escalation_moves_the_case_one_level_up_each_time(world: RoutingWo
     routing = world.stack.client("routing", "admin")
     assert (await active(world, case_id))["unit_code"] == GRID
     response = await routing.post(
-        f"/cases/{case_id}/routing/escalation", json={"reason": "超期未办结"}
+        f"/cases/{case_id}/routing/escalation", json={"reason": "超期未办结"}, headers=keyed()
     )
     assert response.status_code == 201, response.text
     # The level above a grid is its community: the community's centre (综治中心) takes it.
     community = await active(world, case_id)
     assert (community["trigger"], community["unit_code"]) == ("escalation", COMMUNITY)
     assert community["assignee_id"] == f"op-{COMMUNITY}-1"
-    await routing.post(f"/cases/{case_id}/routing/escalation", json={"reason": "需街道协调"})
+    await routing.post(
+        f"/cases/{case_id}/routing/escalation", json={"reason": "需街道协调"}, headers=keyed()
+    )
     street = await active(world, case_id)
     assert street["unit_code"] == STREET
     assert street["assignee_id"].startswith(f"op-{STREET}-")
-    await routing.post(f"/cases/{case_id}/routing/escalation", json={"reason": "仍未办结"})
+    await routing.post(
+        f"/cases/{case_id}/routing/escalation", json={"reason": "仍未办结"}, headers=keyed()
+    )
     district = await active(world, case_id)
     assert district["unit_code"] == "451102"
-    refused = await routing.post(f"/cases/{case_id}/routing/escalation", json={"reason": "再上报"})
+    refused = await routing.post(
+        f"/cases/{case_id}/routing/escalation", json={"reason": "再上报"}, headers=keyed()
+    )
     assert refused.status_code == 409
     # 首接负责: the grid officer who received it first stays on it (and carries it).
     assert district["co_handler_ids"] == [f"go-{GRID}"]
