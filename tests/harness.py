@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from gridcase.devstack.kafka import LocalKafka
@@ -208,6 +209,54 @@ class Stack:
             )
         return self._clients[key]
 
+    async def quiescent(self, timeout: float = 60.0) -> None:
+        """Until nothing is in flight: every outbox relayed and every consumer group of
+        the running services has committed the end of its topics, twice in a row a
+        moment apart (a consumer may publish what another then reads, over several
+        hops: a red card, routing's reassignment, mediation's view)."""
+        schemas = [runtime.tables.schema for runtime in self.runtimes.values()]
+        groups = {
+            consumer.group_id: consumer.topics
+            for runtime in self.runtimes.values()
+            for consumer in runtime.consumers
+        }
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.bootstrap)
+        ends = AIOKafkaConsumer(bootstrap_servers=self.infra.bootstrap)
+        await admin.start()
+        await ends.start()
+
+        async def idle() -> bool:
+            for schema in schemas:
+                rows = await self.sql(
+                    f"SELECT count(*) AS n FROM {schema}.outbox WHERE sent_at IS NULL"  # noqa: S608 - schema names from code
+                )
+                if rows[0]["n"]:
+                    return False
+            for group, topics in groups.items():
+                committed = await admin.list_consumer_group_offsets(group)
+                partitions = [
+                    TopicPartition(topic, p)
+                    for topic in topics
+                    for p in ends.partitions_for_topic(topic) or await _partitions(ends, topic)
+                ]
+                for tp, end in (await ends.end_offsets(partitions)).items():
+                    done = committed.get(tp)
+                    if end > (done.offset if done is not None else 0):
+                        return False
+            return True
+
+        async def twice() -> bool:
+            if not await idle():
+                return False
+            await asyncio.sleep(1.0)
+            return await idle()
+
+        try:
+            await eventually(twice, timeout=timeout)
+        finally:
+            await ends.stop()
+            await admin.close()
+
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(self.database_url)
         try:
@@ -228,6 +277,12 @@ class Stack:
                 await admin.delete_topics(self.topics.all_with_dead_letters())
             finally:
                 await admin.close()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    """The topic's partitions, once the client has fetched its metadata."""
+    await consumer._client.force_metadata_update()
+    return consumer.partitions_for_topic(topic) or set()
 
 
 @contextlib.asynccontextmanager
