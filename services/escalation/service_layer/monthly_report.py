@@ -38,6 +38,14 @@ def _level(area_code: str) -> str:
     return level_of(area_code) or "grid"
 
 
+# A once-per-case fact: its name in the counts, and its month and level columns.
+_FACTS = (
+    ("accepted", "accepted_month", "accepted_level"),
+    ("mediated", "mediated_month", "closed_level"),
+    ("succeeded", "succeeded_month", "closed_level"),
+)
+
+
 class _Counts:
     def __init__(self) -> None:
         self.by_key: dict[CountKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -47,24 +55,22 @@ class _Counts:
         for name, n in counts.items():
             bucket[name] += n
 
-    def placed(self, row: Mapping[str, Any]) -> None:
-        """A case whose area became known: its found facts, and any fact recorded
-        while the area was not known yet."""
-        area, category = row["area_code"], row["category"]
+    def found(self, row: Mapping[str, Any]) -> None:
+        """What is counted when the case is found: screened, major, its band."""
+        area = row["area_code"]
         found = {"screened": int(bool(row["screened"])), "major": int(bool(row["major"]))}
         if row["band"]:
             found[row["band"]] = 1
-        self.add((area, row["found_month"], category, _level(area)), found)
-        if row.get("accepted_month"):
-            self.add(
-                (area, row["accepted_month"], category, row["accepted_level"]), {"accepted": 1}
-            )
-        if row.get("mediated_month"):
-            self.add((area, row["mediated_month"], category, row["closed_level"]), {"mediated": 1})
-        if row.get("succeeded_month"):
-            self.add(
-                (area, row["succeeded_month"], category, row["closed_level"]), {"succeeded": 1}
-            )
+        self.add((area, row["found_month"], row["category"], _level(area)), found)
+
+    def placed(self, row: Mapping[str, Any]) -> None:
+        """A case whose area became known: its found facts, and any fact recorded
+        while the area was not known yet."""
+        self.found(row)
+        area, category = row["area_code"], row["category"]
+        for name, month, level in _FACTS:
+            if row.get(month):
+                self.add((area, row[month], category, row[level]), {name: 1})
 
     async def write(self, repo: ReportRepository) -> None:
         await repo.add_counts({k: dict(v) for k, v in self.by_key.items()})
@@ -75,15 +81,19 @@ async def apply_case_events(
     events: Sequence[ReportEvent],
     policies: Mapping[str, ReportPolicy] | None = None,
 ) -> None:
-    """Fold a batch of case events into the report's counts (no commit)."""
+    """Fold a batch of case events into the report's counts (no commit).
+
+    At most three statements: the batch's new cases with their facts of the same batch
+    applied before they are inserted, then the facts of cases already there, then the
+    counts. A fact is counted at the month and level of the event that brought it once
+    its case's area is known (then, or when the area becomes known)."""
     policies = load_policies() if policies is None else policies
     repo = ReportRepository(uow.connection)
     counts = _Counts()
     new_cases: dict[str, dict[str, Any]] = {}
     first_unit: dict[str, str] = {}
-    accepted: dict[str, tuple[str, str]] = {}
-    closed: dict[str, tuple[str, str]] = {}
-    succeeded: dict[str, tuple[str, str]] = {}
+    facts: dict[str, dict[str, tuple[str, str]]] = {name: {} for name, _, _ in _FACTS}
+    accepted, closed, succeeded = facts["accepted"], facts["mediated"], facts["succeeded"]
     # Dispatch on the type's name: isinstance on pydantic models (ABCMeta) is the
     # slowest part of the fold at rebuild rates.
     submitted_type, assigned_type = CaseSubmittedV1.event_type, CaseAssignedV1.event_type
@@ -106,17 +116,53 @@ async def apply_case_events(
             closed.setdefault(close.case_id, at)
             if close.result == "success":
                 succeeded.setdefault(close.case_id, at)
-    for row in await repo.add_cases(list(new_cases.values())):
-        if row["area_code"]:
-            counts.placed(row)
-    for row in await repo.place_by_unit(first_unit):
-        counts.placed(row)
-    for fact, facts in (("accepted", accepted), ("mediated", closed), ("succeeded", succeeded)):
-        for case in await repo.mark(fact, facts):
-            if case.area_code:
-                month, level = facts[case.case_id]
-                counts.add((case.area_code, month, case.category, level), {fact: 1})
+    # New cases: the batch's assignment and facts applied in memory (what the update of
+    # an existing case would do), so they need no second statement.
+    for case_id, row in new_cases.items():
+        if not row["area_code"] and row["screening_task_id"] is None and case_id in first_unit:
+            row["area_code"] = first_unit[case_id]
+        for name, month, level in _FACTS:
+            if case_id in facts[name]:
+                row[month], at_level = facts[name][case_id]
+                if name != "succeeded":
+                    row[level] = at_level
+    inserted: set[str] = set()
+    for new in await repo.add_cases(list(new_cases.values())):
+        case_id = new["case_id"]
+        inserted.add(case_id)
+        if new["area_code"]:
+            counts.found(new)
+            for name, _, _ in _FACTS:
+                if case_id in facts[name]:
+                    counts.add(_key(new, facts[name][case_id]), {name: 1})
+    # Cases already there (earlier batches, or a replayed submission).
+    pending: dict[str, dict[str, Any]] = {}
+    for case_id, unit in first_unit.items():
+        if case_id not in inserted:
+            pending[case_id] = {"case_id": case_id, "unit": unit}
+    for name, month, level in _FACTS:
+        for case_id, (at_month, at_level) in facts[name].items():
+            if case_id not in inserted:
+                fact = pending.setdefault(case_id, {"case_id": case_id})
+                fact[month] = at_month
+                if name != "succeeded":
+                    fact[level] = at_level
+    for changed in await repo.apply_facts(list(pending.values())):
+        if not changed["area_code"]:
+            continue
+        case_id = changed["case_id"]
+        if not changed["old_area_code"]:
+            # Placed now: counted with the facts it already had.
+            counts.placed({**changed, **{m: changed[f"old_{m}"] for _, m, _ in _FACTS}})
+        for name, month, _ in _FACTS:
+            if changed[month] and not changed[f"old_{month}"]:
+                counts.add(_key(changed, facts[name][case_id]), {name: 1})
     await counts.write(repo)
+
+
+def _key(row: Mapping[str, Any], at: tuple[str, str]) -> CountKey:
+    """A fact's count key: the case's area and category, the fact's month and level."""
+    return (row["area_code"], at[0], row["category"], at[1])
 
 
 def _case_row(event: CaseSubmittedV1, policies: Mapping[str, ReportPolicy]) -> dict[str, Any]:
