@@ -3,7 +3,7 @@ stream rebuilds), the returns, and the submissions up the tree.
 
 Hot path: each kind of write is one statement over the batch's rows (one JSON array,
 ``json_to_recordset``), built once, so a consumer batch is at most three round trips
-(new cases, facts of existing cases, counts) however many events it holds.
+(cases and their facts, counts) however many events it holds.
 """
 
 from __future__ import annotations
@@ -59,28 +59,30 @@ _CASE_COLUMNS = (
 # is one statement). A case found in screening without a grid takes the grid of its
 # task's return when the return came first (report_returns); else it waits for the
 # return (``place_by_task``).
-_INSERT_CASES = text(f"""
+_OLD_COLUMNS = ("area_code", "accepted_month", "mediated_month", "succeeded_month")
+
+_INSERT_CASES = f"""
 INSERT INTO {SCHEMA}.report_cases AS c
   (case_id, area_code, category, band, major, screened, found_month, screening_task_id,
    accepted_month, accepted_level, mediated_month, closed_level, succeeded_month)
 SELECT u.case_id, coalesce(nullif(u.area_code, ''), r.grid_code, ''), u.category, u.band,
   u.major, u.screened, u.found_month, u.screening_task_id, u.accepted_month, u.accepted_level,
   u.mediated_month, u.closed_level, u.succeeded_month
-FROM json_to_recordset(CAST(:rows AS json)) AS u(
+FROM json_to_recordset(CAST(:cases AS json)) AS u(
   case_id text, area_code text, category text, band text, major boolean, screened boolean,
   found_month text, screening_task_id text, accepted_month text, accepted_level text,
   mediated_month text, closed_level text, succeeded_month text)
 LEFT JOIN {SCHEMA}.report_returns r ON r.task_id = u.screening_task_id
 ON CONFLICT (case_id) DO NOTHING
-RETURNING {_CASE_COLUMNS}
-""")
+RETURNING {_CASE_COLUMNS}, {", ".join(f"NULL::text AS old_{n}" for n in _OLD_COLUMNS)}
+"""
 
-# The facts of cases already there, in one statement on the primary key: a case not found
-# in screening and without a grid takes the unit of its first assignment; each
-# once-per-case fact (accepted, mediated, succeeded) is recorded if it is not yet. Rows
-# where nothing changes are not written (a replay writes nothing); RETURNING gives the
-# values before and after, so the caller counts what is new.
-_APPLY_FACTS = text(f"""
+# The facts of cases already there, on the primary key: a case not found in screening
+# and without a grid takes the unit of its first assignment; each once-per-case fact
+# (accepted, mediated, succeeded) is recorded if it is not yet. Rows where nothing
+# changes are not written (a replay writes nothing); RETURNING gives the values before
+# (``old_*``) and after, so the caller counts what is new.
+_APPLY_FACTS = f"""
 UPDATE {SCHEMA}.report_cases AS c SET
   area_code = CASE WHEN c.area_code = '' AND c.screening_task_id IS NULL AND u.unit IS NOT NULL
     THEN u.unit ELSE c.area_code END,
@@ -91,7 +93,7 @@ UPDATE {SCHEMA}.report_cases AS c SET
   closed_level = CASE WHEN c.mediated_month IS NULL AND u.mediated_month IS NOT NULL
     THEN u.closed_level ELSE c.closed_level END,
   succeeded_month = coalesce(c.succeeded_month, u.succeeded_month)
-FROM json_to_recordset(CAST(:rows AS json)) AS u(
+FROM json_to_recordset(CAST(:facts AS json)) AS u(
   case_id text, unit text, accepted_month text, accepted_level text, mediated_month text,
   closed_level text, succeeded_month text)
 WHERE c.case_id = u.case_id
@@ -99,10 +101,17 @@ WHERE c.case_id = u.case_id
     OR (u.accepted_month IS NOT NULL AND c.accepted_month IS NULL)
     OR (u.mediated_month IS NOT NULL AND c.mediated_month IS NULL)
     OR (u.succeeded_month IS NOT NULL AND c.succeeded_month IS NULL))
-RETURNING {_CASE_COLUMNS}, old.area_code AS old_area_code,
-  old.accepted_month AS old_accepted_month, old.mediated_month AS old_mediated_month,
-  old.succeeded_month AS old_succeeded_month
+RETURNING {_CASE_COLUMNS}, {", ".join(f"old.{n} AS old_{n}" for n in _OLD_COLUMNS)}
+"""
+
+# Both in one round trip. They touch different cases (the caller sends facts here only
+# for cases not in ``cases``), so neither needs to see the other's rows (a statement's
+# CTEs share one snapshot).
+_FOLD_CASES = text(f"""
+WITH inserted AS ({_INSERT_CASES}), changed AS ({_APPLY_FACTS})
+SELECT true AS inserted, * FROM inserted UNION ALL SELECT false, * FROM changed
 """)
+_UPDATE_CASES = text(f"WITH changed AS ({_APPLY_FACTS}) SELECT false AS inserted, * FROM changed")
 
 # Found in screening: the grid of the return.
 _PLACE_BY_TASK = text(f"""
@@ -134,23 +143,31 @@ class ReportRepository:
 
     # -- read model (rebuilt from the stream) ------------------------------------------
 
-    async def add_cases(self, rows: Sequence[dict[str, Any]]) -> Sequence[Mapping[str, Any]]:
-        """Insert new cases, each with the month and level of the facts it already has
+    async def fold_cases(
+        self, cases: Sequence[dict[str, Any]], facts: Sequence[dict[str, Any]]
+    ) -> Sequence[Mapping[str, Any]]:
+        """Insert new ``cases``, each with the month and level of the facts it already has
         (``accepted_month``, ``accepted_level``, ``mediated_month``, ``closed_level``,
-        ``succeeded_month``; absent: not yet); the rows that were new (a replayed case
-        is not inserted twice)."""
-        if not rows:
+        ``succeeded_month``; absent: not yet), and record ``facts`` on cases already there
+        (``apply_facts``), in one round trip. Answers the rows inserted (``inserted``; a
+        replayed case is not inserted twice) and the rows changed, with what they had
+        before (``old_area_code``, ``old_accepted_month``, ...). A case must not be in
+        both."""
+        if not cases and not facts:
             return []
-        result = await self.conn.execute(_INSERT_CASES, {"rows": orjson.dumps(rows).decode()})
+        result = await self.conn.execute(
+            _FOLD_CASES,
+            {"cases": orjson.dumps(cases).decode(), "facts": orjson.dumps(facts).decode()},
+        )
         return cast("Sequence[Mapping[str, Any]]", result.mappings().all())
 
     async def apply_facts(self, facts: Sequence[dict[str, Any]]) -> Sequence[Mapping[str, Any]]:
         """Record on existing cases the unit of their first assignment (``unit``) and the
-        once-per-case facts they do not have yet; answers the changed rows with the area
-        and months they had before (``old_area_code``, ``old_accepted_month``, ...)."""
+        once-per-case facts they do not have yet; answers the changed rows as
+        ``fold_cases`` does."""
         if not facts:
             return []
-        result = await self.conn.execute(_APPLY_FACTS, {"rows": orjson.dumps(facts).decode()})
+        result = await self.conn.execute(_UPDATE_CASES, {"facts": orjson.dumps(facts).decode()})
         return cast("Sequence[Mapping[str, Any]]", result.mappings().all())
 
     async def place_by_task(self, task_id: str, grid_code: str) -> list[dict[str, Any]]:

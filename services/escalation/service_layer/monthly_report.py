@@ -6,15 +6,16 @@ category, people band, major, and whether screening found it), its first assignm
 close (调处, 成功 when the result is success). From the cycle topic: each screening
 return (零报告 or the disputes found). Each fact is counted once per case, so a replay
 from the beginning of the topics gives the same numbers; a batch is applied in phases
-(submissions, assignments, acceptances, closes), which keeps each case's own order.
+(submissions, assignments, acceptances, closes), which keeps each case's own order:
+a case submitted in the batch is inserted with the batch's later facts already on it.
 Handlers never commit: the consumer commits with its inbox rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Container, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from services.escalation.adapters.report_repository import CountKey, ReportRepository
 from services.escalation.domain.monthly_report import (
@@ -32,6 +33,7 @@ from shared.events.mediation import CaseWorkClosedV1, CaseWorkStepV1, DisputeAcc
 from shared.events.routing import CaseAssignedV1
 
 ReportEvent = CaseSubmittedV1 | CaseAssignedV1 | CaseWorkStepV1
+T = TypeVar("T")
 
 
 def _level(area_code: str) -> str:
@@ -73,7 +75,7 @@ class _Counts:
                 self.add((area, row[month], category, row[level]), {name: 1})
 
     async def write(self, repo: ReportRepository) -> None:
-        await repo.add_counts({k: dict(v) for k, v in self.by_key.items()})
+        await repo.add_counts(self.by_key)
 
 
 async def apply_case_events(
@@ -83,10 +85,11 @@ async def apply_case_events(
 ) -> None:
     """Fold a batch of case events into the report's counts (no commit).
 
-    At most three statements: the batch's new cases with their facts of the same batch
-    applied before they are inserted, then the facts of cases already there, then the
-    counts. A fact is counted at the month and level of the event that brought it once
-    its case's area is known (then, or when the area becomes known)."""
+    Two statements whatever the batch holds: the new cases, with the batch's own facts
+    applied before they are inserted, together with the facts of cases already there;
+    then the counts (a replayed submission adds one, for its case's facts). A fact is
+    counted at the month and level of the event that brought it once its case's area is
+    known (then, or when the area becomes known)."""
     policies = load_policies() if policies is None else policies
     repo = ReportRepository(uow.connection)
     counts = _Counts()
@@ -118,46 +121,64 @@ async def apply_case_events(
                 succeeded.setdefault(close.case_id, at)
     # New cases: the batch's assignment and facts applied in memory (what the update of
     # an existing case would do), so they need no second statement.
-    for case_id, row in new_cases.items():
-        if not row["area_code"] and row["screening_task_id"] is None and case_id in first_unit:
-            row["area_code"] = first_unit[case_id]
+    for case_id, case in new_cases.items():
+        if not case["area_code"] and case["screening_task_id"] is None and case_id in first_unit:
+            case["area_code"] = first_unit[case_id]
         for name, month, level in _FACTS:
             if case_id in facts[name]:
-                row[month], at_level = facts[name][case_id]
+                case[month], at_level = facts[name][case_id]
                 if name != "succeeded":
-                    row[level] = at_level
-    inserted: set[str] = set()
-    for new in await repo.add_cases(list(new_cases.values())):
-        case_id = new["case_id"]
-        inserted.add(case_id)
-        if new["area_code"]:
-            counts.found(new)
-            for name, _, _ in _FACTS:
-                if case_id in facts[name]:
-                    counts.add(_key(new, facts[name][case_id]), {name: 1})
-    # Cases already there (earlier batches, or a replayed submission).
-    pending: dict[str, dict[str, Any]] = {}
-    for case_id, unit in first_unit.items():
-        if case_id not in inserted:
-            pending[case_id] = {"case_id": case_id, "unit": unit}
+                    case[level] = at_level
+    # Cases already there (earlier batches) in the same round trip.
+    rows = await repo.fold_cases(
+        list(new_cases.values()), _facts_of(first_unit, facts, skip=new_cases)
+    )
+    inserted = {row["case_id"] for row in rows if row["inserted"]}
+    if len(inserted) < len(new_cases):  # a replayed submission: the case is there
+        kept = new_cases.keys() - inserted
+        replayed = _facts_of(
+            _only(first_unit, kept), {n: _only(f, kept) for n, f in facts.items()}, skip=()
+        )
+        rows = [*rows, *await repo.apply_facts(replayed)]
+    for row in rows:
+        if not row["area_code"]:
+            continue
+        case_id = row["case_id"]
+        if row["inserted"]:
+            counts.found(row)
+        elif not row["old_area_code"]:
+            # Placed now: counted with the facts it already had.
+            counts.placed({**row, **{m: row[f"old_{m}"] for _, m, _ in _FACTS}})
+        for name, month, _ in _FACTS:
+            if row[month] and not row[f"old_{month}"] and case_id in facts[name]:
+                counts.add(_key(row, facts[name][case_id]), {name: 1})
+    await counts.write(repo)
+
+
+def _only(by_case: Mapping[str, T], cases: Container[str]) -> dict[str, T]:
+    return {k: v for k, v in by_case.items() if k in cases}
+
+
+def _facts_of(
+    first_unit: Mapping[str, str],
+    facts: Mapping[str, Mapping[str, tuple[str, str]]],
+    skip: Container[str],
+) -> list[dict[str, Any]]:
+    """Per case not in ``skip``: the unit of its first assignment and its facts, as the
+    repository records them on an existing case."""
+    out: dict[str, dict[str, Any]] = {
+        case_id: {"case_id": case_id, "unit": unit}
+        for case_id, unit in first_unit.items()
+        if case_id not in skip
+    }
     for name, month, level in _FACTS:
         for case_id, (at_month, at_level) in facts[name].items():
-            if case_id not in inserted:
-                fact = pending.setdefault(case_id, {"case_id": case_id})
+            if case_id not in skip:
+                fact = out.setdefault(case_id, {"case_id": case_id})
                 fact[month] = at_month
                 if name != "succeeded":
                     fact[level] = at_level
-    for changed in await repo.apply_facts(list(pending.values())):
-        if not changed["area_code"]:
-            continue
-        case_id = changed["case_id"]
-        if not changed["old_area_code"]:
-            # Placed now: counted with the facts it already had.
-            counts.placed({**changed, **{m: changed[f"old_{m}"] for _, m, _ in _FACTS}})
-        for name, month, _ in _FACTS:
-            if changed[month] and not changed[f"old_{month}"]:
-                counts.add(_key(changed, facts[name][case_id]), {name: 1})
-    await counts.write(repo)
+    return list(out.values())
 
 
 def _key(row: Mapping[str, Any], at: tuple[str, str]) -> CountKey:
