@@ -13,7 +13,6 @@ Handlers never commit: the consumer commits with its inbox rows.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -50,20 +49,23 @@ _FACTS = (
 
 class _Counts:
     def __init__(self) -> None:
-        self.by_key: dict[CountKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.by_key: dict[CountKey, dict[str, int]] = {}
 
-    def add(self, key: CountKey, counts: Mapping[str, int]) -> None:
-        bucket = self.by_key[key]
-        for name, n in counts.items():
-            bucket[name] += n
+    def add(self, key: CountKey, name: str, n: int = 1) -> None:
+        bucket = self.by_key.get(key)
+        if bucket is None:
+            self.by_key[key] = {name: n}
+        else:
+            bucket[name] = bucket.get(name, 0) + n
 
     def found(self, row: Mapping[str, Any]) -> None:
         """What is counted when the case is found: screened, major, its band."""
         area = row["area_code"]
-        found = {"screened": int(bool(row["screened"])), "major": int(bool(row["major"]))}
+        key = (area, row["found_month"], row["category"], _level(area))
+        self.add(key, "screened", int(bool(row["screened"])))
+        self.add(key, "major", int(bool(row["major"])))
         if row["band"]:
-            found[row["band"]] = 1
-        self.add((area, row["found_month"], row["category"], _level(area)), found)
+            self.add(key, row["band"])
 
     def placed(self, row: Mapping[str, Any]) -> None:
         """A case whose area became known: its found facts, and any fact recorded
@@ -72,7 +74,7 @@ class _Counts:
         area, category = row["area_code"], row["category"]
         for name, month, level in _FACTS:
             if row.get(month):
-                self.add((area, row[month], category, row[level]), {name: 1})
+                self.add((area, row[month], category, row[level]), name)
 
     async def write(self, repo: ReportRepository) -> None:
         await repo.add_counts(self.by_key)
@@ -151,7 +153,7 @@ async def apply_case_events(
             counts.placed({**row, **{m: row[f"old_{m}"] for _, m, _ in _FACTS}})
         for name, month, _ in _FACTS:
             if row[month] and not row[f"old_{month}"] and case_id in facts[name]:
-                counts.add(_key(row, facts[name][case_id]), {name: 1})
+                counts.add(_key(row, facts[name][case_id]), name)
     await counts.write(repo)
 
 
