@@ -4,9 +4,11 @@
 
     .venv/bin/python -m bench.monthly_report_bench                       # a few minutes
     .venv/bin/python -m bench.monthly_report_bench --cases 100000 --events 50000
+    .venv/bin/python -m bench.monthly_report_bench --rebuild-only --events 100000
 
 Uses the server named by GRIDCASE_TEST_DATABASE_URL (or starts its own) and a fresh
-database migrated to escalation's head.
+database migrated to escalation's head. The process's collector is tuned as a service
+process tunes it (``shared.gc_tuning.tune_gc`` with the settings' default).
 
 - Report: the district's read model is filled in SQL with the shape the handlers write
   for ``--cases`` disputes over a year (6 streets × 8 communities × 6 grids, 14 dispute
@@ -14,11 +16,25 @@ database migrated to escalation's head.
   month), then ``report_of`` (what ``GET /monthly-reports/{district}/{month}`` reads:
   counts, returns, the children's submissions and names) runs ``--rounds`` times for
   the district, a street and a community; medians and p95 in ms.
-- Rebuild: ``--events`` case events (submitted, accepted, closed) serialised as on the
-  topic, then read back into payloads and applied through the consumer's handler in
-  batches of ``--batch`` (the consumer's own work: parse, fold, one commit per batch);
-  Kafka's fetch is left out. Events per second, median of ``--repeats`` runs, each on
-  truncated tables.
+- Rebuild: ``--events`` case events (submitted; accepted for 80 %, ``ACCEPT_LAG``
+  cases later; closed for 70 %, ``CLOSE_LAG`` cases later, so most facts reach a case
+  inserted batches before, as on the topic) serialised as on the topic, then per batch
+  of ``--batch`` (the consumer's ``max_records``) read as the rebuild reads a record
+  (``read_report_record``: the report's types only, each validated once) and folded
+  with ``monthly_report.apply_case_events`` in one unit of work and commit; Kafka's
+  fetch is left out. Events per second for the parse, the handler (fold and commit)
+  and both, median of ``--repeats`` runs, each on truncated tables, and a digest of
+  the rebuilt rows.
+
+``--against TREE`` compares the rebuild of two checkouts in one sitting (the machine is
+shared and noisy): this file runs alternately with ``TREE`` and with this tree on
+``PYTHONPATH``, one rebuild each per repeat, and answers both medians, the median of the
+new/old ratio of each pair, and whether both gave the same rows (a tree without
+``read_report_record`` reads records as the case consumer does):
+
+    git archive <commit> | tar -x -C /tmp/old
+    .venv/bin/python -m bench.monthly_report_bench --against /tmp/old --events 100000 --repeats 5
+
 Written to bench/results/monthly-report-<time>.json.
 """
 
