@@ -4,9 +4,11 @@
 
     .venv/bin/python -m bench.monthly_report_bench                       # a few minutes
     .venv/bin/python -m bench.monthly_report_bench --cases 100000 --events 50000
+    .venv/bin/python -m bench.monthly_report_bench --rebuild-only --events 100000
 
 Uses the server named by GRIDCASE_TEST_DATABASE_URL (or starts its own) and a fresh
-database migrated to escalation's head.
+database migrated to escalation's head. The process's collector is tuned as a service
+process tunes it (``shared.gc_tuning.tune_gc`` with the settings' default).
 
 - Report: the district's read model is filled in SQL with the shape the handlers write
   for ``--cases`` disputes over a year (6 streets × 8 communities × 6 grids, 14 dispute
@@ -15,11 +17,25 @@ database migrated to escalation's head.
   ``GET /monthly-reports/{district}/{month}`` reads: counts, returns, the month's
   time-limit counts, the children's submissions and names) runs ``--rounds`` times for
   the district, a street and a community; medians and p95 in ms.
-- Rebuild: ``--events`` case events (submitted, accepted, closed) serialised as on the
-  topic, then read back into payloads and applied through the consumer's handler in
-  batches of ``--batch`` (the consumer's own work: parse, fold, one commit per batch);
-  Kafka's fetch is left out. Events per second, median of ``--repeats`` runs, each on
-  truncated tables.
+- Rebuild: ``--events`` case events (submitted; accepted for 80 %, ``ACCEPT_LAG``
+  cases later; closed for 70 %, ``CLOSE_LAG`` cases later, so most facts reach a case
+  inserted batches before, as on the topic) serialised as on the topic, then per batch
+  of ``--batch`` (the consumer's ``max_records``) read as the rebuild reads a record
+  (``read_report_record``: the report's types only, each validated once) and folded
+  with ``monthly_report.apply_case_events`` in one unit of work and commit; Kafka's
+  fetch is left out. Events per second for the parse, the handler (fold and commit)
+  and both, median of ``--repeats`` runs, each on truncated tables, and a digest of
+  the rebuilt rows.
+
+``--against TREE`` compares the rebuild of two checkouts in one sitting (the machine is
+shared and noisy): this file runs alternately with ``TREE`` and with this tree on
+``PYTHONPATH``, one rebuild each per repeat, and answers both medians, the median of the
+new/old ratio of each pair, and whether both gave the same rows (a tree without
+``read_report_record`` reads records as the case consumer does):
+
+    git archive <commit> | tar -x -C /tmp/old
+    .venv/bin/python -m bench.monthly_report_bench --against /tmp/old --events 100000 --repeats 5
+
 Written to bench/results/monthly-report-<time>.json.
 """
 
@@ -28,19 +44,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import orjson
+from sqlalchemy import text
 
 from services.escalation import bootstrap as escalation
 from services.escalation.adapters.report_repository import ReportRepository
 from services.escalation.adapters.tables import TABLES
-from services.escalation.entrypoints.consumers import read_case_event
 from services.escalation.service_layer import monthly_report, report_submissions
 from shared.db.engine import create_engine, plain_url
 from shared.db.migrations import upgrade_async
@@ -49,6 +69,8 @@ from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.events.mediation import BY_STEP
 from shared.events.topics import TopicNames
+from shared.gc_tuning import tune_gc
+from shared.settings import GridcaseSettings
 from tests.harness import TestInfra
 
 RESULTS = Path(__file__).parent / "results"
@@ -160,20 +182,26 @@ def _stats(samples: list[float]) -> dict[str, float]:
     }
 
 
+# How far behind its submission a case's acceptance and close come on the topic, in
+# cases: a batch holds the facts of cases submitted batches before, as in a real year.
+ACCEPT_LAG, CLOSE_LAG = 300, 1200
+
+
 def case_stream(count: int) -> list[bytes]:
     """``count`` events as they sit on the case topic: per dispute submitted, then for
-    80 % accepted, for 70 % closed (success for 60 %)."""
+    80 % accepted (``ACCEPT_LAG`` cases later), for 70 % closed (``CLOSE_LAG`` cases
+    later; success for 60 %)."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     submitted = CaseSubmittedV1.example_data()
     accepted, closed = BY_STEP["accepted"].example_data(), BY_STEP["closed"].example_data()
-    out: list[bytes] = []
-    g = 0
-    while len(out) < count:
-        g += 1
+    # Per case position: its events, each (type, data, cases after its submission).
+    slots: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    cases = count  # more than enough: the stream is cut at ``count`` events
+    for g in range(1, cases + 1):
         case_id = f"e{g}"
         at = start + timedelta(minutes=g)
         grid = f"{DISTRICT}{1 + g % 6:03d}{1 + (g // 6) % 8:03d}{1 + (g // 48) % 6:03d}"
-        payloads: list[tuple[str, dict[str, Any]]] = [
+        slots.setdefault(g, []).append(
             (
                 CaseSubmittedV1.event_type,
                 submitted
@@ -186,16 +214,16 @@ def case_stream(count: int) -> list[bytes]:
                     "screening_task_id": f"t{g % 500}" if g % 3 else None,
                 },
             )
-        ]
+        )
         if g % 5:
-            payloads.append(
+            slots.setdefault(g + ACCEPT_LAG, []).append(
                 (
                     BY_STEP["accepted"].event_type,
                     accepted | {"case_id": case_id, "occurred_at": at.isoformat()},
                 )
             )
         if g % 10 < 7:
-            payloads.append(
+            slots.setdefault(g + CLOSE_LAG, []).append(
                 (
                     BY_STEP["closed"].event_type,
                     closed
@@ -206,98 +234,201 @@ def case_stream(count: int) -> list[bytes]:
                     },
                 )
             )
-        for event_type, data in payloads:
-            event = CloudEvent(source="/bench", type=event_type, partitionkey=case_id, data=data)
+    out: list[bytes] = []
+    for g in sorted(slots):
+        for event_type, data in slots[g]:
+            key = str(data["case_id"])
+            event = CloudEvent(source="/bench", type=event_type, partitionkey=key, data=data)
             out.append(event.to_json_bytes())
-    return out[:count]
+            if len(out) == count:
+                return out
+    return out
 
 
-async def rebuild(engine: Any, stream: list[bytes], batch: int) -> dict[str, float]:
-    """Apply the stream as the consumer does, on emptied tables: read each record into
-    its payload, fold each batch and commit it. Answers events per second for the
-    handler (fold and commit) and end to end (with the parse)."""
+def _reader() -> Callable[[bytes], Any]:
+    """How this tree's rebuild reads a record: ``read_report_record`` where it exists,
+    else (an older tree, ``--against``) as the case consumer does."""
+    try:
+        from services.escalation.entrypoints.report_rebuild import read_report_record
+    except ImportError:
+        return _read_as_consumer
+    return read_report_record
+
+
+def _read_as_consumer(value: bytes) -> Any:
+    from services.escalation.entrypoints.consumers import HANDLED, read_case_event
+
+    event = CloudEvent.read(orjson.loads(value))
+    return read_case_event(event) if event.type in HANDLED else None
+
+
+async def _digest(engine: Any) -> str:
+    """The rebuilt rows, hashed: the same stream must give the same rows in every tree."""
+    async with engine.connect() as conn:
+        return str(await conn.scalar(text(DIGEST)))
+
+
+DIGEST = """
+SELECT md5(
+  (SELECT string_agg(c::text, ';' ORDER BY area_code, month, category, level)
+   FROM escalation.report_counts c)
+  || (SELECT string_agg(c::text, ';' ORDER BY case_id) FROM escalation.report_cases c))
+"""
+
+
+async def rebuild(engine: Any, stream: list[bytes], batch: int) -> dict[str, Any]:
+    """Apply the stream as a replay does, on emptied tables: per batch, read each record
+    into its payload (types the report does not use are skipped), fold the batch and
+    commit it. Answers events per second for the parse, the handler (fold and commit)
+    and end to end."""
     async with _uow(engine) as uow:
         await ReportRepository(uow.connection).truncate_read_model()
         await uow.commit()
-    started = time.perf_counter()
-    events = [read_case_event(CloudEvent.read(orjson.loads(raw))) for raw in stream]
-    parsed = time.perf_counter()
-    for i in range(0, len(events), batch):
+    read = _reader()
+    parse = handle = 0.0
+    for i in range(0, len(stream), batch):
+        t0 = time.perf_counter()
+        events = [e for e in (read(raw) for raw in stream[i : i + batch]) if e is not None]
+        t1 = time.perf_counter()
         async with _uow(engine) as uow:
-            await monthly_report.apply_case_events(uow, events[i : i + batch])
+            await monthly_report.apply_case_events(uow, events)
             await uow.commit()
-    done = time.perf_counter()
+        parse, handle = parse + t1 - t0, handle + time.perf_counter() - t1
     return {
-        "handler_events_per_s": len(stream) / (done - parsed),
-        "end_to_end_events_per_s": len(stream) / (done - started),
-        "parse_events_per_s": len(stream) / (parsed - started),
+        "handler_events_per_s": len(stream) / handle,
+        "end_to_end_events_per_s": len(stream) / (parse + handle),
+        "parse_events_per_s": len(stream) / parse,
+        "digest": await _digest(engine),
     }
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
+    # The collector as a service process has it (shared.runtime calls tune_gc at start):
+    # with Python's defaults a third of the parse went to full collections of the heap.
+    tune_gc(GridcaseSettings.model_fields["gc_gen0_threshold"].default)
     infra = TestInfra.start()
     url = await infra.create_database()
+    out: dict[str, Any] = {}
     try:
         await upgrade_async(escalation.MIGRATIONS, url, "escalation")
         engine = create_engine(url, pool_size=2)
-        conn = await asyncpg.connect(plain_url(url))
-        started = time.perf_counter()
-        await conn.execute(FILL_CASES, args.cases)
-        await conn.execute(FILL_COUNTS)
-        await conn.execute(FILL_RATE_FACTS)
-        fill_s = time.perf_counter() - started
-        count_rows = await conn.fetchval("SELECT count(*) FROM escalation.report_counts")
-        await conn.close()
-        reports: dict[str, Any] = {}
-        for name, unit in (
-            ("district", DISTRICT),
-            ("street", f"{DISTRICT}001"),
-            ("community", f"{DISTRICT}001001"),
-        ):
-            samples = []
-            for _ in range(args.rounds):
-                t0 = time.perf_counter()
-                async with _uow(engine) as uow:
-                    report = await report_submissions.report_of(
-                        uow, unit, MONTH, now=NOW, with_trend=True
-                    )
-                samples.append(time.perf_counter() - t0)
-            reports[name] = _stats(samples) | {
-                "rows": len(report.rows),
-                "screened_ytd": report.totals[1].screened,
-                "due_to_respond": report.time_limit_totals.due_to_respond,
-                "due_to_close": report.time_limit_totals.due_to_close,
-                "rated": report.time_limit_totals.rated,
-            }
+        if not args.rebuild_only:
+            out |= await report(engine, url, args)
         stream = case_stream(args.events)
         rates = [await rebuild(engine, stream, args.batch) for _ in range(args.repeats)]
         await engine.dispose()
     finally:
         await infra.drop_database(url)
         infra.stop()
+    medians = {
+        f"median_{name}": statistics.median(r[name] for r in rates)
+        for name in rates[0]
+        if name != "digest"
+    }
+    return out | {
+        "rebuild": {
+            "events": args.events,
+            "batch": args.batch,
+            "runs": rates,
+            **medians,
+            "digests": sorted({r["digest"] for r in rates}),
+        }
+    }
+
+
+async def report(engine: Any, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The district's, a street's and a community's report over ``--cases`` disputes."""
+    conn = await asyncpg.connect(plain_url(url))
+    started = time.perf_counter()
+    await conn.execute(FILL_CASES, args.cases)
+    await conn.execute(FILL_COUNTS)
+    await conn.execute(FILL_RATE_FACTS)
+    fill_s = time.perf_counter() - started
+    count_rows = await conn.fetchval("SELECT count(*) FROM escalation.report_counts")
+    await conn.close()
+    reports: dict[str, Any] = {}
+    for name, unit in (
+        ("district", DISTRICT),
+        ("street", f"{DISTRICT}001"),
+        ("community", f"{DISTRICT}001001"),
+    ):
+        samples = []
+        for _ in range(args.rounds):
+            t0 = time.perf_counter()
+            async with _uow(engine) as uow:
+                found = await report_submissions.report_of(
+                    uow, unit, MONTH, now=NOW, with_trend=True
+                )
+            samples.append(time.perf_counter() - t0)
+        reports[name] = _stats(samples) | {
+            "rows": len(found.rows),
+            "screened_ytd": found.totals[1].screened,
+            "due_to_respond": found.time_limit_totals.due_to_respond,
+            "due_to_close": found.time_limit_totals.due_to_close,
+            "rated": found.time_limit_totals.rated,
+        }
     return {
         "cases": args.cases,
         "report_counts_rows": count_rows,
         "fill_seconds": fill_s,
         "report": reports,
-        "rebuild": {
-            "events": args.events,
-            "batch": args.batch,
-            "runs": rates,
-            **{f"median_{name}": statistics.median(r[name] for r in rates) for name in rates[0]},
-        },
     }
 
 
+def _one_run(tree: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """One rebuild run of this file with ``tree``'s code."""
+    command = [sys.executable, __file__, "--events", str(args.events), "--batch", str(args.batch)]
+    out = subprocess.run(
+        [*command, "--repeats", "1", "--rebuild-only", "--print-only"],
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out)["rebuild"]
+    return result
+
+
+def against(args: argparse.Namespace) -> dict[str, Any]:
+    """Old and new tree alternately, one rebuild each per repeat: medians and ratios."""
+    here = Path(__file__).resolve().parent.parent
+    runs: dict[str, list[dict[str, Any]]] = {"old": [], "new": []}
+    for _ in range(args.repeats):
+        runs["old"].append(_one_run(Path(args.against), args))
+        runs["new"].append(_one_run(here, args))
+    out: dict[str, Any] = {"events": args.events, "batch": args.batch, "old_tree": args.against}
+    for name in ("handler", "parse", "end_to_end"):
+        key = f"median_{name}_events_per_s"
+        old = [r[key] for r in runs["old"]]
+        new = [r[key] for r in runs["new"]]
+        out[name] = {
+            "old": old,
+            "new": new,
+            "old_median": statistics.median(old),
+            "new_median": statistics.median(new),
+            # Each new run against the old run just before it: steadier on a shared machine.
+            "median_pair_ratio": statistics.median(n / o for o, n in zip(old, new, strict=True)),
+        }
+    digests = {d for tree in runs.values() for r in tree for d in r["digests"]}
+    out["same_rows"] = len(digests) == 1
+    return out
+
+
 def cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rebuild-only", action="store_true", help="skip the report's part")
+    parser.add_argument("--against", help="an older checkout to compare the rebuild with")
+    parser.add_argument("--print-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    result = asyncio.run(main(args))
+    if args.print_only:
+        print(json.dumps(asyncio.run(main(args))))
+        return
+    result = against(args) if args.against else asyncio.run(main(args))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"monthly-report-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False))

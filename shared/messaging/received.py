@@ -9,9 +9,13 @@ or ``event.data``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from functools import cache
+from typing import Any, Generic, TypeVar, cast
+
+from pydantic import create_model
 
 from shared.db.unit_of_work import EventContext
 from shared.events.envelope import CloudEvent
@@ -24,6 +28,21 @@ def read_payload(model: type[P], event: CloudEvent) -> P:
     """The event's ``data`` as ``model``, tolerantly: fields this version does not know
     are ignored (``Payload.read``); a missing or invalid known field fails the event."""
     return model.read(event.data)
+
+
+def read_data(model: type[P], raw: Mapping[str, Any]) -> P:
+    """A decoded record's ``data`` as ``model``, the envelope and the payload validated in
+    one pass (``CloudEvent.read`` then ``read_payload`` walk ``data`` twice): what a
+    replay that reads millions of records uses. As tolerant as those two: attributes and
+    fields this version does not know, at any depth, are ignored."""
+    event = _typed_envelope(model).model_validate(raw, extra="ignore")
+    return cast(P, event.data)
+
+
+@cache
+def _typed_envelope(model: type[Payload]) -> type[CloudEvent]:
+    """``CloudEvent`` whose ``data`` is ``model``."""
+    return create_model(f"{model.__name__}Event", __base__=CloudEvent, data=(model, ...))
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,8 @@ def band_of(people: int | None) -> str | None:
 
 def month_of(moment: datetime, zone: ZoneInfo) -> str:
     """The report month (``YYYY-MM``) a moment falls in, in the district's zone."""
-    return moment.astimezone(zone).strftime("%Y-%m")
+    local = moment.astimezone(zone)
+    return f"{local.year:04d}-{local.month:02d}"  # strftime costs 3× at rebuild rates
 
 
 def month_of_period_key(period_key: str | None) -> str | None:

@@ -6,15 +6,15 @@ category, people band, major, and whether screening found it), its first assignm
 close (调处, 成功 when the result is success). From the cycle topic: each screening
 return (零报告 or the disputes found). Each fact is counted once per case, so a replay
 from the beginning of the topics gives the same numbers; a batch is applied in phases
-(submissions, assignments, acceptances, closes), which keeps each case's own order.
+(submissions, assignments, acceptances, closes), which keeps each case's own order:
+a case submitted in the batch is inserted with the batch's later facts already on it.
 Handlers never commit: the consumer commits with its inbox rows.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Container, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from services.escalation.adapters.report_repository import CountKey, ReportRepository
 from services.escalation.domain.monthly_report import (
@@ -32,42 +32,52 @@ from shared.events.mediation import CaseWorkClosedV1, CaseWorkStepV1, DisputeAcc
 from shared.events.routing import CaseAssignedV1
 
 ReportEvent = CaseSubmittedV1 | CaseAssignedV1 | CaseWorkStepV1
+T = TypeVar("T")
 
 
 def _level(area_code: str) -> str:
     return level_of(area_code) or "grid"
 
 
+# A once-per-case fact: its name in the counts, and its month and level columns.
+_FACTS = (
+    ("accepted", "accepted_month", "accepted_level"),
+    ("mediated", "mediated_month", "closed_level"),
+    ("succeeded", "succeeded_month", "closed_level"),
+)
+
+
 class _Counts:
     def __init__(self) -> None:
-        self.by_key: dict[CountKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.by_key: dict[CountKey, dict[str, int]] = {}
 
-    def add(self, key: CountKey, counts: Mapping[str, int]) -> None:
-        bucket = self.by_key[key]
-        for name, n in counts.items():
-            bucket[name] += n
+    def add(self, key: CountKey, name: str, n: int = 1) -> None:
+        bucket = self.by_key.get(key)
+        if bucket is None:
+            self.by_key[key] = {name: n}
+        else:
+            bucket[name] = bucket.get(name, 0) + n
+
+    def found(self, row: Mapping[str, Any]) -> None:
+        """What is counted when the case is found: screened, major, its band."""
+        area = row["area_code"]
+        key = (area, row["found_month"], row["category"], _level(area))
+        self.add(key, "screened", int(bool(row["screened"])))
+        self.add(key, "major", int(bool(row["major"])))
+        if row["band"]:
+            self.add(key, row["band"])
 
     def placed(self, row: Mapping[str, Any]) -> None:
         """A case whose area became known: its found facts, and any fact recorded
         while the area was not known yet."""
+        self.found(row)
         area, category = row["area_code"], row["category"]
-        found = {"screened": int(bool(row["screened"])), "major": int(bool(row["major"]))}
-        if row["band"]:
-            found[row["band"]] = 1
-        self.add((area, row["found_month"], category, _level(area)), found)
-        if row.get("accepted_month"):
-            self.add(
-                (area, row["accepted_month"], category, row["accepted_level"]), {"accepted": 1}
-            )
-        if row.get("mediated_month"):
-            self.add((area, row["mediated_month"], category, row["closed_level"]), {"mediated": 1})
-        if row.get("succeeded_month"):
-            self.add(
-                (area, row["succeeded_month"], category, row["closed_level"]), {"succeeded": 1}
-            )
+        for name, month, level in _FACTS:
+            if row.get(month):
+                self.add((area, row[month], category, row[level]), name)
 
     async def write(self, repo: ReportRepository) -> None:
-        await repo.add_counts({k: dict(v) for k, v in self.by_key.items()})
+        await repo.add_counts(self.by_key)
 
 
 async def apply_case_events(
@@ -75,15 +85,20 @@ async def apply_case_events(
     events: Sequence[ReportEvent],
     policies: Mapping[str, ReportPolicy] | None = None,
 ) -> None:
-    """Fold a batch of case events into the report's counts (no commit)."""
+    """Fold a batch of case events into the report's counts (no commit).
+
+    Two statements whatever the batch holds: the new cases, with the batch's own facts
+    applied before they are inserted, together with the facts of cases already there;
+    then the counts (a replayed submission adds one, for its case's facts). A fact is
+    counted at the month and level of the event that brought it once its case's area is
+    known (then, or when the area becomes known)."""
     policies = load_policies() if policies is None else policies
     repo = ReportRepository(uow.connection)
     counts = _Counts()
     new_cases: dict[str, dict[str, Any]] = {}
     first_unit: dict[str, str] = {}
-    accepted: dict[str, tuple[str, str]] = {}
-    closed: dict[str, tuple[str, str]] = {}
-    succeeded: dict[str, tuple[str, str]] = {}
+    facts: dict[str, dict[str, tuple[str, str]]] = {name: {} for name, _, _ in _FACTS}
+    accepted, closed, succeeded = facts["accepted"], facts["mediated"], facts["succeeded"]
     # Dispatch on the type's name: isinstance on pydantic models (ABCMeta) is the
     # slowest part of the fold at rebuild rates.
     submitted_type, assigned_type = CaseSubmittedV1.event_type, CaseAssignedV1.event_type
@@ -106,17 +121,71 @@ async def apply_case_events(
             closed.setdefault(close.case_id, at)
             if close.result == "success":
                 succeeded.setdefault(close.case_id, at)
-    for row in await repo.add_cases(list(new_cases.values())):
-        if row["area_code"]:
-            counts.placed(row)
-    for row in await repo.place_by_unit(first_unit):
-        counts.placed(row)
-    for fact, facts in (("accepted", accepted), ("mediated", closed), ("succeeded", succeeded)):
-        for case in await repo.mark(fact, facts):
-            if case.area_code:
-                month, level = facts[case.case_id]
-                counts.add((case.area_code, month, case.category, level), {fact: 1})
+    # New cases: the batch's assignment and facts applied in memory (what the update of
+    # an existing case would do), so they need no second statement.
+    for case_id, case in new_cases.items():
+        if not case["area_code"] and case["screening_task_id"] is None and case_id in first_unit:
+            case["area_code"] = first_unit[case_id]
+        for name, month, level in _FACTS:
+            if case_id in facts[name]:
+                case[month], at_level = facts[name][case_id]
+                if name != "succeeded":
+                    case[level] = at_level
+    # Cases already there (earlier batches) in the same round trip.
+    rows = await repo.fold_cases(
+        list(new_cases.values()), _facts_of(first_unit, facts, skip=new_cases)
+    )
+    inserted = {row["case_id"] for row in rows if row["inserted"]}
+    if len(inserted) < len(new_cases):  # a replayed submission: the case is there
+        kept = new_cases.keys() - inserted
+        replayed = _facts_of(
+            _only(first_unit, kept), {n: _only(f, kept) for n, f in facts.items()}, skip=()
+        )
+        rows = [*rows, *await repo.apply_facts(replayed)]
+    for row in rows:
+        if not row["area_code"]:
+            continue
+        case_id = row["case_id"]
+        if row["inserted"]:
+            counts.found(row)
+        elif not row["old_area_code"]:
+            # Placed now: counted with the facts it already had.
+            counts.placed({**row, **{m: row[f"old_{m}"] for _, m, _ in _FACTS}})
+        for name, month, _ in _FACTS:
+            if row[month] and not row[f"old_{month}"] and case_id in facts[name]:
+                counts.add(_key(row, facts[name][case_id]), name)
     await counts.write(repo)
+
+
+def _only(by_case: Mapping[str, T], cases: Container[str]) -> dict[str, T]:
+    return {k: v for k, v in by_case.items() if k in cases}
+
+
+def _facts_of(
+    first_unit: Mapping[str, str],
+    facts: Mapping[str, Mapping[str, tuple[str, str]]],
+    skip: Container[str],
+) -> list[dict[str, Any]]:
+    """Per case not in ``skip``: the unit of its first assignment and its facts, as the
+    repository records them on an existing case."""
+    out: dict[str, dict[str, Any]] = {
+        case_id: {"case_id": case_id, "unit": unit}
+        for case_id, unit in first_unit.items()
+        if case_id not in skip
+    }
+    for name, month, level in _FACTS:
+        for case_id, (at_month, at_level) in facts[name].items():
+            if case_id not in skip:
+                fact = out.setdefault(case_id, {"case_id": case_id})
+                fact[month] = at_month
+                if name != "succeeded":
+                    fact[level] = at_level
+    return list(out.values())
+
+
+def _key(row: Mapping[str, Any], at: tuple[str, str]) -> CountKey:
+    """A fact's count key: the case's area and category, the fact's month and level."""
+    return (row["area_code"], at[0], row["category"], at[1])
 
 
 def _case_row(event: CaseSubmittedV1, policies: Mapping[str, ReportPolicy]) -> dict[str, Any]:

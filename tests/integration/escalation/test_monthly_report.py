@@ -30,7 +30,7 @@ from openpyxl import load_workbook
 
 from services.escalation.domain.monthly_report import TIME_LIMIT_COUNTS, load_policies
 from services.escalation.domain.screening import task_id
-from services.escalation.entrypoints.consumers import HANDLED, read_case_event
+from services.escalation.entrypoints.report_rebuild import read_report_record
 from services.escalation.service_layer import monthly_report, report_submissions
 from shared.clock import ManualClock
 from shared.events import topics
@@ -243,13 +243,11 @@ async def replay_from_the_beginning(stack: Stack) -> None:
         stack.settings.kafka_servers(), stack.topics(topics.CYCLE), at_least=1
     )
     runtime = stack.runtime("escalation")
-    events = [CloudEvent.read(orjson.loads(r.value)) for r in case_records]
-    events = [e for e in events if e.type in HANDLED]
+    # As the rebuild reads them: the report's types only, each validated once.
+    events = [e for e in (read_report_record(r.value) for r in case_records) if e is not None]
     for start in range(0, len(events), 2):  # small batches: the phases must hold across them
         async with runtime.uow() as uow:
-            await monthly_report.apply_case_events(
-                uow, [read_case_event(e) for e in events[start : start + 2]]
-            )
+            await monthly_report.apply_case_events(uow, events[start : start + 2])
             await uow.commit()
     for r in cycle_records:
         event = CloudEvent.read(orjson.loads(r.value))
