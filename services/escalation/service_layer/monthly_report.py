@@ -45,6 +45,13 @@ _FACTS = (
     ("mediated", "mediated_month", "closed_level"),
     ("succeeded", "succeeded_month", "closed_level"),
 )
+# How the fold sends them: the level a fact counts at (a case keeps the level of its
+# first close; its success counts at the level of the close that succeeded).
+_FACT_FIELDS = (
+    ("accepted", "accepted_month", "accepted_level"),
+    ("mediated", "mediated_month", "closed_level"),
+    ("succeeded", "succeeded_month", "succeeded_level"),
+)
 
 
 class _Counts:
@@ -87,14 +94,13 @@ async def apply_case_events(
 ) -> None:
     """Fold a batch of case events into the report's counts (no commit).
 
-    Two statements whatever the batch holds: the new cases, with the batch's own facts
-    applied before they are inserted, together with the facts of cases already there;
-    then the counts (a replayed submission adds one, for its case's facts). A fact is
+    One statement whatever the batch holds: the new cases, with the batch's own facts
+    applied before they are inserted, the facts of cases already there, and the counts
+    those bring (a replayed submission adds one, for its case's facts). A fact is
     counted at the month and level of the event that brought it once its case's area is
     known (then, or when the area becomes known)."""
     policies = load_policies() if policies is None else policies
     repo = ReportRepository(uow.connection)
-    counts = _Counts()
     new_cases: dict[str, dict[str, Any]] = {}
     first_unit: dict[str, str] = {}
     facts: dict[str, dict[str, tuple[str, str]]] = {name: {} for name, _, _ in _FACTS}
@@ -126,35 +132,19 @@ async def apply_case_events(
     for case_id, case in new_cases.items():
         if not case["area_code"] and case["screening_task_id"] is None and case_id in first_unit:
             case["area_code"] = first_unit[case_id]
-        for name, month, level in _FACTS:
+        for name, month, level in _FACT_FIELDS:
             if case_id in facts[name]:
-                case[month], at_level = facts[name][case_id]
-                if name != "succeeded":
-                    case[level] = at_level
-    # Cases already there (earlier batches) in the same round trip.
-    rows = await repo.fold_cases(
+                case[month], case[level] = facts[name][case_id]
+    # Cases already there (earlier batches), and the counts, in the same round trip.
+    kept = await repo.fold_cases(
         list(new_cases.values()), _facts_of(first_unit, facts, skip=new_cases)
     )
-    inserted = {row["case_id"] for row in rows if row["inserted"]}
-    if len(inserted) < len(new_cases):  # a replayed submission: the case is there
-        kept = new_cases.keys() - inserted
+    if kept:  # a replayed submission: the case is there, its batch's facts go to it
+        kept_ids = set(kept)
         replayed = _facts_of(
-            _only(first_unit, kept), {n: _only(f, kept) for n, f in facts.items()}, skip=()
+            _only(first_unit, kept_ids), {n: _only(f, kept_ids) for n, f in facts.items()}, skip=()
         )
-        rows = [*rows, *await repo.apply_facts(replayed)]
-    for row in rows:
-        if not row["area_code"]:
-            continue
-        case_id = row["case_id"]
-        if row["inserted"]:
-            counts.found(row)
-        elif not row["old_area_code"]:
-            # Placed now: counted with the facts it already had.
-            counts.placed({**row, **{m: row[f"old_{m}"] for _, m, _ in _FACTS}})
-        for name, month, _ in _FACTS:
-            if row[month] and not row[f"old_{month}"] and case_id in facts[name]:
-                counts.add(_key(row, facts[name][case_id]), name)
-    await counts.write(repo)
+        await repo.fold_cases([], replayed)
 
 
 def _only(by_case: Mapping[str, T], cases: Container[str]) -> dict[str, T]:
@@ -166,26 +156,20 @@ def _facts_of(
     facts: Mapping[str, Mapping[str, tuple[str, str]]],
     skip: Container[str],
 ) -> list[dict[str, Any]]:
-    """Per case not in ``skip``: the unit of its first assignment and its facts, as the
-    repository records them on an existing case."""
+    """Per case not in ``skip``: the unit of its first assignment and its facts (the
+    month and level each counts at), as the repository records them on an existing
+    case."""
     out: dict[str, dict[str, Any]] = {
         case_id: {"case_id": case_id, "unit": unit}
         for case_id, unit in first_unit.items()
         if case_id not in skip
     }
-    for name, month, level in _FACTS:
+    for name, month, level in _FACT_FIELDS:
         for case_id, (at_month, at_level) in facts[name].items():
             if case_id not in skip:
                 fact = out.setdefault(case_id, {"case_id": case_id})
-                fact[month] = at_month
-                if name != "succeeded":
-                    fact[level] = at_level
+                fact[month], fact[level] = at_month, at_level
     return list(out.values())
-
-
-def _key(row: Mapping[str, Any], at: tuple[str, str]) -> CountKey:
-    """A fact's count key: the case's area and category, the fact's month and level."""
-    return (row["area_code"], at[0], row["category"], at[1])
 
 
 def _case_row(event: CaseSubmittedV1, policies: Mapping[str, ReportPolicy]) -> dict[str, Any]:

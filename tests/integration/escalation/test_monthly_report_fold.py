@@ -126,14 +126,18 @@ async def test_one_batch_one_event_at_a_time_and_pairs_give_the_same_rows(stack:
         "succeeded": 2,  # a, f
         "b100_500": 1,  # c: 120 people
     }
-    # f's success is counted at the level of the unit that closed it with success.
-    by_level = await stack.sql(
-        "SELECT level, sum(mediated) AS mediated, sum(succeeded) AS succeeded"
-        " FROM escalation.report_counts WHERE area_code = $1 AND level <> 'grid'"
-        " GROUP BY level ORDER BY level",
+    # f's success is counted at the level of the unit that closed it with success; each
+    # count at its key: the grid, the month (Asia/Shanghai), the dispute type, the level.
+    at_grid = await stack.sql(
+        "SELECT month, category, level, lt50, accepted, mediated, succeeded"
+        " FROM escalation.report_counts WHERE area_code = $1 ORDER BY level",
         GRID,
     )
-    assert [tuple(r) for r in by_level] == [("community", 2, 1), ("street", 0, 1)]
+    assert [tuple(r) for r in at_grid] == [
+        ("2026-12", "邻里纠纷", "community", 0, 1, 2, 1),  # a: accepted, closed; f closed
+        ("2026-12", "邻里纠纷", "grid", 2, 0, 0, 0),  # a and f found: 2 people each
+        ("2026-12", "邻里纠纷", "street", 0, 0, 0, 1),  # f's success
+    ]
     placed = await stack.sql(
         "SELECT case_id, area_code FROM escalation.report_cases ORDER BY case_id"
     )
