@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -44,6 +45,22 @@ class WorkItem:
     card: str | None = None
     # A supervision (督办) the item answers: its level.
     supervision_level: str | None = None
+
+
+def _item(r: Any, action: str, due_at: datetime | None, **extra: Any) -> WorkItem:
+    """A row of one of the queries below (each selects the case's columns and state)."""
+    return WorkItem(
+        r.case_id,
+        r.case_number,
+        r.kind,
+        r.title,
+        r.unit_name,
+        r.state,
+        action,
+        due_at,
+        tuple(r.risk_signals or ()),
+        **extra,
+    )
 
 
 async def my_work(conn: AsyncConnection, principal: Principal) -> list[WorkItem]:
@@ -85,20 +102,7 @@ async def my_work(conn: AsyncConnection, principal: Principal) -> list[WorkItem]
         )
         .limit(MAX_ITEMS)
     )
-    return [
-        WorkItem(
-            r.case_id,
-            r.case_number,
-            r.kind,
-            r.title,
-            r.unit_name,
-            r.state,
-            r.action,
-            r.due_at,
-            tuple(r.risk_signals or ()),
-        )
-        for r in await conn.execute(query)
-    ]
+    return [_item(r, r.action, r.due_at) for r in await conn.execute(query)]
 
 
 async def supervisions_to_answer(conn: AsyncConnection, principal: Principal) -> list[WorkItem]:
@@ -130,18 +134,7 @@ async def supervisions_to_answer(conn: AsyncConnection, principal: Principal) ->
         .limit(MAX_ITEMS)
     )
     return [
-        WorkItem(
-            r.case_id,
-            r.case_number,
-            r.kind,
-            r.title,
-            r.unit_name,
-            r.state,
-            ANSWER_SUPERVISION,
-            r.answer_due_at,
-            tuple(r.risk_signals or ()),
-            supervision_level=r.level,
-        )
+        _item(r, ANSWER_SUPERVISION, r.answer_due_at, supervision_level=r.level)
         for r in await conn.execute(query)
     ]
 
@@ -181,17 +174,4 @@ async def agreements_to_review(conn: AsyncConnection, principal: Principal) -> l
         .order_by(case_files.c.due_at.asc().nulls_last(), cases.c.case_id)
         .limit(MAX_ITEMS)
     )
-    return [
-        WorkItem(
-            r.case_id,
-            r.case_number,
-            r.kind,
-            r.title,
-            r.unit_name,
-            r.state,
-            REVIEW_AGREEMENT,
-            r.due_at,
-            tuple(r.risk_signals or ()),
-        )
-        for r in await conn.execute(query)
-    ]
+    return [_item(r, REVIEW_AGREEMENT, r.due_at) for r in await conn.execute(query)]
