@@ -19,16 +19,19 @@ process tunes it (``shared.gc_tuning.tune_gc`` with the settings' default).
   the district, a street and a community; medians and p95 in ms.
 - Rebuild: ``--events`` case events (submitted; accepted for 80 %, ``ACCEPT_LAG``
   cases later; closed for 70 %, ``CLOSE_LAG`` cases later, so most facts reach a case
-  inserted batches before, as on the topic) serialised as on the topic, then per batch
-  of ``--batch`` (the consumer's ``max_records``) read as the rebuild reads a record
-  (``read_report_record``: the report's types only, each validated once) and folded
-  with ``monthly_report.apply_case_events`` in one unit of work and commit; Kafka's
-  fetch is left out. Events per second for the parse, the handler (fold and commit)
-  and both, median of ``--repeats`` runs, each on truncated tables, and a digest of
-  the rebuilt rows.
+  inserted batches before, as on the topic) serialised as on the topic.
+  From the topics (``rebuild_from_topics``): published to a fresh case topic of 6
+  partitions (and an empty cycle topic), then ``rebuild_report``, what ``gridcase
+  report rebuild`` runs, with ``--batch`` records per batch: Kafka's fetch included.
+  From memory (``rebuild``): per batch of ``--batch``, read as the rebuild reads a
+  record (``read_report_record``: the report's types only, each validated once) and
+  folded with ``monthly_report.apply_case_events`` in one unit of work and commit, one
+  batch after the other; events per second for the parse, the handler (fold and commit)
+  and both. Medians of ``--repeats`` runs, each on truncated tables, and a digest of
+  the rebuilt rows (both ways must agree). ``--in-memory-only`` skips the topics.
 
-``--against TREE`` compares the rebuild of two checkouts in one sitting (the machine is
-shared and noisy): this file runs alternately with ``TREE`` and with this tree on
+``--against TREE`` compares the from-memory rebuild of two checkouts in one sitting (the
+machine is shared and noisy): this file runs alternately with ``TREE`` and with this tree on
 ``PYTHONPATH``, one rebuild each per repeat, and answers both medians, the median of the
 new/old ratio of each pair, and whether both gave the same rows (a tree without
 ``read_report_record`` reads records as the case consumer does):
@@ -49,6 +52,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +60,8 @@ from typing import Any
 
 import asyncpg
 import orjson
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
 from services.escalation import bootstrap as escalation
@@ -65,11 +71,13 @@ from services.escalation.service_layer import monthly_report, report_submissions
 from shared.db.engine import create_engine, plain_url
 from shared.db.migrations import upgrade_async
 from shared.db.unit_of_work import UnitOfWork
+from shared.events import topics
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
 from shared.events.mediation import BY_STEP
 from shared.events.topics import TopicNames
 from shared.gc_tuning import tune_gc
+from shared.messaging.kafka_admin import ensure_topics
 from shared.settings import GridcaseSettings
 from tests.harness import TestInfra
 
@@ -302,6 +310,46 @@ async def rebuild(engine: Any, stream: list[bytes], batch: int) -> dict[str, Any
     }
 
 
+async def publish(bootstrap: str, names: TopicNames, stream: list[bytes]) -> None:
+    """The stream on a fresh case topic (and an empty cycle topic), keyed by case as
+    mediation's relay keys it."""
+    await ensure_topics(
+        bootstrap, [names(topics.CASE), names(topics.CYCLE)], partitions=6, replication_factor=1
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=1 << 20)
+    await producer.start()
+    try:
+        sent = [
+            await producer.send(
+                names(topics.CASE), raw, key=orjson.loads(raw)["partitionkey"].encode()
+            )
+            for raw in stream
+        ]
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+async def delete_topics(bootstrap: str, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+async def rebuild_from_topics(
+    engine: Any, bootstrap: str, names: TopicNames, batch: int
+) -> dict[str, Any]:
+    """``gridcase report rebuild``'s path (``rebuild_report``): the tables emptied, both
+    topics read from offset 0 and folded, Kafka's fetch included."""
+    from services.escalation.entrypoints.report_rebuild import rebuild_report
+
+    counts = await rebuild_report(lambda: _uow(engine), bootstrap, names, batch=batch)
+    return {"events_per_s": counts.records_per_s, "digest": await _digest(engine)}
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     # The collector as a service process has it (shared.runtime calls tune_gc at start):
     # with Python's defaults a third of the parse went to full collections of the heap.
@@ -316,6 +364,21 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             out |= await report(engine, url, args)
         stream = case_stream(args.events)
         rates = [await rebuild(engine, stream, args.batch) for _ in range(args.repeats)]
+        if not args.in_memory_only:
+            names = TopicNames(f"bench{uuid.uuid4().hex[:8]}.")
+            await publish(infra.bootstrap, names, stream)
+            from_topics = [
+                await rebuild_from_topics(engine, infra.bootstrap, names, args.batch)
+                for _ in range(args.repeats)
+            ]
+            await delete_topics(infra.bootstrap, [names(topics.CASE), names(topics.CYCLE)])
+            out["rebuild_from_topics"] = {
+                "events": args.events,
+                "batch": args.batch,
+                "runs": from_topics,
+                "median_events_per_s": statistics.median(r["events_per_s"] for r in from_topics),
+                "digests": sorted({r["digest"] for r in from_topics}),
+            }
         await engine.dispose()
     finally:
         await infra.drop_database(url)
@@ -379,7 +442,7 @@ def _one_run(tree: Path, args: argparse.Namespace) -> dict[str, Any]:
     """One rebuild run of this file with ``tree``'s code."""
     command = [sys.executable, __file__, "--events", str(args.events), "--batch", str(args.batch)]
     out = subprocess.run(
-        [*command, "--repeats", "1", "--rebuild-only", "--print-only"],
+        [*command, "--repeats", "1", "--rebuild-only", "--in-memory-only", "--print-only"],
         env={**os.environ, "PYTHONPATH": str(tree)},
         check=True,
         capture_output=True,
@@ -414,15 +477,28 @@ def against(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _rebuild_batch() -> int:
+    """The rebuild's batch in this tree; an older one (``--against``) had none: 500, its
+    consumer's."""
+    try:
+        from services.escalation.entrypoints.report_rebuild import REBUILD_BATCH
+    except ImportError:
+        return 500
+    return REBUILD_BATCH
+
+
 def cli() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=_rebuild_batch())
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rebuild-only", action="store_true", help="skip the report's part")
     parser.add_argument("--against", help="an older checkout to compare the rebuild with")
+    parser.add_argument(
+        "--in-memory-only", action="store_true", help="skip the rebuild from Kafka topics"
+    )
     parser.add_argument("--print-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.print_only:

@@ -8,53 +8,28 @@ changes, and an audit record. ``show`` prints the years on record.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from gridcase.cli_output import status, write_data
-from gridcase.devstack.stack import Infrastructure
+from gridcase.escalation_session import run_with_escalation
 from services.escalation.adapters import queries
-from services.escalation.bootstrap import build_runtime
 from services.escalation.service_layer import calendar as handlers
 from shared.runtime import ServiceRuntime
-from shared.settings import GridcaseSettings
 from shared.working_calendar import CalendarInvalid, read_year
 
 calendar_app = typer.Typer(
     help="The working calendar (holidays and 调休 make-up days) per year.", no_args_is_help=True
 )
-T = TypeVar("T")
 
 StateDir = Annotated[
     Path,
     typer.Option("--state-dir", envvar="GRIDCASE_STATE_DIR", help="where local servers keep data"),
 ]
-
-
-def _run(state_dir: Path, work: Callable[[ServiceRuntime[None]], Awaitable[T]]) -> T:
-    """Run ``work`` against the escalation database (local servers started if needed)."""
-    from gridcase.services import migrate_all
-
-    os.environ.update(Infrastructure(state_dir.resolve()).up())
-    settings = GridcaseSettings()
-    migrate_all(settings)
-
-    async def main() -> T:
-        runtime = build_runtime(settings)
-        runtime.job_handlers.clear()  # no sweeper in a one-off command
-        await runtime.start(consumers=False, relay=False)
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.stop()
-
-    return asyncio.run(main())
 
 
 @calendar_app.command("import")
@@ -78,7 +53,7 @@ def import_year(
                 uow, year, actor_id=os.environ.get("USER", "cli"), actor_role="admin"
             )
 
-    imported = _run(state_dir, work)
+    imported = run_with_escalation(state_dir, work)
     status.print(
         f"{imported.year}: version {imported.version}"
         f"{' (provisional 暂定)' if imported.provisional else ''}, "
@@ -95,4 +70,6 @@ def show(state_dir: StateDir = Path(".gridcase")) -> None:
             views = await queries.calendar_years_view(uow.connection)
         return [{**v.year.as_data(), "version": v.version} for v in views]
 
-    write_data(json.dumps(_run(state_dir, work), ensure_ascii=False, indent=2) + "\n")
+    write_data(
+        json.dumps(run_with_escalation(state_dir, work), ensure_ascii=False, indent=2) + "\n"
+    )

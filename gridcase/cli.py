@@ -19,6 +19,7 @@ from gridcase.devstack.stack import Infrastructure
 from gridcase.load_cli import load as load_command
 from gridcase.prometheus_server import DEFAULT_PORT as DEFAULT_PROMETHEUS_PORT
 from gridcase.registry_cli import registry_app
+from gridcase.report_cli import report_app
 from shared.settings import Environment, GridcaseSettings
 
 app = typer.Typer(help="GridCase: grid incidents and dispute mediation.", no_args_is_help=True)
@@ -30,6 +31,7 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(auth_app, name="auth")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(report_app, name="report")
 console = status
 
 

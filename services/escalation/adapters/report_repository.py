@@ -30,6 +30,9 @@ from services.escalation.domain.monthly_report import BANDS, LEVEL_DIGITS
 
 CountKey = tuple[str, str, str, str]  # area, month, category, level
 
+# The advisory lock between a rebuild and the live folds (``wait_for_rebuild``).
+_LOCK = {"k": "gridcase.escalation.report-rebuild"}
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -281,9 +284,23 @@ class ReportRepository:
         await self.conn.execute(_INSERT_RETURN, row)
 
     async def truncate_read_model(self) -> None:
-        """Empty the tables the stream rebuilds (the rebuild test and bench)."""
+        """Empty the tables the stream rebuilds (``entrypoints/report_rebuild.py``)."""
         names = ", ".join(f"{SCHEMA}.{t.name}" for t in REBUILT_TABLES)
         await self.conn.execute(text(f"TRUNCATE {names}"))
+
+    # -- the rebuild's lock: a rebuild holds it alone, the live folds share it ----------
+
+    async def wait_for_rebuild(self) -> None:
+        """Until the transaction ends: shared with other live folds, and waits while a
+        rebuild holds the lock (a fact folded then could reach a case the rebuild has
+        not inserted again yet, and be lost)."""
+        await self.conn.execute(text("SELECT pg_advisory_xact_lock_shared(hashtext(:k))"), _LOCK)
+
+    async def lock_for_rebuild(self) -> None:
+        """Held alone until this transaction ends: once the live folds in flight have
+        committed, none starts until then. The rebuild keeps one transaction open for
+        it, so a rebuild that dies releases it with its connection."""
+        await self.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), _LOCK)
 
     # -- submissions (the workflow) -----------------------------------------------------
 

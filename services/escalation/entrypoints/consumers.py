@@ -31,6 +31,7 @@ def read_case_event(event: CloudEvent) -> handlers.CaseEvent:
 def clock_consumer() -> ConsumerSpec:
     async def apply_batch(uow: UnitOfWork, events: list[CloudEvent]) -> None:
         cases = [read_case_event(e) for e in events]
+        await monthly_report.wait_for_rebuild(uow)  # before any row lock is taken
         await handlers.apply_case_events(uow, cases)
         # The rates' facts, after the clocks whose due times they copy (same transaction).
         await apply_rate_facts(uow, cases)

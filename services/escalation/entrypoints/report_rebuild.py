@@ -1,21 +1,52 @@
-"""Reading the case topic to rebuild the monthly report (issue 15 item 6: truncate the
-report tables, replay the topics from offset 0).
+"""Rebuilding the monthly report from the stream (issue 15 items 4 and 6): empty the
+report tables and fold the case and cycle topics again from offset 0
+(``gridcase report rebuild``).
 
-A replay reads every record of the topic, and the report uses four types of them: a
-record's type is looked at before anything is validated, the others are skipped, and a
-record the report uses is validated once, envelope and payload together
-(``read_data``), with the same models the case consumer reads them with, so the replay
-accepts exactly what the consumer accepted.
+Reading. A plain Kafka consumer (no group, nothing committed) assigns itself every
+partition of both topics and reads them from the beginning in batches of up to
+``REBUILD_BATCH`` records, until it has reached the end each partition had when it got
+there. A record's type is looked at before anything is validated; the report uses four
+types of the case topic and the screening returns of the cycle topic, the others are
+skipped. A record the report uses is validated once, envelope and payload together
+(``read_data``), with the models the consumers read it with, so the rebuild accepts
+exactly what they accepted: a record they dead-lettered is counted as unreadable and
+left out here too.
+
+Folding. Each batch is one transaction (``monthly_report.apply_case_events``, then the
+batch's returns). Folds run one at a time, in the order read, and overlap with reading
+and parsing the next batch: while PostgreSQL works on one batch (the other core) this
+process parses the next, which is most of what a rebuild costs in Python.
+
+The live consumers. The rebuild holds an advisory lock, in a transaction of its own,
+from before it empties the tables until its last batch has committed; the live folds
+into the report take it shared (``monthly_report.wait_for_rebuild``) and so wait
+meanwhile. Events published during the rebuild are folded by them afterwards: those the
+rebuild read too change nothing the second time (every fact counts once per case).
 """
 
 from __future__ import annotations
 
-import orjson
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
+import orjson
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
+from pydantic import ValidationError
+
+from services.escalation.adapters.report_repository import ReportRepository
+from services.escalation.domain.monthly_report import ReportPolicy, load_policies
+from services.escalation.service_layer import monthly_report
 from services.escalation.service_layer.monthly_report import ReportEvent
-from shared.events.intake import CaseSubmittedV1
+from shared.db.unit_of_work import UnitOfWork
+from shared.events import topics
+from shared.events.intake import CaseSubmittedV1, ScreeningReturnFiledV1
 from shared.events.mediation import CaseWorkClosedV1, DisputeAcceptedV1
 from shared.events.routing import CaseAssignedV1
+from shared.events.topics import TopicNames
 from shared.messaging.received import read_data
 
 # The case events the report folds (monthly_report.apply_case_events).
@@ -23,6 +54,13 @@ REPORT_TYPES: dict[str, type[ReportEvent]] = {
     model.event_type: model
     for model in (CaseSubmittedV1, CaseAssignedV1, DisputeAcceptedV1, CaseWorkClosedV1)
 }
+# Records per batch: 10 times what a live consumer fetches. Fewer, larger statements
+# and commits; measured in bench/monthly_report_bench.py.
+REBUILD_BATCH = 5000
+# Records parsed between two chances for the fold in flight to go on (its answer from
+# PostgreSQL, then its commit).
+_PARSE_SLICE = 250
+_ASSIGN_TIMEOUT_S = 30.0
 
 
 def read_report_record(value: bytes) -> ReportEvent | None:
@@ -33,3 +71,145 @@ def read_report_record(value: bytes) -> ReportEvent | None:
     kind = raw.get("type") if isinstance(raw, dict) else None
     model = REPORT_TYPES.get(kind) if isinstance(kind, str) else None
     return None if model is None else read_data(model, raw)
+
+
+def read_return_record(value: bytes) -> ScreeningReturnFiledV1 | None:
+    """A cycle-topic record's screening return, else None (raises as above)."""
+    raw = orjson.loads(value)
+    if not isinstance(raw, dict) or raw.get("type") != ScreeningReturnFiledV1.event_type:
+        return None
+    return read_data(ScreeningReturnFiledV1, raw)
+
+
+@dataclass
+class RebuildCounts:
+    """What a rebuild read and folded (``gridcase report rebuild`` prints it)."""
+
+    records: int = 0  # read from both topics
+    case_events: int = 0  # folded from the case topic
+    returns: int = 0  # screening returns folded from the cycle topic
+    unreadable: int = 0  # records the consumers dead-lettered: left out here too
+    batches: int = 0
+    seconds: float = 0.0
+    by_topic: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self) | {"records_per_s": round(self.records_per_s)}
+
+
+@dataclass
+class _Batch:
+    events: list[ReportEvent] = field(default_factory=list)
+    returns: list[ScreeningReturnFiledV1] = field(default_factory=list)
+
+
+async def rebuild_report(
+    new_uow: Callable[[], UnitOfWork],
+    bootstrap: str,
+    names: TopicNames,
+    *,
+    batch: int = REBUILD_BATCH,
+    policies: Mapping[str, ReportPolicy] | None = None,
+) -> RebuildCounts:
+    """Empty the report tables and fold both topics into them from offset 0 (see the
+    module's docstring). ``new_uow`` opens a unit of work on escalation's database."""
+    policies = load_policies() if policies is None else policies
+    counts = RebuildCounts()
+    started = time.perf_counter()
+    async with new_uow() as held:  # the lock's transaction, open until the end
+        await ReportRepository(held.connection).lock_for_rebuild()
+        async with new_uow() as uow:
+            await ReportRepository(uow.connection).truncate_read_model()
+            await uow.commit()
+        case_topic, cycle_topic = names(topics.CASE), names(topics.CYCLE)
+        folding: asyncio.Task[None] | None = None
+        async for records in _read_to_the_end(bootstrap, [case_topic, cycle_topic], batch):
+            parsed = await _parse(records, case_topic, counts)
+            if folding is not None:
+                await folding
+            folding = asyncio.create_task(_fold(new_uow, parsed, policies))
+            await asyncio.sleep(0)  # let it send its statement before the next parse
+        if folding is not None:
+            await folding
+        await held.commit()
+    counts.seconds = time.perf_counter() - started
+    return counts
+
+
+async def _parse(
+    records: Sequence[ConsumerRecord[Any, Any]], case_topic: str, counts: RebuildCounts
+) -> _Batch:
+    out = _Batch()
+    for i, record in enumerate(records):
+        if i % _PARSE_SLICE == 0:
+            await asyncio.sleep(0)  # the fold in flight may have its answer by now
+        counts.records += 1
+        counts.by_topic[record.topic] = counts.by_topic.get(record.topic, 0) + 1
+        try:
+            if record.topic == case_topic:
+                event = read_report_record(record.value)
+                if event is not None:
+                    out.events.append(event)
+            else:
+                filed = read_return_record(record.value)
+                if filed is not None:
+                    out.returns.append(filed)
+        except (ValueError, ValidationError):  # orjson's and pydantic's errors
+            counts.unreadable += 1
+    counts.case_events += len(out.events)
+    counts.returns += len(out.returns)
+    counts.batches += 1
+    return out
+
+
+async def _fold(
+    new_uow: Callable[[], UnitOfWork], parsed: _Batch, policies: Mapping[str, ReportPolicy]
+) -> None:
+    async with new_uow() as uow:
+        await monthly_report.apply_case_events(uow, parsed.events, policies)
+        for filed in parsed.returns:
+            await monthly_report.apply_return_filed(uow, filed, policies)
+        await uow.commit()
+
+
+async def _read_to_the_end(
+    bootstrap: str, topic_names: list[str], batch: int
+) -> AsyncIterator[list[ConsumerRecord[Any, Any]]]:
+    """Every record of ``topic_names`` from offset 0, ``batch`` at most at a time (each
+    partition's in order), up to the end each partition had when the reading started
+    (the rebuild holds its lock by then: what comes later, the live folds take)."""
+    consumer = AIOKafkaConsumer(
+        *topic_names,
+        bootstrap_servers=bootstrap,
+        group_id=None,  # subscribed without a group: every partition is assigned here
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",  # seek_to_beginning alone can lose to "latest"
+        isolation_level="read_committed",
+        # Larger fetches than a live consumer's: a rebuild reads whole topics.
+        max_partition_fetch_bytes=8 << 20,
+        fetch_max_bytes=64 << 20,
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + _ASSIGN_TIMEOUT_S
+        while {tp.topic for tp in consumer.assignment()} != set(topic_names):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no partitions of {topic_names} within {_ASSIGN_TIMEOUT_S}s")
+            await asyncio.sleep(0.05)
+        partitions = sorted(consumer.assignment())
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        while True:
+            behind = [tp for tp in partitions if await consumer.position(tp) < ends[tp]]
+            if not behind:
+                return
+            fetched = await consumer.getmany(*behind, timeout_ms=500, max_records=batch)
+            records = [r for tp in behind for r in fetched.get(tp, ()) if r.offset < ends[tp]]
+            if records:
+                yield records
+    finally:
+        await consumer.stop()

@@ -36,6 +36,7 @@ def registry_view_consumer() -> ConsumerSpec:
 def screening_returns_consumer() -> ConsumerSpec:
     async def on_filed(uow: UnitOfWork, event: CloudEvent) -> None:
         filed = read_payload(ScreeningReturnFiledV1, event)
+        await monthly_report.wait_for_rebuild(uow)  # before any row lock is taken
         await screening.apply_return_filed(uow, filed)
         await monthly_report.apply_return_filed(uow, filed)  # 零报告 in the monthly report
         await apply_report_areas(uow, filed.case_ids)  # the disputes it placed

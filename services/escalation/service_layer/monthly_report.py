@@ -87,6 +87,13 @@ class _Counts:
         await repo.add_counts(self.by_key)
 
 
+async def wait_for_rebuild(uow: UnitOfWork) -> None:
+    """First thing in a live consumer's transaction that folds into the report: waits
+    while a rebuild (``entrypoints/report_rebuild.py``) holds the report tables, so that
+    no fact reaches a case before the rebuild has inserted it again."""
+    await ReportRepository(uow.connection).wait_for_rebuild()
+
+
 async def apply_case_events(
     uow: UnitOfWork,
     events: Sequence[ReportEvent],

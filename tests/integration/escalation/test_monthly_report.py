@@ -23,15 +23,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 from openpyxl import load_workbook
 
 from services.escalation.domain.monthly_report import TIME_LIMIT_COUNTS, load_policies
 from services.escalation.domain.screening import task_id
-from services.escalation.entrypoints.report_rebuild import read_report_record
-from services.escalation.service_layer import monthly_report, report_submissions
+from services.escalation.entrypoints.report_rebuild import read_report_record, rebuild_report
+from services.escalation.service_layer import report_submissions
 from shared.clock import ManualClock
 from shared.events import topics
 from shared.events.envelope import CloudEvent
@@ -41,11 +40,10 @@ from shared.events.escalation import (
     MonthlyReportReturnedV1,
     MonthlyReportSubmittedV1,
 )
-from shared.events.intake import CaseRatedV1, ScreeningReturnFiledV1
+from shared.events.intake import CaseRatedV1
 from shared.events.mediation import BY_STEP
 from shared.events.payload import Payload
 from shared.events.routing import CaseAssignedV1
-from shared.messaging.received import read_payload
 from tests.harness import Stack, eventually, read_topic
 from tests.integration.escalation.test_screening import (
     GRIDS,
@@ -233,30 +231,22 @@ async def counts(stack: Stack) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in rows] + [tuple(r) for r in returns] + [tuple(r) for r in cases]
 
 
-async def replay_from_the_beginning(stack: Stack) -> None:
-    """Every event of the case and cycle topics from offset 0, through the handlers the
-    consumers call, in batches as the consumers read them."""
-    case_records = await read_topic(
-        stack.settings.kafka_servers(), stack.topics(topics.CASE), at_least=1
-    )
-    cycle_records = await read_topic(
-        stack.settings.kafka_servers(), stack.topics(topics.CYCLE), at_least=1
-    )
+async def rebuild_from_the_beginning(stack: Stack) -> None:
+    """What ``gridcase report rebuild`` does, with escalation's consumers running: the
+    report tables emptied, the case and cycle topics folded again from offset 0, here in
+    batches of two records (the phases must hold across batches)."""
+    kafka = stack.settings.kafka_servers()
+    on_topic = [
+        e
+        for e in (
+            read_report_record(r.value)
+            for r in await read_topic(kafka, stack.topics(topics.CASE), at_least=1)
+        )
+        if e is not None
+    ]
     runtime = stack.runtime("escalation")
-    # As the rebuild reads them: the report's types only, each validated once.
-    events = [e for e in (read_report_record(r.value) for r in case_records) if e is not None]
-    for start in range(0, len(events), 2):  # small batches: the phases must hold across them
-        async with runtime.uow() as uow:
-            await monthly_report.apply_case_events(uow, events[start : start + 2])
-            await uow.commit()
-    for r in cycle_records:
-        event = CloudEvent.read(orjson.loads(r.value))
-        if event.type == ScreeningReturnFiledV1.event_type:
-            async with runtime.uow() as uow:
-                await monthly_report.apply_return_filed(
-                    uow, read_payload(ScreeningReturnFiledV1, event)
-                )
-                await uow.commit()
+    rebuilt = await rebuild_report(runtime.uow, kafka, stack.topics, batch=2)
+    assert (rebuilt.case_events, rebuilt.returns, rebuilt.unreadable) == (len(on_topic), 3, 0)
 
 
 async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_up_the_tree(
@@ -334,10 +324,7 @@ async def test_a_month_built_through_the_api_adds_up_rebuilds_the_same_and_goes_
     # Rebuild: empty the read model, replay the topics from the beginning: same numbers,
     # and the same rows, time-limit rates included.
     before = await counts(stack)
-    await stack.sql(
-        "TRUNCATE escalation.report_cases, escalation.report_counts, escalation.report_returns"
-    )
-    await replay_from_the_beginning(stack)
+    await rebuild_from_the_beginning(stack)
     assert await counts(stack) == before
     rebuilt = await community.get(REPORT)
     assert rebuilt.json() == answer.json()
