@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -109,6 +110,27 @@ def _row(row: Any) -> ClockRow:
     )
 
 
+# Built once: the batch's rows go as parameters (SQLAlchemy's "insertmanyvalues" makes
+# them one multi-row statement, compiled once), where ``.values(rows)`` compiled a new
+# statement for every batch (an eighth of the consumer's time in the system bench).
+_ADD_CLOCKS = (
+    insert(clocks)
+    .on_conflict_do_nothing(constraint="uq_clocks_case_stage_occurrence")
+    .returning(clocks.c.clock_id)
+)
+
+
+@functools.cache
+def _record_progress(columns: tuple[str, ...]) -> Any:
+    """The upsert of progress rows with these columns, built once (rows as parameters)."""
+    statement = insert(case_progress)
+    return statement.on_conflict_do_update(
+        index_elements=[case_progress.c.case_id],
+        set_={k: statement.excluded[k] for k in columns if k != "case_id"},
+        where=case_progress.c.occurred_at <= statement.excluded.occurred_at,
+    )
+
+
 class ClockRepository:
     def __init__(self, conn: AsyncConnection):
         self.conn = conn
@@ -128,12 +150,7 @@ class ClockRepository:
         of those inserted."""
         if not rows:
             return []
-        result = await self.conn.execute(
-            insert(clocks)
-            .values(rows)
-            .on_conflict_do_nothing(constraint="uq_clocks_case_stage_occurrence")
-            .returning(clocks.c.clock_id)
-        )
+        result = await self.conn.execute(_ADD_CLOCKS, rows)
         return [r.clock_id for r in result]
 
     async def open_clocks(self, case_id: str, stage: str | None = None) -> list[ClockRow]:
@@ -229,14 +246,7 @@ class ClockRepository:
         """``record_progress`` for many cases (one row each) in one statement."""
         if not rows:
             return
-        statement = insert(case_progress).values(rows)
-        await self.conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[case_progress.c.case_id],
-                set_={k: statement.excluded[k] for k in rows[0] if k != "case_id"},
-                where=case_progress.c.occurred_at <= statement.excluded.occurred_at,
-            )
-        )
+        await self.conn.execute(_record_progress(tuple(rows[0])), rows)
 
     async def running_working_clocks(self, after: str, limit: int) -> list[ClockRow]:
         """Running working-day clocks that are not fixed, by id after ``after``, locked:

@@ -4,13 +4,13 @@ report tables and fold the case and cycle topics again from offset 0
 
 Reading. A plain Kafka consumer (no group, nothing committed) assigns itself every
 partition of both topics and reads them from the beginning in batches of up to
-``REBUILD_BATCH`` records, until it has reached the end each partition had when it got
-there. A record's type is looked at before anything is validated; the report uses four
-types of the case topic and the screening returns of the cycle topic, the others are
-skipped. A record the report uses is validated once, envelope and payload together
-(``read_data``), with the models the consumers read it with, so the rebuild accepts
-exactly what they accepted: a record they dead-lettered is counted as unreadable and
-left out here too.
+``REBUILD_BATCH`` records, up to the end each partition had when the reading began
+(after the lock below was taken). A record's type is looked at before anything is
+validated; the report uses four types of the case topic and the screening returns of
+the cycle topic, the others are skipped. A record the report uses is validated once,
+envelope and payload together (``read_data``), with the models the consumers read it
+with, so the rebuild accepts exactly what they accepted: a record they dead-lettered is
+counted as unreadable and left out here too.
 
 Folding. Each batch is one transaction (``monthly_report.apply_case_events``, then the
 batch's returns). Folds run one at a time, in the order read, and overlap with reading

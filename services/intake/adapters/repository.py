@@ -87,12 +87,19 @@ async def insert_new_keys(
     if not claims:
         return set()
     rows = await conn.execute(
-        pg_insert(idempotency_keys)
-        .values([{"scope": c.scope, "key": c.key, "fingerprint": c.fingerprint} for c in claims])
-        .on_conflict_do_nothing()
-        .returning(idempotency_keys.c.scope, idempotency_keys.c.key)
+        _CLAIM_KEYS,
+        [{"scope": c.scope, "key": c.key, "fingerprint": c.fingerprint} for c in claims],
     )
     return {(row.scope, row.key) for row in rows}
+
+
+# Built once; the claims go as parameters (one multi-row statement, compiled once:
+# ``.values(rows)`` compiled a new one for every batch).
+_CLAIM_KEYS = (
+    pg_insert(idempotency_keys)
+    .on_conflict_do_nothing()
+    .returning(idempotency_keys.c.scope, idempotency_keys.c.key)
+)
 
 
 _RECORD = (

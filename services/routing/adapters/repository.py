@@ -65,6 +65,11 @@ def staff_from_row(row: Any) -> StaffMember:
     )
 
 
+# Built once; a batch's rows go as parameters (one multi-row statement, compiled once:
+# ``.values(rows)`` compiled a new one for every batch).
+_REMEMBER_CASES = pg_insert(routed_cases).on_conflict_do_nothing().returning(routed_cases)
+
+
 class RoutingRepository:
     """The routing tables seen through one connection (one unit of work)."""
 
@@ -220,9 +225,7 @@ class RoutingRepository:
         out cases already known (redelivered events)."""
         if not rows:
             return []
-        result = await self.conn.execute(
-            pg_insert(routed_cases).values(rows).on_conflict_do_nothing().returning(routed_cases)
-        )
+        result = await self.conn.execute(_REMEMBER_CASES, rows)
         stored = {row.case_id: row for row in result}
         return [stored[r["case_id"]] for r in rows if r["case_id"] in stored]
 
