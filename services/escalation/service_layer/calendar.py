@@ -15,6 +15,7 @@ from services.escalation.adapters.calendar_store import CalendarRepository
 from services.escalation.adapters.repository import ClockRepository, deadline_columns
 from services.escalation.adapters.tables import TABLES
 from services.escalation.domain import clocks as clock_rules
+from services.escalation.service_layer import rates
 from services.escalation.service_layer.cards import fired_cards, schedule_cards
 from services.escalation.service_layer.idempotent import (
     Answer,
@@ -51,6 +52,7 @@ async def recompute_open_deadlines(uow: UnitOfWork, calendar: WorkingCalendar) -
         batch = await repo.running_working_clocks(after, RECOMPUTE_BATCH)
         if not batch:
             return moved
+        moved_cases: list[str] = []
         for clock in batch:
             if clock.basis is None:
                 continue
@@ -64,7 +66,9 @@ async def recompute_open_deadlines(uow: UnitOfWork, calendar: WorkingCalendar) -
             if deadlines != clock.deadlines:
                 await repo.update(clock.clock_id, deadline_columns(deadlines))
                 await schedule_cards(uow, clock.clock_id, deadlines, fired_cards(clock))
+                moved_cases.append(clock.case_id)
                 moved += 1
+        await rates.refresh_due_times(uow, moved_cases)
         after = batch[-1].clock_id
 
 

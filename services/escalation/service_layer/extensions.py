@@ -29,6 +29,7 @@ from services.escalation.adapters.repository import (
 from services.escalation.domain import extensions as rules
 from services.escalation.domain.authority import is_above
 from services.escalation.domain.limits import STAGES
+from services.escalation.service_layer import rates
 from services.escalation.service_layer.cards import fired_cards, schedule_cards
 from services.escalation.service_layer.command_audit import audit_command
 from services.escalation.service_layer.idempotent import (
@@ -217,6 +218,7 @@ async def decide_extension(
         await clocks.update(clock.clock_id, values)
         if clock.status == "running":  # a paused clock's jobs come back when it resumes
             await schedule_cards(uow, clock.clock_id, deadlines, fired_cards(clock))
+        await rates.refresh_due_times(uow, [case_id])
     status = "approved" if decision.approved else "refused"
     await requests.decide(
         extension_id,

@@ -21,6 +21,7 @@ from services.escalation.adapters.repository import (
     deadline_columns,
 )
 from services.escalation.domain import clocks as clock_rules
+from services.escalation.service_layer import rates
 from services.escalation.service_layer.cards import cancel_cards, fired_cards, schedule_cards
 from shared.db.unit_of_work import UnitOfWork
 from shared.working_calendar import WorkingCalendar
@@ -95,6 +96,8 @@ async def resume_open_clocks(
         )
         await schedule_cards(uow, clock.clock_id, deadlines, fired_cards(clock))
         results.append(PauseResult(clock.clock_id, "running", deadlines.due_at, None))
+    if results:  # the due times moved: the rates judge by the new ones
+        await rates.refresh_due_times(uow, [case_id])
     return results
 
 

@@ -50,6 +50,13 @@ async def apply_rate_facts(uow: UnitOfWork, events: list[CaseEvent]) -> None:
     await repo.refresh_due_times(sorted(rows))
 
 
+async def refresh_due_times(uow: UnitOfWork, case_ids: list[str]) -> None:
+    """After a command moved these cases' clocks outside the case stream (an approved
+    extension, a pause or resume, a calendar correction): the rates judge by the moved
+    due times, as they would after the cases' next event."""
+    await RateFactsRepository(uow.connection).refresh_due_times(sorted(set(case_ids)))
+
+
 async def apply_report_areas(uow: UnitOfWork, case_ids: list[str]) -> None:
     """After the monthly report has folded the same events (or a screening return that
     places the disputes it found): the cases' report areas, so that the report reads

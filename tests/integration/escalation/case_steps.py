@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.escalation.entrypoints.consumers import read_case_event
-from services.escalation.service_layer import handlers
+from services.escalation.entrypoints.consumers import clock_consumer
 from shared.clock import ManualClock
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseSubmittedV1
@@ -62,9 +61,11 @@ def step(case_id: str, name: str, at: datetime, **facts: Any) -> CloudEvent:
 
 
 async def apply(stack: Stack, *events: CloudEvent) -> None:
-    """Apply the events as the consumer does, in one batch."""
+    """Apply the events as the case consumer does, in one batch: its own batch handler
+    (the clocks, then the rates' facts, the meetings' view and the monthly report)."""
+    apply_batch = clock_consumer().batch_handlers[CaseSubmittedV1.event_type]
     async with stack.runtime("escalation").uow() as uow:
-        await handlers.apply_case_events(uow, [read_case_event(e) for e in events])
+        await apply_batch(uow, list(events))
         await uow.commit()
 
 
@@ -93,3 +94,16 @@ async def start_at(stack: Stack, instant: datetime, *, relay: bool = False) -> M
     stack.runtime("escalation").clock = clock
     await stack.start("escalation", consumers=False, relay=relay)
     return clock
+
+
+async def due_in_rates(stack: Stack, case_id: str) -> tuple[datetime | None, datetime | None]:
+    """The accept and closing due times the rates judge the case by (``rate_facts``)."""
+    [row] = await stack.sql(
+        "SELECT accept_due_at, close_due_at FROM escalation.rate_facts WHERE case_id = $1",
+        case_id,
+    )
+    return row["accept_due_at"], row["close_due_at"]
+
+
+async def accept_due_in_rates(stack: Stack, case_id: str) -> datetime | None:
+    return (await due_in_rates(stack, case_id))[0]

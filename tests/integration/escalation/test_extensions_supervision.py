@@ -31,9 +31,11 @@ from shared.metrics import SUPERVISIONS_OPEN
 from shared.scheduling import Scheduler
 from tests.harness import Stack
 from tests.integration.escalation.case_steps import (
+    accept_due_in_rates,
     apply,
     assigned,
     clocks,
+    due_in_rates,
     jobs,
     start_at,
     step,
@@ -87,6 +89,7 @@ async def test_an_approved_extension_moves_the_pending_cards_each_firing_once_at
     await apply(stack, submitted("e1", T0), assigned("e1", T0))
     before = (await clocks(stack, "e1"))["accept"]
     assert (before["due_at"], before["yellow_at"], before["red_at"]) == (at(2), at(3), at(4))
+    assert await accept_due_in_rates(stack, "e1") == at(2)
     url = "/cases/e1/extensions"
     body = {"stage": "accept", "days": 2, "reason": "expert_assessment", "reason_text": "等鉴定"}
 
@@ -169,6 +172,7 @@ async def test_an_approved_extension_moves_the_pending_cards_each_firing_once_at
     # Due Wed → Thu, yellow Thu → Fri, red Fri → Mon (5–6 Dec are a weekend).
     moved = (await clocks(stack, "e1"))["accept"]
     assert (moved["due_at"], moved["yellow_at"], moved["red_at"]) == (at(3), at(4), at(7))
+    assert await accept_due_in_rates(stack, "e1") == at(3)  # 响应率 judges by the new limit
     assert moved["warned_at"] == at(1)  # fired stays fired
     job_rows = await stack.sql(
         "SELECT kind, state, due_at FROM escalation.scheduled_jobs WHERE dedupe_key = $1",
@@ -311,7 +315,7 @@ async def test_supervision_is_answered_flagged_once_when_late_cancelled_and_summ
         for s in metric.samples
     }
     assert exposed[("escalation", "451102001", "yellow_card")] == 1
-    assert ("escalation", "451102001", "normal") not in exposed  # nothing known there at 0
+    assert exposed[("escalation", "451102001", "normal")] == 0  # every level of it, at zero
     assert exposed[("escalation", "451102002", "red_card")] == 0  # a known street, at zero
     assert exposed[("escalation", "451102002", "normal")] == 0
 
@@ -407,4 +411,6 @@ async def test_the_handler_pauses_the_mediation_clock_and_sees_the_time_left(sta
     assert resumed.status_code == 200 and resumed.json()[0]["status"] == "running"
     row = (await clocks(stack, "p1"))["mediate"]
     assert row["due_at"] == due + timedelta(days=7)
+    # 解决率 and 按期结案率 judge by the resumed limit (MoJ 2002 art. 33's month, paused).
+    assert (await due_in_rates(stack, "p1"))[1] == due + timedelta(days=7)
     assert (await jobs(stack, row["clock_id"]))["escalation.clock.warning"][0] == "pending"

@@ -13,6 +13,7 @@ from services.escalation.domain.clocks import BEIJING
 from shared.working_calendar import WorkingCalendar
 from tests.harness import Stack
 from tests.integration.escalation.case_steps import (
+    accept_due_in_rates,
     apply,
     assigned,
     clocks,
@@ -106,6 +107,7 @@ async def test_importing_a_year_moves_open_deadlines_and_their_cards(stack: Stac
     await apply(stack, submitted("c1", T0), assigned("c1", T0))
     accept = (await clocks(stack, "c1"))["accept"]
     assert accept["due_at"] == datetime(2026, 11, 24, 18, tzinfo=BEIJING)  # Tuesday
+    assert await accept_due_in_rates(stack, "c1") == accept["due_at"]
     assert accept["red_at"] == datetime(2026, 11, 26, 18, tzinfo=BEIJING)  # Thursday
 
     year = (await operator.get("/calendar/2026")).json()
@@ -121,6 +123,8 @@ async def test_importing_a_year_moves_open_deadlines_and_their_cards(stack: Stac
     moved = (await clocks(stack, "c1"))["accept"]
     assert moved["due_at"] == datetime(2026, 11, 25, 18, tzinfo=BEIJING)
     assert moved["red_at"] == datetime(2026, 11, 27, 18, tzinfo=BEIJING)
+    # The rates judge 响应率 by the moved limit, not the one the case started with.
+    assert await accept_due_in_rates(stack, "c1") == moved["due_at"]
     assert (await jobs(stack, moved["clock_id"]))["escalation.clock.red_card"] == (
         "pending",
         moved["red_at"],
