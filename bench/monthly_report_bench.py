@@ -24,17 +24,21 @@ process tunes it (``shared.gc_tuning.tune_gc`` with the settings' default).
   partitions (and an empty cycle topic), then ``rebuild_report``, what ``gridcase
   report rebuild`` runs, with ``--batch`` records per batch: Kafka's fetch included.
   From memory (``rebuild``): per batch of ``--batch``, read as the rebuild reads a
-  record (``read_report_record``: the report's types only, each validated once) and
-  folded with ``monthly_report.apply_case_events`` in one unit of work and commit, one
-  batch after the other; events per second for the parse, the handler (fold and commit)
-  and both. Medians of ``--repeats`` runs, each on truncated tables, and a digest of
-  the rebuilt rows (both ways must agree). ``--in-memory-only`` skips the topics.
+  record (the types it folds only, each validated once) and folded as it folds a batch
+  (``fold_batch``: the report's cases and counts, with ``--rates`` the rates' facts,
+  in one unit of work and commit), one batch after the other; events per
+  second for the parse, the handler (fold and commit) and both. Medians of
+  ``--repeats`` runs, each on emptied tables, a digest of the rebuilt report rows (both
+  ways must agree) and the number of rates' facts. ``--rates`` rebuilds the rates'
+  facts too (``gridcase report rebuild --rates``); ``--in-memory-only`` skips the
+  topics.
 
 ``--against TREE`` compares the from-memory rebuild of two checkouts in one sitting (the
-machine is shared and noisy): this file runs alternately with ``TREE`` and with this tree on
-``PYTHONPATH``, one rebuild each per repeat, and answers both medians, the median of the
+machine is shared and noisy): this file runs alternately with ``TREE`` and with this tree
+on ``PYTHONPATH``, one rebuild each per repeat, and answers both medians, the median of the
 new/old ratio of each pair, and whether both gave the same rows (a tree without
-``read_report_record`` reads records as the case consumer does):
+``fold_batch`` folds the report alone, with ``read_report_record`` or reading records as
+the case consumer does):
 
     git archive <commit> | tar -x -C /tmp/old
     .venv/bin/python -m bench.monthly_report_bench --against /tmp/old --events 100000 --repeats 5
@@ -53,7 +57,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,6 +71,7 @@ from sqlalchemy import text
 from services.escalation import bootstrap as escalation
 from services.escalation.adapters.report_repository import ReportRepository
 from services.escalation.adapters.tables import TABLES
+from services.escalation.domain.monthly_report import load_policies
 from services.escalation.service_layer import monthly_report, report_submissions
 from shared.db.engine import create_engine, plain_url
 from shared.db.migrations import upgrade_async
@@ -253,14 +258,68 @@ def case_stream(count: int) -> list[bytes]:
     return out
 
 
-def _reader() -> Callable[[bytes], Any]:
-    """How this tree's rebuild reads a record: ``read_report_record`` where it exists,
-    else (an older tree, ``--against``) as the case consumer does."""
+Parse = Callable[[list[bytes]], Any]
+Fold = Callable[[Any, Any], Awaitable[None]]
+Finish = Callable[[Any], Awaitable[None]]
+
+
+def _batch_folder(rates: bool) -> tuple[Parse, Fold, Finish]:
+    """How this tree's rebuild reads and folds a batch, and finishes (``--rates``: with
+    the rates' facts): ``fold_batch`` where it exists; else (an older tree,
+    ``--against``) the report's records only, read with ``read_report_record`` or as the
+    case consumer does, and folded with ``monthly_report.apply_case_events``."""
+    try:
+        from services.escalation.entrypoints.report_rebuild import (
+            RebuildBatch,
+            fold_batch,
+            read_case_record,
+            read_report_record,
+        )
+        from services.escalation.service_layer.rates import refresh_every_case
+    except ImportError:
+        return (*_older_batch_folder(), _nothing)
+    policies = load_policies()
+    read_case = read_case_record if rates else read_report_record
+
+    def parse(raws: list[bytes]) -> Any:
+        parsed = RebuildBatch()
+        for raw in raws:
+            parsed.add_case_payload(read_case(raw))
+        return parsed
+
+    async def fold(engine: Any, parsed: Any) -> None:
+        await fold_batch(lambda: _uow(engine), parsed, policies, rates)
+
+    async def finish(engine: Any) -> None:
+        if rates:
+            async with _uow(engine) as uow:
+                await refresh_every_case(uow)
+                await uow.commit()
+
+    return parse, fold, finish
+
+
+async def _nothing(engine: Any) -> None:
+    return None
+
+
+def _older_batch_folder() -> tuple[Parse, Fold]:
     try:
         from services.escalation.entrypoints.report_rebuild import read_report_record
+
+        read: Callable[[bytes], Any] = read_report_record
     except ImportError:
-        return _read_as_consumer
-    return read_report_record
+        read = _read_as_consumer
+
+    def parse(raws: list[bytes]) -> Any:
+        return [e for e in (read(raw) for raw in raws) if e is not None]
+
+    async def fold(engine: Any, events: Any) -> None:
+        async with _uow(engine) as uow:
+            await monthly_report.apply_case_events(uow, events)
+            await uow.commit()
+
+    return parse, fold
 
 
 def _read_as_consumer(value: bytes) -> Any:
@@ -276,6 +335,11 @@ async def _digest(engine: Any) -> str:
         return str(await conn.scalar(text(DIGEST)))
 
 
+async def _rate_facts(engine: Any) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(text("SELECT count(*) FROM escalation.rate_facts")))
+
+
 DIGEST = """
 SELECT md5(
   (SELECT string_agg(c::text, ';' ORDER BY area_code, month, category, level)
@@ -284,29 +348,32 @@ SELECT md5(
 """
 
 
-async def rebuild(engine: Any, stream: list[bytes], batch: int) -> dict[str, Any]:
+async def rebuild(engine: Any, stream: list[bytes], batch: int, rates: bool) -> dict[str, Any]:
     """Apply the stream as a replay does, on emptied tables: per batch, read each record
     into its payload (types the report does not use are skipped), fold the batch and
     commit it. Answers events per second for the parse, the handler (fold and commit)
     and end to end."""
     async with _uow(engine) as uow:
         await ReportRepository(uow.connection).truncate_read_model()
+        await uow.connection.execute(text("TRUNCATE escalation.rate_facts"))
         await uow.commit()
-    read = _reader()
+    read, fold, finish = _batch_folder(rates)
     parse = handle = 0.0
     for i in range(0, len(stream), batch):
         t0 = time.perf_counter()
-        events = [e for e in (read(raw) for raw in stream[i : i + batch]) if e is not None]
+        parsed = read(stream[i : i + batch])
         t1 = time.perf_counter()
-        async with _uow(engine) as uow:
-            await monthly_report.apply_case_events(uow, events)
-            await uow.commit()
+        await fold(engine, parsed)
         parse, handle = parse + t1 - t0, handle + time.perf_counter() - t1
+    t0 = time.perf_counter()
+    await finish(engine)
+    handle += time.perf_counter() - t0
     return {
         "handler_events_per_s": len(stream) / handle,
         "end_to_end_events_per_s": len(stream) / (parse + handle),
         "parse_events_per_s": len(stream) / parse,
         "digest": await _digest(engine),
+        "rate_facts": await _rate_facts(engine),
     }
 
 
@@ -340,14 +407,20 @@ async def delete_topics(bootstrap: str, names: list[str]) -> None:
 
 
 async def rebuild_from_topics(
-    engine: Any, bootstrap: str, names: TopicNames, batch: int
+    engine: Any, bootstrap: str, names: TopicNames, batch: int, rates: bool
 ) -> dict[str, Any]:
     """``gridcase report rebuild``'s path (``rebuild_report``): the tables emptied, both
     topics read from offset 0 and folded, Kafka's fetch included."""
     from services.escalation.entrypoints.report_rebuild import rebuild_report
 
-    counts = await rebuild_report(lambda: _uow(engine), bootstrap, names, batch=batch)
-    return {"events_per_s": counts.records_per_s, "digest": await _digest(engine)}
+    counts = await rebuild_report(
+        lambda: _uow(engine), bootstrap, names, batch=batch, rate_facts=rates
+    )
+    return {
+        "events_per_s": counts.records_per_s,
+        "digest": await _digest(engine),
+        "rate_facts": await _rate_facts(engine),
+    }
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
@@ -363,18 +436,19 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         if not args.rebuild_only:
             out |= await report(engine, url, args)
         stream = case_stream(args.events)
-        rates = [await rebuild(engine, stream, args.batch) for _ in range(args.repeats)]
+        rates = [await rebuild(engine, stream, args.batch, args.rates) for _ in range(args.repeats)]
         if not args.in_memory_only:
             names = TopicNames(f"bench{uuid.uuid4().hex[:8]}.")
             await publish(infra.bootstrap, names, stream)
             from_topics = [
-                await rebuild_from_topics(engine, infra.bootstrap, names, args.batch)
+                await rebuild_from_topics(engine, infra.bootstrap, names, args.batch, args.rates)
                 for _ in range(args.repeats)
             ]
             await delete_topics(infra.bootstrap, [names(topics.CASE), names(topics.CYCLE)])
             out["rebuild_from_topics"] = {
                 "events": args.events,
                 "batch": args.batch,
+                "rates": args.rates,
                 "runs": from_topics,
                 "median_events_per_s": statistics.median(r["events_per_s"] for r in from_topics),
                 "digests": sorted({r["digest"] for r in from_topics}),
@@ -386,12 +460,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     medians = {
         f"median_{name}": statistics.median(r[name] for r in rates)
         for name in rates[0]
-        if name != "digest"
+        if name.endswith("_per_s")
     }
     return out | {
         "rebuild": {
             "events": args.events,
             "batch": args.batch,
+            "rates": args.rates,
             "runs": rates,
             **medians,
             "digests": sorted({r["digest"] for r in rates}),
@@ -496,6 +571,9 @@ def cli() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rebuild-only", action="store_true", help="skip the report's part")
     parser.add_argument("--against", help="an older checkout to compare the rebuild with")
+    parser.add_argument(
+        "--rates", action="store_true", help="rebuild the rates' facts too (gridcase … --rates)"
+    )
     parser.add_argument(
         "--in-memory-only", action="store_true", help="skip the rebuild from Kafka topics"
     )

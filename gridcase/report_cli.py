@@ -1,7 +1,8 @@
 """``gridcase report``: the monthly report's maintenance.
 
-``rebuild`` empties the report tables and folds the case and cycle topics into them
-again from offset 0 (``services/escalation/entrypoints/report_rebuild.py``): after a
+``rebuild`` empties the report tables (with ``--rates`` the rates' facts behind the
+time-limit columns too) and folds the case and cycle topics into them again from
+offset 0 (``services/escalation/entrypoints/report_rebuild.py``): after a
 fix to the fold, or to check that the tables agree with the stream. Escalation may keep
 running: its consumers' report folds wait while the rebuild runs.
 """
@@ -36,6 +37,12 @@ def rebuild(
     batch: Annotated[
         int, typer.Option(min=1, help="records folded per transaction")
     ] = REBUILD_BATCH,
+    rates: Annotated[
+        bool,
+        typer.Option(
+            "--rates", help="also the rates' facts behind the time-limit columns (slower)"
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="what was read and folded, as JSON")
     ] = False,
@@ -46,7 +53,11 @@ def rebuild(
     async def work(runtime: ServiceRuntime[None]) -> RebuildCounts:
         status.print("rebuilding the monthly report from the case and cycle topics…")
         return await rebuild_report(
-            runtime.uow, runtime.settings.kafka_servers(), runtime.topics, batch=batch
+            runtime.uow,
+            runtime.settings.kafka_servers(),
+            runtime.topics,
+            batch=batch,
+            rate_facts=rates,
         )
 
     counts = run_with_escalation(state_dir, work)

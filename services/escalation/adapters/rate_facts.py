@@ -14,18 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import (
+    ARRAY,
     Column,
     DateTime,
     Index,
     Table,
     Text,
-    and_,
+    any_,
     bindparam,
     case,
-    func,
-    or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import distinct_on, insert
@@ -72,70 +73,84 @@ FIRST_WINS = ("category", "kind", "responded_at", "closed_at", "mediation_accept
 _FIELDS = ("case_id", *FIRST_WINS, "close_result", "unit_code", "unit_at")
 
 
-def _merge() -> Any:
-    statement = insert(rate_facts).values({name: bindparam(name) for name in _FIELDS})
-    new = statement.excluded
-    unit_moves = and_(
-        new.unit_code.is_not(None),
-        or_(rate_facts.c.unit_at.is_(None), rate_facts.c.unit_at <= new.unit_at),
-    )
-    return statement.on_conflict_do_update(
-        index_elements=[rate_facts.c.case_id],
-        set_={
-            **{name: func.coalesce(rate_facts.c[name], new[name]) for name in FIRST_WINS},
-            "close_result": case(
-                (rate_facts.c.closed_at.is_(None), new.close_result),
-                else_=rate_facts.c.close_result,
-            ),
-            "unit_code": case((unit_moves, new.unit_code), else_=rate_facts.c.unit_code),
-            "unit_at": case((unit_moves, new.unit_at), else_=rate_facts.c.unit_at),
-        },
-    )
+# The unit moves to the event's when it names one at or after the time of the row's.
+_UNIT_MOVES = (
+    "excluded.unit_code IS NOT NULL AND (f.unit_at IS NULL OR f.unit_at <= excluded.unit_at)"
+)
+_TYPES = {"responded_at", "closed_at", "mediation_accepted_at", "unit_at"}
+# A batch's rows (one per case) travel as one JSON array (``json_to_recordset``): bound
+# one by one, 5,000 rows of nine values cost more than the statement.
+_MERGE = text(
+    f"""
+INSERT INTO {rate_facts.fullname} AS f ({", ".join(_FIELDS)})
+SELECT {", ".join(_FIELDS)}
+FROM json_to_recordset(CAST(:rows AS json)) AS u(
+  {", ".join(f"{n} {'timestamptz' if n in _TYPES else 'text'}" for n in _FIELDS)})
+ON CONFLICT (case_id) DO UPDATE SET
+  {", ".join(f"{n} = coalesce(f.{n}, excluded.{n})" for n in FIRST_WINS)},
+  close_result = CASE WHEN f.closed_at IS NULL THEN excluded.close_result
+    ELSE f.close_result END,
+  unit_code = CASE WHEN {_UNIT_MOVES} THEN excluded.unit_code ELSE f.unit_code END,
+  unit_at = CASE WHEN {_UNIT_MOVES} THEN excluded.unit_at ELSE f.unit_at END
+"""
+)
 
 
-_MERGE = _merge()
+# A batch's case ids as one array parameter (``= ANY``), not one parameter each.
+_IDS = bindparam("ids", type_=ARRAY(Text))
 
 
-def _first_due(stages: tuple[str, ...]) -> Any:
+def _first_due(stages: tuple[str, ...], *, every_case: bool = False) -> Any:
     """The due time of each case's first clock of these stages (its current due time,
-    moved by an approved extension), and the level of the unit it runs for."""
+    moved by an approved extension), and the level of the unit it runs for: of the
+    cases ``ids`` names, or of every case."""
+    query = select(clocks.c.case_id, clocks.c.due_at, clocks.c.unit_level).where(
+        clocks.c.stage.in_(stages)
+    )
+    if not every_case:
+        query = query.where(clocks.c.case_id == any_(_IDS))
     return (
-        select(clocks.c.case_id, clocks.c.due_at, clocks.c.unit_level)
-        .where(clocks.c.stage.in_(stages), clocks.c.case_id.in_(bindparam("ids", expanding=True)))
-        .ext(distinct_on(clocks.c.case_id))
+        query.ext(distinct_on(clocks.c.case_id))
         .order_by(clocks.c.case_id, clocks.c.started_at, clocks.c.occurrence)
         .subquery()
     )
 
 
-# The accept limit: the case's first 受理 clock (a report handed over opens another for
-# the next unit; the rate judges the first answer). The closing limit: a dispute's
-# mediation month (MoJ 2002 art. 33), a report's first 办理 clock.
-_ACCEPT = _first_due(("accept",))
-_CLOSE = _first_due(("mediate", "handle"))
-_ACCEPT_DUE = (
-    update(rate_facts)
-    .where(rate_facts.c.case_id == _ACCEPT.c.case_id)
-    .values(accept_due_at=_ACCEPT.c.due_at, accept_level=_ACCEPT.c.unit_level)
-)
-_CLOSE_DUE = (
-    update(rate_facts)
-    .where(rate_facts.c.case_id == _CLOSE.c.case_id)
-    .values(close_due_at=_CLOSE.c.due_at, close_level=_CLOSE.c.unit_level)
-)
+def _copy_due(every_case: bool = False) -> tuple[Any, Any]:
+    """The accept limit: the case's first 受理 clock (a report handed over opens another
+    for the next unit; the rate judges the first answer). The closing limit: a dispute's
+    mediation month (MoJ 2002 art. 33), a report's first 办理 clock."""
+    accept = _first_due(("accept",), every_case=every_case)
+    close = _first_due(("mediate", "handle"), every_case=every_case)
+    return (
+        update(rate_facts)
+        .where(rate_facts.c.case_id == accept.c.case_id)
+        .values(accept_due_at=accept.c.due_at, accept_level=accept.c.unit_level),
+        update(rate_facts)
+        .where(rate_facts.c.case_id == close.c.case_id)
+        .values(close_due_at=close.c.due_at, close_level=close.c.unit_level),
+    )
 
 
-# A dispute's report area, once the report has placed it (an empty area: not yet).
-_REPORT_AREA = (
-    update(rate_facts)
-    .where(
+_COPY_DUE = _copy_due()
+_COPY_EVERY_DUE = _copy_due(every_case=True)
+
+
+def _report_area(every_case: bool = False) -> Any:
+    """A dispute's report area, once the report has placed it (an empty area: not
+    yet); of the cases ``ids`` names, or of every case."""
+    where = [
         rate_facts.c.case_id == report_cases.c.case_id,
-        report_cases.c.case_id.in_(bindparam("ids", expanding=True)),
         report_cases.c.area_code != "",
         rate_facts.c.area_code.is_distinct_from(report_cases.c.area_code),
-    )
-    .values(area_code=report_cases.c.area_code)
-)
+    ]
+    if not every_case:
+        where.append(report_cases.c.case_id == any_(_IDS))
+    return update(rate_facts).where(*where).values(area_code=report_cases.c.area_code)
+
+
+_REPORT_AREA = _report_area()
+_EVERY_REPORT_AREA = _report_area(every_case=True)
 
 
 # The first rating of a case is kept (a replay, or a second rating, changes nothing).
@@ -162,19 +177,29 @@ class RateFactsRepository:
     async def merge(self, rows: list[dict[str, Any]]) -> None:
         """One row per case (folded by the caller), merged by the rules above."""
         if rows:
-            await self.conn.execute(_MERGE, rows)
+            await self.conn.execute(_MERGE, {"rows": orjson.dumps(rows).decode()})
 
     async def refresh_due_times(self, case_ids: list[str]) -> None:
         """Copy the clocks' due times and levels: the rates judge by the clocks' own
         deadlines."""
         if case_ids:
-            await self.conn.execute(_ACCEPT_DUE, {"ids": case_ids})
-            await self.conn.execute(_CLOSE_DUE, {"ids": case_ids})
+            for statement in _COPY_DUE:
+                await self.conn.execute(statement, {"ids": case_ids})
+
+    async def refresh_every_case(self) -> None:
+        """Every case's due times and report area, copied in three statements (the end
+        of a rebuild, where doing it per batch cost a fifth of its time)."""
+        for statement in (*_COPY_EVERY_DUE, _EVERY_REPORT_AREA):
+            await self.conn.execute(statement)
 
     async def add_ratings(self, rows: list[dict[str, Any]]) -> None:
         """``{case_id, rating, rated_at, rated_level}`` rows, one per case."""
         if rows:
             await self.conn.execute(_RATE, rows)
+
+    async def truncate(self) -> None:
+        """Empty the table (a rebuild from the stream: ``entrypoints/report_rebuild.py``)."""
+        await self.conn.execute(text(f"TRUNCATE {rate_facts.fullname}"))
 
     async def copy_report_areas(self, case_ids: list[str]) -> None:
         """Copy the report's area of these cases (disputes the report has placed)."""

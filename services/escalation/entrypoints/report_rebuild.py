@@ -13,9 +13,13 @@ with, so the rebuild accepts exactly what they accepted: a record they dead-lett
 counted as unreadable and left out here too.
 
 Folding. Each batch is one transaction (``monthly_report.apply_case_events``, then the
-batch's returns). Folds run one at a time, in the order read, and overlap with reading
-and parsing the next batch: while PostgreSQL works on one batch (the other core) this
-process parses the next, which is most of what a rebuild costs in Python.
+batch's returns). With ``rate_facts`` (``--rates``) the rates' facts behind the report's
+time-limit columns are emptied and folded too (every case-work step and rating, as the
+case consumer folds them), and their due times and report areas copied once at the end
+from the clocks and the rebuilt report. Folds run one at a time, in the order read,
+and overlap with reading and parsing the next batch: while PostgreSQL works on one batch
+(the other core) this process parses the next, which is most of what a rebuild costs in
+Python.
 
 The live consumers. The rebuild holds an advisory lock, in a transaction of its own,
 from before it empties the tables until its last batch has committed; the live folds
@@ -30,21 +34,27 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
+from services.escalation.adapters.rate_facts import RateFactsRepository
 from services.escalation.adapters.report_repository import ReportRepository
 from services.escalation.domain.monthly_report import ReportPolicy, load_policies
+from services.escalation.entrypoints.consumers import STEP_TYPES
 from services.escalation.service_layer import monthly_report
+from services.escalation.service_layer.handlers import CaseEvent
 from services.escalation.service_layer.monthly_report import ReportEvent
+from services.escalation.service_layer.rates import merge_rate_facts, refresh_every_case
+from services.escalation.service_layer.ratings import apply_ratings
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import topics
-from shared.events.intake import CaseSubmittedV1, ScreeningReturnFiledV1
+from shared.events.intake import CaseRatedV1, CaseSubmittedV1, ScreeningReturnFiledV1
 from shared.events.mediation import CaseWorkClosedV1, DisputeAcceptedV1
+from shared.events.payload import Payload
 from shared.events.routing import CaseAssignedV1
 from shared.events.topics import TopicNames
 from shared.messaging.received import read_data
@@ -53,6 +63,14 @@ from shared.messaging.received import read_data
 REPORT_TYPES: dict[str, type[ReportEvent]] = {
     model.event_type: model
     for model in (CaseSubmittedV1, CaseAssignedV1, DisputeAcceptedV1, CaseWorkClosedV1)
+}
+# What a rebuild with the rates' facts folds from the case topic: the report's events,
+# every case-work step and the ratings (behind the report's time-limit columns).
+REBUILT_TYPES: dict[str, type[Payload]] = {
+    CaseSubmittedV1.event_type: CaseSubmittedV1,
+    CaseAssignedV1.event_type: CaseAssignedV1,
+    **STEP_TYPES,
+    CaseRatedV1.event_type: CaseRatedV1,
 }
 # Records per batch: 10 times what a live consumer fetches. Fewer, larger statements
 # and commits; measured in bench/monthly_report_bench.py.
@@ -70,6 +88,15 @@ def read_report_record(value: bytes) -> ReportEvent | None:
     raw = orjson.loads(value)
     kind = raw.get("type") if isinstance(raw, dict) else None
     model = REPORT_TYPES.get(kind) if isinstance(kind, str) else None
+    return None if model is None else read_data(model, raw)
+
+
+def read_case_record(value: bytes) -> Payload | None:
+    """A case-topic record's payload if a rebuild with the rates' facts folds its type
+    (``REBUILT_TYPES``), else None (raises as above)."""
+    raw = orjson.loads(value)
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    model = REBUILT_TYPES.get(kind) if isinstance(kind, str) else None
     return None if model is None else read_data(model, raw)
 
 
@@ -102,9 +129,19 @@ class RebuildCounts:
 
 
 @dataclass
-class _Batch:
-    events: list[ReportEvent] = field(default_factory=list)
+class RebuildBatch:
+    """One batch's payloads, as the rebuild folds them (``fold_batch``)."""
+
+    events: list[CaseEvent] = field(default_factory=list)
+    ratings: list[CaseRatedV1] = field(default_factory=list)
     returns: list[ScreeningReturnFiledV1] = field(default_factory=list)
+
+    def add_case_payload(self, payload: Payload | None) -> None:
+        """A case-topic payload from ``read_case_record`` (None: a type not folded)."""
+        if isinstance(payload, CaseRatedV1):
+            self.ratings.append(payload)
+        elif payload is not None:
+            self.events.append(cast(CaseEvent, payload))
 
 
 async def rebuild_report(
@@ -113,37 +150,49 @@ async def rebuild_report(
     names: TopicNames,
     *,
     batch: int = REBUILD_BATCH,
+    rate_facts: bool = False,
     policies: Mapping[str, ReportPolicy] | None = None,
 ) -> RebuildCounts:
     """Empty the report tables and fold both topics into them from offset 0 (see the
-    module's docstring). ``new_uow`` opens a unit of work on escalation's database."""
+    module's docstring); with ``rate_facts`` the rates' facts too (the report's
+    time-limit columns). ``new_uow`` opens a unit of work on escalation's database."""
     policies = load_policies() if policies is None else policies
+    read_case = read_case_record if rate_facts else read_report_record
     counts = RebuildCounts()
     started = time.perf_counter()
     async with new_uow() as held:  # the lock's transaction, open until the end
         await ReportRepository(held.connection).lock_for_rebuild()
         async with new_uow() as uow:
             await ReportRepository(uow.connection).truncate_read_model()
+            if rate_facts:
+                await RateFactsRepository(uow.connection).truncate()
             await uow.commit()
         case_topic, cycle_topic = names(topics.CASE), names(topics.CYCLE)
         folding: asyncio.Task[None] | None = None
         async for records in _read_to_the_end(bootstrap, [case_topic, cycle_topic], batch):
-            parsed = await _parse(records, case_topic, counts)
+            parsed = await _parse(records, case_topic, read_case, counts)
             if folding is not None:
                 await folding
-            folding = asyncio.create_task(_fold(new_uow, parsed, policies))
+            folding = asyncio.create_task(fold_batch(new_uow, parsed, policies, rate_facts))
             await asyncio.sleep(0)  # let it send its statement before the next parse
         if folding is not None:
             await folding
+        if rate_facts:
+            async with new_uow() as uow:
+                await refresh_every_case(uow)
+                await uow.commit()
         await held.commit()
     counts.seconds = time.perf_counter() - started
     return counts
 
 
 async def _parse(
-    records: Sequence[ConsumerRecord[Any, Any]], case_topic: str, counts: RebuildCounts
-) -> _Batch:
-    out = _Batch()
+    records: Sequence[ConsumerRecord[Any, Any]],
+    case_topic: str,
+    read_case: Callable[[bytes], Payload | None],
+    counts: RebuildCounts,
+) -> RebuildBatch:
+    out = RebuildBatch()
     for i, record in enumerate(records):
         if i % _PARSE_SLICE == 0:
             await asyncio.sleep(0)  # the fold in flight may have its answer by now
@@ -151,25 +200,32 @@ async def _parse(
         counts.by_topic[record.topic] = counts.by_topic.get(record.topic, 0) + 1
         try:
             if record.topic == case_topic:
-                event = read_report_record(record.value)
-                if event is not None:
-                    out.events.append(event)
+                out.add_case_payload(read_case(record.value))
             else:
                 filed = read_return_record(record.value)
                 if filed is not None:
                     out.returns.append(filed)
         except (ValueError, ValidationError):  # orjson's and pydantic's errors
             counts.unreadable += 1
-    counts.case_events += len(out.events)
+    counts.case_events += len(out.events) + len(out.ratings)
     counts.returns += len(out.returns)
     counts.batches += 1
     return out
 
 
-async def _fold(
-    new_uow: Callable[[], UnitOfWork], parsed: _Batch, policies: Mapping[str, ReportPolicy]
+async def fold_batch(
+    new_uow: Callable[[], UnitOfWork],
+    parsed: RebuildBatch,
+    policies: Mapping[str, ReportPolicy],
+    rate_facts: bool = False,
 ) -> None:
+    """One batch folded and committed: the report's cases and counts and the screening
+    returns; with ``rate_facts`` the rates' facts and the ratings (their due times and
+    areas are copied once, after the last batch: ``rates.refresh_every_case``)."""
     async with new_uow() as uow:
+        if rate_facts:
+            await merge_rate_facts(uow, parsed.events)
+            await apply_ratings(uow, parsed.ratings)
         await monthly_report.apply_case_events(uow, parsed.events, policies)
         for filed in parsed.returns:
             await monthly_report.apply_return_filed(uow, filed, policies)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.escalation.adapters.rate_facts import RateFactsRepository, empty_facts, fold
+from services.escalation.adapters.report_repository import ReportRepository
 from services.escalation.domain.rates import RESPONDING_STEPS
 from shared.db.unit_of_work import UnitOfWork
 from shared.events.intake import CaseSubmittedV1
@@ -42,18 +43,35 @@ def facts_of(event: CaseEvent) -> dict[str, Any]:
 
 
 async def apply_rate_facts(uow: UnitOfWork, events: list[CaseEvent]) -> None:
+    case_ids = await merge_rate_facts(uow, events)
+    await RateFactsRepository(uow.connection).refresh_due_times(case_ids)
+
+
+async def merge_rate_facts(uow: UnitOfWork, events: list[CaseEvent]) -> list[str]:
+    """The events' facts merged, without the clocks' due times (a rebuild copies those
+    once at its end: ``refresh_every_case``); the cases merged."""
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         fold(rows.setdefault(event.case_id, empty_facts(event.case_id)), facts_of(event))
-    repo = RateFactsRepository(uow.connection)
-    await repo.merge(list(rows.values()))
-    await repo.refresh_due_times(sorted(rows))
+    await RateFactsRepository(uow.connection).merge(list(rows.values()))
+    return sorted(rows)
+
+
+async def refresh_every_case(uow: UnitOfWork) -> None:
+    """After a rebuild's last batch: every case's due times from the clocks as they
+    stand, and its report area from the rebuilt report (what the live consumer copies
+    batch by batch; both are copies of current rows, so copying once gives the same)."""
+    await RateFactsRepository(uow.connection).refresh_every_case()
 
 
 async def refresh_due_times(uow: UnitOfWork, case_ids: list[str]) -> None:
     """After a command moved these cases' clocks outside the case stream (an approved
     extension, a pause or resume, a calendar correction): the rates judge by the moved
-    due times, as they would after the cases' next event."""
+    due times, as they would after the cases' next event. Waits while a rebuild of the
+    report's tables runs (it rebuilds these facts too, copying the clocks as they stand)."""
+    if not case_ids:
+        return
+    await ReportRepository(uow.connection).wait_for_rebuild()
     await RateFactsRepository(uow.connection).refresh_due_times(sorted(set(case_ids)))
 
 

@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 
 from services.escalation.domain.monthly_report import TIME_LIMIT_COUNTS, load_policies
 from services.escalation.domain.screening import task_id
-from services.escalation.entrypoints.report_rebuild import read_report_record, rebuild_report
+from services.escalation.entrypoints.report_rebuild import read_case_record, rebuild_report
 from services.escalation.service_layer import report_submissions
 from shared.clock import ManualClock
 from shared.events import topics
@@ -228,24 +228,28 @@ async def counts(stack: Stack) -> list[tuple[Any, ...]]:
     )
     returns = await stack.sql("SELECT * FROM escalation.report_returns ORDER BY task_id")
     cases = await stack.sql("SELECT * FROM escalation.report_cases ORDER BY case_id")
-    return [tuple(r) for r in rows] + [tuple(r) for r in returns] + [tuple(r) for r in cases]
+    # The rates' facts behind the time-limit columns.
+    facts = await stack.sql("SELECT * FROM escalation.rate_facts ORDER BY case_id")
+    assert facts  # the month's disputes are there to compare
+    return [tuple(r) for r in [*rows, *returns, *cases, *facts]]
 
 
 async def rebuild_from_the_beginning(stack: Stack) -> None:
     """What ``gridcase report rebuild`` does, with escalation's consumers running: the
-    report tables emptied, the case and cycle topics folded again from offset 0, here in
-    batches of two records (the phases must hold across batches)."""
+    report tables and the rates' facts emptied, the case and cycle topics folded again
+    from offset 0, here in batches of two records (the phases must hold across
+    batches)."""
     kafka = stack.settings.kafka_servers()
     on_topic = [
         e
         for e in (
-            read_report_record(r.value)
+            read_case_record(r.value)
             for r in await read_topic(kafka, stack.topics(topics.CASE), at_least=1)
         )
         if e is not None
     ]
     runtime = stack.runtime("escalation")
-    rebuilt = await rebuild_report(runtime.uow, kafka, stack.topics, batch=2)
+    rebuilt = await rebuild_report(runtime.uow, kafka, stack.topics, batch=2, rate_facts=True)
     assert (rebuilt.case_events, rebuilt.returns, rebuilt.unreadable) == (len(on_topic), 3, 0)
 
 

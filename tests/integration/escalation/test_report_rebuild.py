@@ -1,7 +1,7 @@
 """``gridcase report rebuild`` on real PostgreSQL and Kafka (issue 15 items 4 and 6):
-the report tables emptied and folded again from the topics' beginning give the rows
-escalation's consumers folded live, skip what they dead-lettered, and the live folds
-wait while a rebuild holds the tables."""
+the report tables and the rates' facts emptied and folded again from the topics'
+beginning give the rows escalation's consumers folded live, skip what they
+dead-lettered, and the live folds wait while a rebuild holds the tables."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from tests.integration.escalation.test_monthly_report import (
     _assigned,
     _event,
     _publish,
+    _rated,
     _step,
 )
 from tests.integration.intake.helpers import COMMUNITY
@@ -36,11 +37,15 @@ GRID = f"{COMMUNITY}001"
 AT = datetime(2026, 12, 7, 10, 0, tzinfo=SHANGHAI)
 
 
-_TABLES = (
-    "SELECT * FROM escalation.report_cases ORDER BY case_id",
-    "SELECT * FROM escalation.report_counts ORDER BY area_code, month, category, level",
-    "SELECT * FROM escalation.report_returns ORDER BY task_id",
-)
+# Each table the rebuild writes, in a stable order.
+_TABLES = {
+    "report_cases": "SELECT * FROM escalation.report_cases ORDER BY case_id",
+    "report_counts": "SELECT * FROM escalation.report_counts"
+    " ORDER BY area_code, month, category, level",
+    "report_returns": "SELECT * FROM escalation.report_returns ORDER BY task_id",
+    "rate_facts": "SELECT * FROM escalation.rate_facts ORDER BY case_id",
+}
+REPORT_TABLES = ("report_cases", "report_counts", "report_returns")
 
 
 def _submitted(case_id: str, grid: str | None = GRID) -> CloudEvent:
@@ -49,11 +54,12 @@ def _submitted(case_id: str, grid: str | None = GRID) -> CloudEvent:
     )
 
 
-async def _rows(stack: Stack) -> list[tuple[Any, ...]]:
-    out: list[tuple[Any, ...]] = []
-    for query in _TABLES:
-        out += [tuple(r) for r in await stack.sql(query)]
-    return out
+async def _rows(stack: Stack) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: [tuple(r) for r in await stack.sql(q)] for table, q in _TABLES.items()}
+
+
+def _report(rows: dict[str, list[tuple[Any, ...]]]) -> list[list[tuple[Any, ...]]]:
+    return [rows[table] for table in REPORT_TABLES]
 
 
 async def _gridcase(stack: Stack, state_dir: Path, *args: str) -> str:
@@ -89,6 +95,7 @@ async def test_the_rebuild_command_gives_the_rows_folded_live_and_skips_what_was
             _step("c-1", "closed", AT.replace(day=9), result="success"),
             _submitted("c-2", grid=None),
             _assigned("c-2", AT),
+            _rated("c-1", "satisfied", AT.replace(day=10)),
         ],
     )
     producer = AIOKafkaProducer(bootstrap_servers=stack.settings.kafka_servers())
@@ -105,20 +112,30 @@ async def test_the_rebuild_command_gives_the_rows_folded_live_and_skips_what_was
             "SELECT 1 FROM escalation.report_cases WHERE case_id = 'c-2' AND area_code <> ''"
         )
     )
+    await eventually(
+        lambda: stack.sql("SELECT 1 FROM escalation.rate_facts WHERE rating = 'satisfied'")
+    )
     folded_live = await _rows(stack)
-    # What a rebuild must not keep or miss: a stale count, and a case lost.
+    # What a rebuild must not keep or miss: a stale count, a case lost, a rating lost.
     await stack.sql(
         "INSERT INTO escalation.report_counts (area_code, month, category, level, screened)"
         " VALUES ('stale', '2026-12', '邻里纠纷', 'grid', 7)"
     )
     await stack.sql("DELETE FROM escalation.report_cases WHERE case_id = 'c-2'")
+    await stack.sql("UPDATE escalation.rate_facts SET rating = NULL WHERE case_id = 'c-1'")
 
+    # The report's tables alone: the rating stays lost in the rates' facts.
     printed = await _gridcase(stack, tmp_path, "report", "rebuild", "--json", "--batch", "2")
     answer = json.loads(printed)
-
-    assert await _rows(stack) == folded_live
+    assert _report(await _rows(stack)) == _report(folded_live)
+    assert not await stack.sql("SELECT 1 FROM escalation.rate_facts WHERE rating IS NOT NULL")
     assert (answer["case_events"], answer["returns"], answer["unreadable"]) == (5, 0, 1)
-    assert answer["records"] == 6 and answer["batches"] >= 3
+    # With the rates' facts (the report's time-limit columns): all of it as folded live.
+    printed = await _gridcase(stack, tmp_path, "report", "rebuild", "--rates", "--json")
+    answer = json.loads(printed)
+    assert await _rows(stack) == folded_live
+    assert (answer["case_events"], answer["returns"], answer["unreadable"]) == (6, 0, 1)
+    assert answer["records"] == 7 and answer["batches"] == 1
 
 
 async def test_live_folds_wait_while_a_rebuild_holds_the_report_tables(stack: Stack) -> None:
