@@ -7,6 +7,7 @@ resident ID numbers (GB 11643) and mainland phone numbers (``shared.privacy.free
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,8 +34,26 @@ SENSITIVE_FIELDS = frozenset(
 REDACTED = "[redacted]"
 
 
+# Case, event and correlation ids: their all-digit groups can read like a phone number
+# (``e316f497-0583-4825-9655-…`` holds a landline), and an id cut by the redaction can
+# no longer be searched for (``gridcase logs --case``).
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def redact_text(text: str) -> str:
-    """Phone and ID numbers as ``free_text`` finds them, replaced whole."""
+    """Phone and ID numbers as ``free_text`` finds them, replaced whole; UUIDs are ids,
+    kept as written."""
+    if "-" not in text:
+        return _redact_numbers(text)
+    kept, start = [], 0
+    for found in UUID.finditer(text):
+        kept += [_redact_numbers(text[start : found.start()]), found.group()]
+        start = found.end()
+    kept.append(_redact_numbers(text[start:]))
+    return "".join(kept)
+
+
+def _redact_numbers(text: str) -> str:
     return LANDLINE.sub(REDACTED, MOBILE.sub(REDACTED, ID_NUMBER.sub(REDACTED, text)))
 
 

@@ -37,3 +37,11 @@ def test_other_numbers_are_kept_as_written(kept: str) -> None:
 
 def test_log_redaction_finds_the_same_numbers() -> None:
     assert redact_text("座机0774-5123456，１３８１２３４５６７８") == "座机[redacted]，[redacted]"
+
+
+def test_log_redaction_keeps_uuids_whose_digit_groups_read_like_a_phone() -> None:
+    """A case id is searched for in the logs (``gridcase logs --case``): 0583-4825-9655
+    inside it is a landline's shape, not a landline."""
+    case_id = "e316f497-0583-4825-9655-9b7249655e16"
+    assert redact_text(f"case {case_id} by 0774-5123456") == f"case {case_id} by [redacted]"
+    assert redact_text(case_id) == case_id
