@@ -34,7 +34,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 from aiokafka import AIOKafkaConsumer
@@ -58,6 +58,8 @@ from shared.events.payload import Payload
 from shared.events.routing import CaseAssignedV1
 from shared.events.topics import TopicNames
 from shared.messaging.received import read_data
+
+P = TypeVar("P", bound=Payload)
 
 # The case events the report folds (monthly_report.apply_case_events).
 REPORT_TYPES: dict[str, type[ReportEvent]] = {
@@ -85,18 +87,20 @@ def read_report_record(value: bytes) -> ReportEvent | None:
     """A case-topic record's payload if the report uses its type, else None. A record
     that is not a valid event of its type raises (``ValueError``, pydantic's
     ``ValidationError``) as it did in the consumer, which dead-lettered it."""
-    raw = orjson.loads(value)
-    kind = raw.get("type") if isinstance(raw, dict) else None
-    model = REPORT_TYPES.get(kind) if isinstance(kind, str) else None
-    return None if model is None else read_data(model, raw)
+    return _read_if(REPORT_TYPES, value)
 
 
 def read_case_record(value: bytes) -> Payload | None:
     """A case-topic record's payload if a rebuild with the rates' facts folds its type
     (``REBUILT_TYPES``), else None (raises as above)."""
+    return _read_if(REBUILT_TYPES, value)
+
+
+def _read_if(types: Mapping[str, type[P]], value: bytes) -> P | None:
+    """The record's type looked at first; validated only if it is one of ``types``."""
     raw = orjson.loads(value)
     kind = raw.get("type") if isinstance(raw, dict) else None
-    model = REBUILT_TYPES.get(kind) if isinstance(kind, str) else None
+    model = types.get(kind) if isinstance(kind, str) else None
     return None if model is None else read_data(model, raw)
 
 
