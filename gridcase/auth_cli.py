@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 
 from gridcase.cli_output import status, write_data
-from gridcase.registry_cli import StateDir, _run
+from gridcase.one_off import run_one_off
+from gridcase.registry_cli import StateDir
+from services.routing.bootstrap import build_runtime
 from services.routing.service_layer import identity
 from services.routing.state import RoutingRuntime
 from shared.auth.tokens import mint_token
@@ -37,7 +39,7 @@ def create_account(
                 uow, username, password, staff_id=staff_id, is_admin=admin
             )
 
-    _run(state_dir, work)
+    run_one_off(state_dir, build_runtime, work)
     console.print(f"account [bold]{username}[/bold] ready")
 
 
@@ -57,7 +59,7 @@ def create_api_key(
             key = await identity.create_api_key(uow, client, scope, unit or [])
         return key
 
-    write_data(_run(state_dir, work))
+    write_data(run_one_off(state_dir, build_runtime, work))
 
 
 @auth_app.command("revoke-api-key")
@@ -67,7 +69,9 @@ def revoke_api_key(key_id: str, state_dir: StateDir = Path(".gridcase")) -> None
             done = await identity.revoke_api_key(uow, key_id)
         return done
 
-    console.print("revoked" if _run(state_dir, work) else "no such active key")
+    console.print(
+        "revoked" if run_one_off(state_dir, build_runtime, work) else "no such active key"
+    )
 
 
 @auth_app.command("token")

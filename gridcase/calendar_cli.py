@@ -16,8 +16,9 @@ from typing import Annotated, Any
 import typer
 
 from gridcase.cli_output import status, write_data
-from gridcase.escalation_session import run_with_escalation
+from gridcase.one_off import run_one_off
 from services.escalation.adapters import queries
+from services.escalation.bootstrap import build_runtime
 from services.escalation.service_layer import calendar as handlers
 from shared.runtime import ServiceRuntime
 from shared.working_calendar import CalendarInvalid, read_year
@@ -53,7 +54,7 @@ def import_year(
                 uow, year, actor_id=os.environ.get("USER", "cli"), actor_role="admin"
             )
 
-    imported = run_with_escalation(state_dir, work)
+    imported = run_one_off(state_dir, build_runtime, work)
     status.print(
         f"{imported.year}: version {imported.version}"
         f"{' (provisional 暂定)' if imported.provisional else ''}, "
@@ -71,5 +72,5 @@ def show(state_dir: StateDir = Path(".gridcase")) -> None:
         return [{**v.year.as_data(), "version": v.version} for v in views]
 
     write_data(
-        json.dumps(run_with_escalation(state_dir, work), ensure_ascii=False, indent=2) + "\n"
+        json.dumps(run_one_off(state_dir, build_runtime, work), ensure_ascii=False, indent=2) + "\n"
     )

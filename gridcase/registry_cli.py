@@ -9,17 +9,15 @@ process picks up the new tree at its next decision.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from gridcase.cli_output import status, write_data
-from gridcase.devstack.stack import Infrastructure
+from gridcase.one_off import run_one_off
 from services.routing.adapters.registry_files import (
     read_staff,
     read_units,
@@ -34,40 +32,17 @@ from services.routing.domain.registry import Issue, RegistryRejected
 from services.routing.domain.tree_validation import DEFAULT_TOLERANCE
 from services.routing.service_layer import registry as handlers
 from services.routing.state import RoutingRuntime
-from shared.settings import GridcaseSettings
 
 registry_app = typer.Typer(
     help="Organisation tree, grids and staff: import, export, demo district, coverage.",
     no_args_is_help=True,
 )
 console = status
-T = TypeVar("T")
 
 StateDir = Annotated[
     Path,
     typer.Option("--state-dir", envvar="GRIDCASE_STATE_DIR", help="where local servers keep data"),
 ]
-
-
-def _run(state_dir: Path, work: Callable[[RoutingRuntime], Awaitable[T]]) -> T:
-    """Run ``work`` against the routing database (local servers started if needed)."""
-    import os
-
-    from gridcase.services import migrate_all
-
-    os.environ.update(Infrastructure(state_dir.resolve()).up())
-    settings = GridcaseSettings()
-    migrate_all(settings)
-
-    async def main() -> T:
-        runtime = build_runtime(settings)
-        await runtime.start(consumers=False, relay=False)
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.stop()
-
-    return asyncio.run(main())
 
 
 def _print_issues(issues: list[Issue]) -> None:
@@ -101,7 +76,7 @@ def import_units(
             )
 
     try:
-        report = _run(state_dir, work)
+        report = run_one_off(state_dir, build_runtime, work)
     except RegistryRejected as exc:
         _print_issues(exc.issues)
         raise typer.Exit(1) from exc
@@ -128,7 +103,7 @@ def import_staff(
             )
 
     try:
-        report = _run(state_dir, work)
+        report = run_one_off(state_dir, build_runtime, work)
     except RegistryRejected as exc:
         _print_issues(exc.issues)
         raise typer.Exit(1) from exc
@@ -160,7 +135,7 @@ def export(
                 return units_to_csv(units)
             return json.dumps(units_to_geojson(units), ensure_ascii=False)
 
-    text = _run(state_dir, work)
+    text = run_one_off(state_dir, build_runtime, work)
     if out is None:
         write_data(text)
     else:
@@ -198,7 +173,7 @@ def demo(
         return await load_demo_district(runtime, district)
 
     try:
-        units, members = _run(state_dir, work)
+        units, members = run_one_off(state_dir, build_runtime, work)
     except RegistryRejected as exc:
         _print_issues(exc.issues)
         raise typer.Exit(1) from exc
@@ -217,7 +192,7 @@ def coverage(state_dir: StateDir = Path(".gridcase")) -> None:
         async with runtime.uow() as uow:
             return await handlers.coverage_report(uow)
 
-    report = _run(state_dir, work)
+    report = run_one_off(state_dir, build_runtime, work)
     lines: list[str] = []
     for name in (
         "grids_without_officer",

@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 
 from gridcase.cli_output import status, write_data
-from gridcase.escalation_session import run_with_escalation
+from gridcase.one_off import run_one_off
+from services.escalation.bootstrap import build_runtime
 from services.escalation.entrypoints.report_rebuild import (
     REBUILD_BATCH,
     RebuildCounts,
@@ -60,7 +61,7 @@ def rebuild(
             rate_facts=rates,
         )
 
-    counts = run_with_escalation(state_dir, work)
+    counts = run_one_off(state_dir, build_runtime, work)
     if as_json:
         write_data(json.dumps(counts.as_json(), ensure_ascii=False, indent=2) + "\n")
     else:

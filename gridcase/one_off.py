@@ -1,6 +1,6 @@
-"""A one-off command's escalation: its runtime against the configured (or local)
-servers, without consumers, relay or sweeper, for the length of one piece of work
-(``gridcase calendar``, ``gridcase report``)."""
+"""A one-off command's service: its runtime against the configured (or local) servers,
+without consumers, relay or sweeper, for the length of one piece of work
+(``gridcase registry``, ``gridcase calendar``, ``gridcase report``)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,23 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gridcase.devstack.stack import Infrastructure
-from services.escalation.bootstrap import build_runtime
 from shared.runtime import ServiceRuntime
 from shared.settings import GridcaseSettings
 
 T = TypeVar("T")
+R = TypeVar("R", bound=ServiceRuntime[Any])
 
 
-def run_with_escalation(state_dir: Path, work: Callable[[ServiceRuntime[None]], Awaitable[T]]) -> T:
-    """Run ``work`` against the escalation database (local servers started if needed,
-    every schema migrated first)."""
+def run_one_off(
+    state_dir: Path,
+    build_runtime: Callable[[GridcaseSettings], R],
+    work: Callable[[R], Awaitable[T]],
+) -> T:
+    """Run ``work`` against the service ``build_runtime`` builds (local servers started
+    if needed, every schema migrated first)."""
     from gridcase.services import migrate_all
 
     os.environ.update(Infrastructure(state_dir.resolve()).up())
